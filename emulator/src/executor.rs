@@ -135,6 +135,12 @@ impl Executor {
         self.exit_info()
     }
 
+    /// Executes up to `n` more instructions in fast mode; `Some(exit)` once the guest has halted.
+    pub fn run_for(&mut self, n: u64) -> Result<Option<ExitInfo>, ExecError> {
+        self.run_mode::<false, false>(n)?;
+        Ok(self.exit_code.map(|exit_code| ExitInfo { exit_code, cycles: self.cycle }))
+    }
+
     /// Executes up to `max_steps` more instructions, appending their records to the record
     /// buffer ([`Executor::take_record`]). Returns `Some(exit)` once the guest has halted.
     pub fn run_recording(&mut self, max_steps: u64) -> Result<Option<ExitInfo>, ExecError> {

@@ -345,7 +345,9 @@ impl Executor {
                     return Err(ExecErrorKind::MisalignedAccess { addr, size: 4 }.into());
                 }
                 let v = self.regs[rt as usize];
-                let ll = self.ll.take();
+                // As in qemu, SC does not clear the link: a later SC to the same address succeeds
+                // again if the word still holds the value LL read.
+                let ll = self.ll;
                 let cur = self.mem.word(addr);
                 let ok = ll == Some((addr, cur));
                 if ok {

@@ -1,0 +1,7 @@
+//! mipstark's library API: the built-in guest programs and the helpers the CLI is made of.
+//!
+//! The emulator lives in [`mipstark_emulator`] (re-exported as [`emulator`]).
+
+pub use mipstark_emulator as emulator;
+
+pub mod guests;
