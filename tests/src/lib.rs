@@ -6,3 +6,4 @@ pub mod elfgen;
 pub mod guests;
 pub mod lockstep;
 pub mod qemu;
+pub mod records;
