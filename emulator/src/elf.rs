@@ -63,7 +63,7 @@ impl Program {
         if elf.header.e_type != header::ET_EXEC {
             return Err(ElfError::NotExecutable(elf.header.e_type));
         }
-        if elf.interpreter.is_some() {
+        if elf.program_headers.iter().any(|ph| ph.p_type == program_header::PT_INTERP) {
             return Err(ElfError::Dynamic);
         }
         let mut segments = Vec::new();
