@@ -63,7 +63,11 @@ impl Program {
         if elf.header.e_type != header::ET_EXEC {
             return Err(ElfError::NotExecutable(elf.header.e_type));
         }
-        if elf.program_headers.iter().any(|ph| ph.p_type == program_header::PT_INTERP) {
+        if elf
+            .program_headers
+            .iter()
+            .any(|ph| ph.p_type == program_header::PT_INTERP)
+        {
             return Err(ElfError::Dynamic);
         }
         let mut segments = Vec::new();
@@ -73,14 +77,26 @@ impl Program {
             }
             let (vaddr, filesz, memsz) = (ph.p_vaddr as u32, ph.p_filesz as u32, ph.p_memsz as u32);
             if filesz > memsz {
-                return Err(ElfError::FileSizeExceedsMemSize { index, filesz, memsz });
+                return Err(ElfError::FileSizeExceedsMemSize {
+                    index,
+                    filesz,
+                    memsz,
+                });
             }
             if vaddr as u64 + memsz as u64 > 1 << 32 {
-                return Err(ElfError::OutOfAddressSpace { index, vaddr, memsz });
+                return Err(ElfError::OutOfAddressSpace {
+                    index,
+                    vaddr,
+                    memsz,
+                });
             }
             let end = ph.p_offset + ph.p_filesz;
             if end > bytes.len() as u64 {
-                return Err(ElfError::Truncated { index, end, file_len: bytes.len() });
+                return Err(ElfError::Truncated {
+                    index,
+                    end,
+                    file_len: bytes.len(),
+                });
             }
             segments.push((
                 index,
@@ -100,7 +116,10 @@ impl Program {
         for pair in segments.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             if a.1.vaddr as u64 + a.1.memsz as u64 > b.1.vaddr as u64 {
-                return Err(ElfError::Overlap { first: a.0.min(b.0), second: a.0.max(b.0) });
+                return Err(ElfError::Overlap {
+                    first: a.0.min(b.0),
+                    second: a.0.max(b.0),
+                });
             }
         }
         let segments: Vec<Segment> = segments.into_iter().map(|(_, s)| s).collect();
@@ -120,7 +139,10 @@ impl Program {
         if hi - lo as u64 > MAX_TEXT_BYTES {
             return Err(ElfError::ProgramTooLarge(hi - lo as u64));
         }
-        if !exec.iter().any(|s| entry >= s.vaddr && (entry as u64) < s.vaddr as u64 + s.memsz as u64) {
+        if !exec
+            .iter()
+            .any(|s| entry >= s.vaddr && (entry as u64) < s.vaddr as u64 + s.memsz as u64)
+        {
             return Err(ElfError::EntryNotExecutable(entry));
         }
         let mut text = vec![0u32; (hi - lo as u64).div_ceil(4) as usize];
@@ -131,9 +153,22 @@ impl Program {
             }
         }
         let decoded = text.iter().map(|w| decode(*w)).collect();
-        let top = segments.iter().map(|s| s.vaddr as u64 + s.memsz as u64).max().unwrap_or(0);
-        let initial_brk = top.next_multiple_of(crate::memory::PAGE_SIZE as u64).min(u32::MAX as u64) as u32;
-        Ok(Program { entry, segments, text_base: lo, text, decoded, initial_brk })
+        let top = segments
+            .iter()
+            .map(|s| s.vaddr as u64 + s.memsz as u64)
+            .max()
+            .unwrap_or(0);
+        let initial_brk = top
+            .next_multiple_of(crate::memory::PAGE_SIZE as u64)
+            .min(u32::MAX as u64) as u32;
+        Ok(Program {
+            entry,
+            segments,
+            text_base: lo,
+            text,
+            decoded,
+            initial_brk,
+        })
     }
 }
 
@@ -141,7 +176,9 @@ impl Program {
 /// big-endian build) get a precise message rather than a generic parse error.
 fn check_ident(bytes: &[u8]) -> Result<(), ElfError> {
     if bytes.len() < header::SIZEOF_IDENT || &bytes[..4] != header::ELFMAG {
-        return Err(ElfError::Malformed("missing the \\x7fELF magic number".into()));
+        return Err(ElfError::Malformed(
+            "missing the \\x7fELF magic number".into(),
+        ));
     }
     match bytes[header::EI_CLASS] {
         header::ELFCLASS32 => {}
@@ -151,6 +188,8 @@ fn check_ident(bytes: &[u8]) -> Result<(), ElfError> {
     match bytes[header::EI_DATA] {
         header::ELFDATA2LSB => Ok(()),
         header::ELFDATA2MSB => Err(ElfError::BigEndian),
-        d => Err(ElfError::Malformed(format!("unknown ELF data encoding {d}"))),
+        d => Err(ElfError::Malformed(format!(
+            "unknown ELF data encoding {d}"
+        ))),
     }
 }

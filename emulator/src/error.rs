@@ -9,7 +9,9 @@ pub enum ElfError {
     Malformed(String),
     #[error("ELF is 64-bit; mipstark runs 32-bit MIPS (ELFCLASS32) executables")]
     Not32Bit,
-    #[error("ELF is big-endian; mipstark runs little-endian MIPS (build with mipsel-*, not mips-*)")]
+    #[error(
+        "ELF is big-endian; mipstark runs little-endian MIPS (build with mipsel-*, not mips-*)"
+    )]
     BigEndian,
     #[error("ELF is for machine {0} ({1}), not MIPS")]
     NotMips(u16, String),
@@ -22,11 +24,25 @@ pub enum ElfError {
     #[error("ELF has no loadable segment")]
     NoLoadableSegment,
     #[error("segment {index} is truncated: its file data ends at byte {end} but the file has {file_len} bytes")]
-    Truncated { index: usize, end: u64, file_len: usize },
+    Truncated {
+        index: usize,
+        end: u64,
+        file_len: usize,
+    },
     #[error("segment {index} has file size {filesz:#x} larger than its memory size {memsz:#x}")]
-    FileSizeExceedsMemSize { index: usize, filesz: u32, memsz: u32 },
-    #[error("segment {index} at {vaddr:#010x} with size {memsz:#x} runs past the 4 GiB address space")]
-    OutOfAddressSpace { index: usize, vaddr: u32, memsz: u32 },
+    FileSizeExceedsMemSize {
+        index: usize,
+        filesz: u32,
+        memsz: u32,
+    },
+    #[error(
+        "segment {index} at {vaddr:#010x} with size {memsz:#x} runs past the 4 GiB address space"
+    )]
+    OutOfAddressSpace {
+        index: usize,
+        vaddr: u32,
+        memsz: u32,
+    },
     #[error("segments {first} and {second} overlap in memory")]
     Overlap { first: usize, second: usize },
     #[error("entry point {0:#010x} is not inside an executable segment")]
@@ -44,9 +60,13 @@ pub enum ExecErrorKind {
     Illegal,
     #[error("unsupported instruction (FPU; build the guest with -msoft-float)")]
     Fpu,
-    #[error("unsupported instruction (privileged or coprocessor instruction a zkVM guest cannot use)")]
+    #[error(
+        "unsupported instruction (privileged or coprocessor instruction a zkVM guest cannot use)"
+    )]
     Unsupported,
-    #[error("instruction fetch from {0:#010x}, which is outside the program's executable segments")]
+    #[error(
+        "instruction fetch from {0:#010x}, which is outside the program's executable segments"
+    )]
     UnmappedFetch(u32),
     #[error("instruction fetch from misaligned address {0:#010x}")]
     MisalignedFetch(u32),

@@ -33,7 +33,11 @@ pub struct ExecConfig {
 
 impl Default for ExecConfig {
     fn default() -> Self {
-        ExecConfig { max_cycles: 1 << 34, args: vec!["guest".into()], max_output: 1 << 30 }
+        ExecConfig {
+            max_cycles: 1 << 34,
+            args: vec!["guest".into()],
+            max_output: 1 << 30,
+        }
     }
 }
 
@@ -138,15 +142,25 @@ impl Executor {
     /// Executes up to `n` more instructions in fast mode; `Some(exit)` once the guest has halted.
     pub fn run_for(&mut self, n: u64) -> Result<Option<ExitInfo>, ExecError> {
         self.run_mode::<false, false>(n)?;
-        Ok(self.exit_code.map(|exit_code| ExitInfo { exit_code, cycles: self.cycle }))
+        Ok(self.exit_code.map(|exit_code| ExitInfo {
+            exit_code,
+            cycles: self.cycle,
+        }))
     }
 
     /// Executes up to `max_steps` more instructions, appending their records to the record
     /// buffer ([`Executor::take_record`]). Returns `Some(exit)` once the guest has halted.
     pub fn run_recording(&mut self, max_steps: u64) -> Result<Option<ExitInfo>, ExecError> {
-        self.record.steps.reserve(max_steps.min(1 << 22) as usize);
+        self.record.steps.reserve(
+            max_steps
+                .min(1 << 22)
+                .saturating_sub(self.record.steps.len() as u64) as usize,
+        );
         self.run_mode::<true, false>(max_steps)?;
-        Ok(self.exit_code.map(|exit_code| ExitInfo { exit_code, cycles: self.cycle }))
+        Ok(self.exit_code.map(|exit_code| ExitInfo {
+            exit_code,
+            cycles: self.cycle,
+        }))
     }
 
     /// Takes the records produced so far, leaving an empty buffer.
@@ -154,18 +168,44 @@ impl Executor {
         std::mem::take(&mut self.record)
     }
 
+    /// Records into `buffer` (cleared first), reusing its allocation from an earlier run.
+    pub fn reuse_record_buffer(&mut self, mut buffer: ExecutionRecord) {
+        buffer.clear();
+        self.record = buffer;
+    }
+
+    /// The records produced so far.
+    pub fn record(&self) -> &ExecutionRecord {
+        &self.record
+    }
+
+    /// Drops the records produced so far but keeps their allocation, so the next shard writes
+    /// into memory that is already mapped.
+    pub fn clear_record(&mut self) {
+        self.record.clear();
+    }
+
     fn exit_info(&self) -> Result<ExitInfo, ExecError> {
         match self.exit_code {
-            Some(exit_code) => Ok(ExitInfo { exit_code, cycles: self.cycle }),
+            Some(exit_code) => Ok(ExitInfo {
+                exit_code,
+                cycles: self.cycle,
+            }),
             None => Err(self.error_here(ExecErrorKind::CycleLimit(self.config.max_cycles))),
         }
     }
 
-    fn run_mode<const REC: bool, const CNT: bool>(&mut self, max_steps: u64) -> Result<(), ExecError> {
+    fn run_mode<const REC: bool, const CNT: bool>(
+        &mut self,
+        max_steps: u64,
+    ) -> Result<(), ExecError> {
         if self.exit_code.is_some() {
             return Ok(());
         }
-        let stop = self.cycle.saturating_add(max_steps).min(self.config.max_cycles);
+        let stop = self
+            .cycle
+            .saturating_add(max_steps)
+            .min(self.config.max_cycles);
         while self.cycle < stop {
             match self.step::<REC, CNT>() {
                 Ok(()) => {}
@@ -184,7 +224,12 @@ impl Executor {
 
     fn error_here(&self, kind: ExecErrorKind) -> ExecError {
         let insn = self.program.fetch_word(self.pc).unwrap_or(0);
-        ExecError { kind, pc: self.pc, insn, cycle: self.cycle }
+        ExecError {
+            kind,
+            pc: self.pc,
+            insn,
+            cycle: self.cycle,
+        }
     }
 
     /// Executes one instruction.
@@ -266,7 +311,11 @@ impl Executor {
         let k = self.cur.nregs as usize;
         let ts = self.cur.clk + k as u64;
         self.cur.reg_ids[k] = r;
-        self.cur.regs[k] = RegAccess { prev_ts: self.reg_ts[r as usize], prev_value, value };
+        self.cur.regs[k] = RegAccess {
+            prev_ts: self.reg_ts[r as usize],
+            prev_value,
+            value,
+        };
         self.reg_ts[r as usize] = ts;
         self.cur.nregs += 1;
     }
@@ -302,7 +351,12 @@ impl Executor {
         let ts = self.mem_ts.get_mut(addr);
         let prev_ts = *ts;
         *ts = self.cur.clk;
-        MemAccess { prev_ts, addr, prev_value, value }
+        MemAccess {
+            prev_ts,
+            addr,
+            prev_value,
+            value,
+        }
     }
 
     // ---- Read-only views -------------------------------------------------------------------
@@ -345,7 +399,10 @@ impl Executor {
     }
     /// Executed-instruction counts per operation (filled by [`Executor::run_counting`]).
     pub fn op_counts(&self) -> impl Iterator<Item = (Op, u64)> + '_ {
-        Op::ALL.iter().map(|op| (*op, self.op_counts[*op as usize])).filter(|(_, n)| *n > 0)
+        Op::ALL
+            .iter()
+            .map(|op| (*op, self.op_counts[*op as usize]))
+            .filter(|(_, n)| *n > 0)
     }
     /// Configured bound on captured output.
     pub(crate) fn max_output(&self) -> u64 {
@@ -371,6 +428,8 @@ impl Program {
         if pc & 3 != 0 {
             return None;
         }
-        self.text.get((pc.wrapping_sub(self.text_base) >> 2) as usize).copied()
+        self.text
+            .get((pc.wrapping_sub(self.text_base) >> 2) as usize)
+            .copied()
     }
 }

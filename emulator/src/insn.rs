@@ -92,7 +92,13 @@ pub struct Insn {
 
 impl Insn {
     const fn new(op: Op, rs: u32, rt: u32, rd: u32, imm: u32) -> Self {
-        Insn { op, rs: rs as u8, rt: rt as u8, rd: rd as u8, imm }
+        Insn {
+            op,
+            rs: rs as u8,
+            rt: rt as u8,
+            rd: rd as u8,
+            imm,
+        }
     }
 
     const fn invalid(kind: InvalidKind) -> Self {
@@ -310,7 +316,10 @@ mod tests {
     fn decodes_common_encodings() {
         // addiu $sp, $sp, -32
         let i = decode(0x27bd_ffe0);
-        assert_eq!((i.op, i.rs, i.rt, i.imm), (Op::Addiu, 29, 29, (-32i32) as u32));
+        assert_eq!(
+            (i.op, i.rs, i.rt, i.imm),
+            (Op::Addiu, 29, 29, (-32i32) as u32)
+        );
         // jr $ra
         assert_eq!(decode(0x03e0_0008).op, Op::Jr);
         // jr.hb $ra (hint bit 10)

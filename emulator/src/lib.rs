@@ -32,7 +32,10 @@ pub fn execute(elf: &[u8], input: GuestInput, config: ExecConfig) -> Result<Exec
     let program = Arc::new(Program::from_elf(elf)?);
     let mut exec = Executor::new(program, input, config);
     let exit = exec.run()?;
-    Ok(Execution { exit, output: exec.take_output() })
+    Ok(Execution {
+        exit,
+        output: exec.take_output(),
+    })
 }
 
 /// Either way `execute` can fail.

@@ -20,7 +20,9 @@ pub struct WordTable<T: Copy + Default + 'static> {
 
 impl<T: Copy + Default + 'static> Default for WordTable<T> {
     fn default() -> Self {
-        WordTable { pages: std::iter::repeat_with(|| None).take(NUM_PAGES).collect() }
+        WordTable {
+            pages: std::iter::repeat_with(|| None).take(NUM_PAGES).collect(),
+        }
     }
 }
 
@@ -135,7 +137,8 @@ impl Memory {
         for a in addr as u64..first_full * PAGE_SIZE as u64 {
             self.set_byte(a as u32, 0);
         }
-        self.words.drop_pages(first_full as usize, last_full as usize);
+        self.words
+            .drop_pages(first_full as usize, last_full as usize);
         for a in last_full * PAGE_SIZE as u64..end {
             self.set_byte(a as u32, 0);
         }
@@ -168,7 +171,10 @@ mod tests {
         m.zero_range(0x1_0003, 2 * PAGE_SIZE);
         assert_eq!(m.byte(0x1_0002), data[2]);
         assert!((3..3 + 2 * PAGE_SIZE).all(|i| m.byte(0x1_0000 + i) == 0));
-        assert_eq!(m.byte(0x1_0003 + 2 * PAGE_SIZE), data[(3 + 2 * PAGE_SIZE) as usize]);
+        assert_eq!(
+            m.byte(0x1_0003 + 2 * PAGE_SIZE),
+            data[(3 + 2 * PAGE_SIZE) as usize]
+        );
         // The top of the address space must not overflow.
         m.set_word(0xffff_fffc, 7);
         m.zero_range(0xffff_f000, PAGE_SIZE);

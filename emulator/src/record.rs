@@ -94,7 +94,11 @@ impl Step {
 
     /// The register accesses as (register, access) pairs.
     pub fn reg_accesses(&self) -> impl Iterator<Item = (u8, &RegAccess)> {
-        self.reg_ids.iter().copied().zip(self.regs.iter()).take(self.nregs as usize)
+        self.reg_ids
+            .iter()
+            .copied()
+            .zip(self.regs.iter())
+            .take(self.nregs as usize)
     }
 
     /// The memory access, if the instruction made one.

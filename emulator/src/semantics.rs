@@ -155,7 +155,8 @@ impl Executor {
                     Mult | Madd | Msub => (a as i32 as i64).wrapping_mul(b as i32 as i64) as u64,
                     _ => (a as u64) * (b as u64),
                 };
-                let acc = ((self.regs[REG_HI as usize] as u64) << 32) | self.regs[REG_LO as usize] as u64;
+                let acc =
+                    ((self.regs[REG_HI as usize] as u64) << 32) | self.regs[REG_LO as usize] as u64;
                 let res = match i.op {
                     Mult | Multu => prod,
                     Madd | Maddu => acc.wrapping_add(prod),
@@ -168,7 +169,11 @@ impl Executor {
             Div => {
                 let a = self.read::<REC>(rs) as i32;
                 let b = self.read::<REC>(rt) as i32;
-                let d = if b == 0 || (a == i32::MIN && b == -1) { 1 } else { b };
+                let d = if b == 0 || (a == i32::MIN && b == -1) {
+                    1
+                } else {
+                    b
+                };
                 self.write::<REC>(REG_HI, a.wrapping_rem(d) as u32);
                 self.write::<REC>(REG_LO, a.wrapping_div(d) as u32);
                 Flow::Next
@@ -184,7 +189,11 @@ impl Executor {
             Add | Sub => {
                 let a = self.read::<REC>(rs) as i32;
                 let b = self.read::<REC>(rt) as i32;
-                let r = if i.op == Add { a.checked_add(b) } else { a.checked_sub(b) };
+                let r = if i.op == Add {
+                    a.checked_add(b)
+                } else {
+                    a.checked_sub(b)
+                };
                 let r = r.ok_or(ExecErrorKind::IntegerOverflow)?;
                 self.write::<REC>(rd, r as u32);
                 Flow::Next
@@ -210,22 +219,22 @@ impl Executor {
             Tltiu => trap_ri!(|a, b| a < b),
             Teqi => trap_ri!(|a, b| a == b),
             Tnei => trap_ri!(|a, b| a != b),
-            Bltz => branch!(one |a| a < 0, false, false),
-            Bgez => branch!(one |a| a >= 0, false, false),
-            Bltzl => branch!(one |a| a < 0, true, false),
-            Bgezl => branch!(one |a| a >= 0, true, false),
-            Bltzal => branch!(one |a| a < 0, false, true),
-            Bgezal => branch!(one |a| a >= 0, false, true),
-            Bltzall => branch!(one |a| a < 0, true, true),
-            Bgezall => branch!(one |a| a >= 0, true, true),
-            Blez => branch!(one |a| a <= 0, false, false),
-            Bgtz => branch!(one |a| a > 0, false, false),
-            Blezl => branch!(one |a| a <= 0, true, false),
-            Bgtzl => branch!(one |a| a > 0, true, false),
-            Beq => branch!(two |a, b| a == b, false),
-            Bne => branch!(two |a, b| a != b, false),
-            Beql => branch!(two |a, b| a == b, true),
-            Bnel => branch!(two |a, b| a != b, true),
+            Bltz => branch!(one | a | a < 0, false, false),
+            Bgez => branch!(one | a | a >= 0, false, false),
+            Bltzl => branch!(one | a | a < 0, true, false),
+            Bgezl => branch!(one | a | a >= 0, true, false),
+            Bltzal => branch!(one | a | a < 0, false, true),
+            Bgezal => branch!(one | a | a >= 0, false, true),
+            Bltzall => branch!(one | a | a < 0, true, true),
+            Bgezall => branch!(one | a | a >= 0, true, true),
+            Blez => branch!(one | a | a <= 0, false, false),
+            Bgtz => branch!(one | a | a > 0, false, false),
+            Blezl => branch!(one | a | a <= 0, true, false),
+            Bgtzl => branch!(one | a | a > 0, true, false),
+            Beq => branch!(two | a, b | a == b, false),
+            Bne => branch!(two | a, b | a != b, false),
+            Beql => branch!(two | a, b | a == b, true),
+            Bnel => branch!(two | a, b | a != b, true),
             J | Jal => {
                 self.check_not_in_delay()?;
                 if i.op == Jal {
@@ -236,7 +245,9 @@ impl Executor {
             }
             Addi => {
                 let a = self.read::<REC>(rs) as i32;
-                let r = a.checked_add(imm as i32).ok_or(ExecErrorKind::IntegerOverflow)?;
+                let r = a
+                    .checked_add(imm as i32)
+                    .ok_or(ExecErrorKind::IntegerOverflow)?;
                 self.write::<REC>(rt, r as u32);
                 Flow::Next
             }
@@ -252,14 +263,22 @@ impl Executor {
             }
             Clz | Clo => {
                 let a = self.read::<REC>(rs);
-                let v = if i.op == Clz { a.leading_zeros() } else { a.leading_ones() };
+                let v = if i.op == Clz {
+                    a.leading_zeros()
+                } else {
+                    a.leading_ones()
+                };
                 self.write::<REC>(rd, v);
                 Flow::Next
             }
             Ext => {
                 let a = self.read::<REC>(rs);
                 let (lsb, size) = (imm & 31, ((imm >> 8) & 31) + 1);
-                let mask = if size == 32 { u32::MAX } else { (1 << size) - 1 };
+                let mask = if size == 32 {
+                    u32::MAX
+                } else {
+                    (1 << size) - 1
+                };
                 self.write::<REC>(rt, (a >> lsb) & mask);
                 Flow::Next
             }
@@ -267,7 +286,11 @@ impl Executor {
                 let a = self.read::<REC>(rs);
                 let (lsb, msb) = (imm & 31, (imm >> 8) & 31);
                 let size = msb - lsb + 1;
-                let mask = if size == 32 { u32::MAX } else { ((1u32 << size) - 1) << lsb };
+                let mask = if size == 32 {
+                    u32::MAX
+                } else {
+                    ((1u32 << size) - 1) << lsb
+                };
                 let old = self.regs[rt as usize];
                 self.write::<REC>(rt, (old & !mask) | ((a << lsb) & mask));
                 Flow::Next
@@ -309,7 +332,11 @@ impl Executor {
                 let addr = self.read::<REC>(rs).wrapping_add(imm);
                 let w = self.load_word::<REC>(addr);
                 let old = self.regs[rt as usize];
-                let v = if i.op == Lwl { lwl(old, w, addr) } else { lwr(old, w, addr) };
+                let v = if i.op == Lwl {
+                    lwl(old, w, addr)
+                } else {
+                    lwr(old, w, addr)
+                };
                 self.write::<REC>(rt, v);
                 Flow::Next
             }
@@ -325,7 +352,11 @@ impl Executor {
                     return Err(ExecErrorKind::MisalignedAccess { addr, size }.into());
                 }
                 let sh = (addr & 3) * 8;
-                let mask = if size == 4 { u32::MAX } else { ((1u32 << (8 * size)) - 1) << sh };
+                let mask = if size == 4 {
+                    u32::MAX
+                } else {
+                    ((1u32 << (8 * size)) - 1) << sh
+                };
                 self.modify_word::<REC>(addr, |w| (w & !mask) | ((v << sh) & mask));
                 Flow::Next
             }
@@ -428,8 +459,11 @@ mod tests {
     /// equals the four bytes read one by one; likewise for stores with SWR/SWL.
     #[test]
     fn unaligned_pairs_match_bytewise_access() {
-        let bytes: Vec<u8> = (0u8..16).map(|i| i.wrapping_mul(37).wrapping_add(11)).collect();
-        let word_at = |a: u32| u32::from_le_bytes(bytes[a as usize..a as usize + 4].try_into().unwrap());
+        let bytes: Vec<u8> = (0u8..16)
+            .map(|i| i.wrapping_mul(37).wrapping_add(11))
+            .collect();
+        let word_at =
+            |a: u32| u32::from_le_bytes(bytes[a as usize..a as usize + 4].try_into().unwrap());
         let mem_word = |a: u32| word_at(a & !3);
         for a in 0..12u32 {
             let r = lwr(0xdead_beef, mem_word(a), a);
@@ -438,8 +472,16 @@ mod tests {
 
             let mut m = bytes.clone();
             let v = 0x1122_3344u32;
-            let get = |m: &Vec<u8>, a: u32| u32::from_le_bytes(m[(a & !3) as usize..(a & !3) as usize + 4].try_into().unwrap());
-            let put = |m: &mut Vec<u8>, a: u32, w: u32| m[(a & !3) as usize..(a & !3) as usize + 4].copy_from_slice(&w.to_le_bytes());
+            let get = |m: &Vec<u8>, a: u32| {
+                u32::from_le_bytes(
+                    m[(a & !3) as usize..(a & !3) as usize + 4]
+                        .try_into()
+                        .unwrap(),
+                )
+            };
+            let put = |m: &mut Vec<u8>, a: u32, w: u32| {
+                m[(a & !3) as usize..(a & !3) as usize + 4].copy_from_slice(&w.to_le_bytes())
+            };
             let w = swr(get(&m, a), v, a);
             put(&mut m, a, w);
             let w = swl(get(&m, a + 3), v, a + 3);

@@ -35,7 +35,16 @@ pub fn build_initial_stack(mem: &mut Memory, top: u32, entry: u32, args: &[Strin
         argv_ptrs.push(push_bytes(mem, &s));
     }
     argv_ptrs.reverse();
-    let auxv = [AT_PAGESZ, crate::memory::PAGE_SIZE, AT_ENTRY, entry, AT_RANDOM, random, AT_NULL, 0];
+    let auxv = [
+        AT_PAGESZ,
+        crate::memory::PAGE_SIZE,
+        AT_ENTRY,
+        entry,
+        AT_RANDOM,
+        random,
+        AT_NULL,
+        0,
+    ];
     let words = 1 + argv_ptrs.len() + 1 + 1 + auxv.len();
     let sp = (cursor - 4 * words as u32) & !15;
     let mut w = sp;

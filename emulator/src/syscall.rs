@@ -87,15 +87,32 @@ impl Executor {
     }
 
     /// Records the syscall's five register accesses at `clk + 0..=4`.
-    fn log_syscall<const REC: bool>(&mut self, num: u32, a: [u32; 4], v0: u32, a3: u32, mem_start: u32) {
+    fn log_syscall<const REC: bool>(
+        &mut self,
+        num: u32,
+        a: [u32; 4],
+        v0: u32,
+        a3: u32,
+        mem_start: u32,
+    ) {
         if !REC {
             return;
         }
         let clk = self.cur.clk;
         let mut regs = [RegAccess::default(); 5];
-        let values = [(V0, num, v0), (A0, a[0], a[0]), (A0 + 1, a[1], a[1]), (A0 + 2, a[2], a[2]), (A3, a[3], a3)];
+        let values = [
+            (V0, num, v0),
+            (A0, a[0], a[0]),
+            (A0 + 1, a[1], a[1]),
+            (A0 + 2, a[2], a[2]),
+            (A3, a[3], a3),
+        ];
         for (k, (r, prev, new)) in values.into_iter().enumerate() {
-            regs[k] = RegAccess { prev_ts: self.reg_ts[r as usize], prev_value: prev, value: new };
+            regs[k] = RegAccess {
+                prev_ts: self.reg_ts[r as usize],
+                prev_value: prev,
+                value: new,
+            };
             self.reg_ts[r as usize] = clk + k as u64;
         }
         self.cur.flags |= flags::SYSCALL;
@@ -125,14 +142,23 @@ impl Executor {
                 Ret::Zkvm(0)
             }
             nr::SYSHINTLEN => {
-                let len = self.io.hints.front().ok_or(ExecErrorKind::HintExhausted)?.len();
+                let len = self
+                    .io
+                    .hints
+                    .front()
+                    .ok_or(ExecErrorKind::HintExhausted)?
+                    .len();
                 Ret::Zkvm(len as u32)
             }
             nr::SYSHINTREAD => {
                 let buf = self.io.hints.front().ok_or(ExecErrorKind::HintExhausted)?;
                 if buf.len() != a[1] as usize {
                     let available = buf.len() as u32;
-                    return Err(ExecErrorKind::HintLengthMismatch { requested: a[1], available }.into());
+                    return Err(ExecErrorKind::HintLengthMismatch {
+                        requested: a[1],
+                        available,
+                    }
+                    .into());
                 }
                 let buf = self.io.hints.pop_front().unwrap_or_default();
                 self.write_guest::<REC>(a[0], &buf)?;
@@ -156,7 +182,7 @@ impl Executor {
             // Only anonymous maps exist, so the stack-passed fd and offset are never needed.
             nr::LINUX_MMAP | nr::LINUX_MMAP2 => Ret::Linux(self.linux_mmap(a[0], a[1], a[3])),
             nr::LINUX_MUNMAP => {
-                if a[0] % PAGE_SIZE != 0 || a[1] == 0 || a[0] as u64 + a[1] as u64 > 1 << 32 {
+                if !a[0].is_multiple_of(PAGE_SIZE) || a[1] == 0 || a[0] as u64 + a[1] as u64 > 1 << 32 {
                     Ret::Linux(Err(errno::EINVAL))
                 } else {
                     Ret::Linux(Ok(0))
@@ -217,12 +243,14 @@ impl Executor {
         }
         let len = (len as u64).next_multiple_of(PAGE_SIZE as u64);
         let start = if flags & MAP_FIXED != 0 {
-            if addr % PAGE_SIZE != 0 || addr as u64 + len > 1 << 32 {
+            if !addr.is_multiple_of(PAGE_SIZE) || addr as u64 + len > 1 << 32 {
                 return Err(errno::EINVAL);
             }
             addr
         } else {
-            let start = (self.mmap_top as u64).checked_sub(len).ok_or(errno::ENOMEM)?;
+            let start = (self.mmap_top as u64)
+                .checked_sub(len)
+                .ok_or(errno::ENOMEM)?;
             if start < self.brk as u64 {
                 return Err(errno::ENOMEM);
             }
@@ -246,7 +274,9 @@ impl Executor {
     fn write_guest<const REC: bool>(&mut self, addr: u32, data: &[u8]) -> Result<(), Stop> {
         check_range(addr, data.len() as u32)?;
         if REC {
-            let old: Vec<u32> = words_of(addr, data.len() as u32).map(|w| self.mem.word(w)).collect();
+            let old: Vec<u32> = words_of(addr, data.len() as u32)
+                .map(|w| self.mem.word(w))
+                .collect();
             self.mem.write_bytes(addr, data);
             let mut i = 0;
             self.log_words(addr, data.len() as u32, |mem, w| {
@@ -262,7 +292,12 @@ impl Executor {
 
     /// Logs an access for each word in `[addr, addr+len)`: `values` gives (prev, new) for writes,
     /// `None` for reads.
-    fn log_words(&mut self, addr: u32, len: u32, mut values: impl FnMut(&crate::memory::Memory, u32) -> Option<(u32, u32)>) {
+    fn log_words(
+        &mut self,
+        addr: u32,
+        len: u32,
+        mut values: impl FnMut(&crate::memory::Memory, u32) -> Option<(u32, u32)>,
+    ) {
         for w in words_of(addr, len) {
             let (prev, new) = values(&self.mem, w).unwrap_or_else(|| {
                 let v = self.mem.word(w);

@@ -55,7 +55,8 @@ mod tests {
     #[test]
     fn builtin_guests_load() {
         for g in GUESTS {
-            mipstark_emulator::Program::from_elf(g.elf).unwrap_or_else(|e| panic!("{}: {e}", g.name));
+            mipstark_emulator::Program::from_elf(g.elf)
+                .unwrap_or_else(|e| panic!("{}: {e}", g.name));
         }
         assert_eq!(default_guest().name, DEFAULT_GUEST);
     }

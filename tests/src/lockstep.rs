@@ -53,8 +53,20 @@ enum Fixup {
 }
 
 fn edge_value(rng: &mut ChaCha8Rng) -> u32 {
-    const EDGES: [u32; 12] =
-        [0, 1, 2, 0xffff_ffff, 0x8000_0000, 0x7fff_ffff, 0x8000, 0x7fff, 0xffff, 31, 32, 0xffff_8000];
+    const EDGES: [u32; 12] = [
+        0,
+        1,
+        2,
+        0xffff_ffff,
+        0x8000_0000,
+        0x7fff_ffff,
+        0x8000,
+        0x7fff,
+        0xffff,
+        31,
+        32,
+        0xffff_8000,
+    ];
     match rng.gen_range(0..4) {
         0 => EDGES[rng.gen_range(0..EDGES.len())],
         1 => rng.gen_range(0..64),
@@ -105,7 +117,10 @@ impl Gen {
         let sa = self.rng.gen_range(0..32);
         let w = match self.rng.gen_range(0..100) {
             0..=29 => {
-                const F: [u32; 14] = [0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2a, 0x2b, 0x04, 0x06, 0x07, 0x0a, 0x0b, 0x06];
+                const F: [u32; 14] = [
+                    0x21, 0x23, 0x24, 0x25, 0x26, 0x27, 0x2a, 0x2b, 0x04, 0x06, 0x07, 0x0a, 0x0b,
+                    0x06,
+                ];
                 let k = self.rng.gen_range(0..F.len());
                 // The last entry is SRLV with sa = 1: ROTRV.
                 special(F[k], rs, rt, rd, (k == F.len() - 1) as u32)
@@ -182,7 +197,7 @@ impl Gen {
                     _ => itype(0x33, BASE_REG, self.reg(), self.mem_off(1) as u16), // pref
                 }
             }
-            97 => special(0x0f, 0, 0, 0, 0), // sync
+            97 => special(0x0f, 0, 0, 0, 0),           // sync
             _ => special3(0x3b, 0, self.dst(), 29, 0), // rdhwr $29
         };
         self.push(w);
@@ -210,7 +225,11 @@ impl Gen {
                     5 => itype(0x15, rs, rt, 0),
                     6 => itype(0x16, rs, 0, 0),
                     7 => itype(0x17, rs, 0, 0),
-                    k => regimm([0x00, 0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0x13][k - 8], rs, 0),
+                    k => regimm(
+                        [0x00, 0x01, 0x02, 0x03, 0x10, 0x11, 0x12, 0x13][k - 8],
+                        rs,
+                        0,
+                    ),
                 };
                 let target = self.words.len() + 2 + self.rng.gen_range(0..6);
                 self.fixups.push((self.words.len(), target, Fixup::Branch));
@@ -233,14 +252,19 @@ impl Gen {
                     }
                 };
                 let target = self.words.len() + 4 + self.rng.gen_range(0..6);
-                self.fixups.push((self.words.len(), target, Fixup::LoadAddr));
+                self.fixups
+                    .push((self.words.len(), target, Fixup::LoadAddr));
                 let link = loop {
                     let l = self.dst();
                     if l != r {
                         break l;
                     }
                 };
-                let j = if self.rng.gen_bool(0.5) { jr(r) } else { special(0x09, r, 0, link, 0) };
+                let j = if self.rng.gen_bool(0.5) {
+                    jr(r)
+                } else {
+                    special(0x09, r, 0, link, 0)
+                };
                 self.push_seq(&[lui(r, 0), ori(r, r, 0), j]);
                 self.simple();
             }
@@ -281,7 +305,11 @@ pub fn generate(seed: u64, body_len: usize) -> Stream {
     };
     // Prologue: every register but $0, then HI/LO.
     for r in 1..32 {
-        let v = if r == BASE_REG { BASE } else { edge_value(&mut g.rng) };
+        let v = if r == BASE_REG {
+            BASE
+        } else {
+            edge_value(&mut g.rng)
+        };
         g.push_seq(&li(r, v));
     }
     let (h, l) = (g.reg(), g.reg());
@@ -294,7 +322,13 @@ pub fn generate(seed: u64, body_len: usize) -> Stream {
     // Epilogue: write(1, scratch, len); exit_group(0).
     g.push_seq(&[lui(2, 0), ori(2, 2, 4004), addiu(4, 0, 1)]);
     g.push_seq(&li(5, SCRATCH));
-    g.push_seq(&[ori(6, 0, SCRATCH_LEN as u16), SYSCALL, ori(2, 0, 4246), addiu(4, 0, 0), SYSCALL]);
+    g.push_seq(&[
+        ori(6, 0, SCRATCH_LEN as u16),
+        SYSCALL,
+        ori(2, 0, 4246),
+        addiu(4, 0, 0),
+        SYSCALL,
+    ]);
     g.landing[end] = true;
     let addr = |i: usize| TEXT_BASE + 4 * i as u32;
     for (at, want, kind) in std::mem::take(&mut g.fixups) {
@@ -307,7 +341,9 @@ pub fn generate(seed: u64, body_len: usize) -> Stream {
                 let off = (t as i64 - at as i64 - 1) as u16;
                 g.words[at] = (g.words[at] & 0xffff_0000) | off as u32;
             }
-            Fixup::Jump => g.words[at] = (g.words[at] & 0xfc00_0000) | ((addr(t) >> 2) & 0x03ff_ffff),
+            Fixup::Jump => {
+                g.words[at] = (g.words[at] & 0xfc00_0000) | ((addr(t) >> 2) & 0x03ff_ffff)
+            }
             Fixup::LoadAddr => {
                 g.words[at] |= addr(t) >> 16;
                 g.words[at + 1] |= addr(t) & 0xffff;
@@ -318,11 +354,27 @@ pub fn generate(seed: u64, body_len: usize) -> Stream {
     let elf = write_elf(
         TEXT_BASE,
         &[
-            GenSegment { vaddr: TEXT_BASE, data: words_to_bytes(&g.words), bss: 0, executable: true, writable: false },
-            GenSegment { vaddr: SCRATCH, data: scratch, bss: 0, executable: false, writable: true },
+            GenSegment {
+                vaddr: TEXT_BASE,
+                data: words_to_bytes(&g.words),
+                bss: 0,
+                executable: true,
+                writable: false,
+            },
+            GenSegment {
+                vaddr: SCRATCH,
+                data: scratch,
+                bss: 0,
+                executable: false,
+                writable: true,
+            },
         ],
     );
-    Stream { elf, text: g.words, body_start: addr(body_start_idx) }
+    Stream {
+        elf,
+        text: g.words,
+        body_start: addr(body_start_idx),
+    }
 }
 
 /// How a run ended.
@@ -337,14 +389,22 @@ pub enum Ending {
 /// Our side: states before each instruction, stdout, ending.
 pub fn run_emulator(elf: &[u8], max_steps: u64) -> (Vec<CpuState>, Vec<u8>, Ending) {
     let program = Arc::new(Program::from_elf(elf).expect("generated ELF loads"));
-    let config = ExecConfig { max_cycles: max_steps, ..Default::default() };
+    let config = ExecConfig {
+        max_cycles: max_steps,
+        ..Default::default()
+    };
     let mut ex = Executor::new(program, GuestInput::default(), config);
     let mut states = Vec::new();
     let ending = loop {
         let mut gpr = [0u32; 32];
         gpr.copy_from_slice(ex.gprs());
         let (hi, lo) = ex.hi_lo();
-        states.push(CpuState { pc: ex.pc(), hi, lo, gpr });
+        states.push(CpuState {
+            pc: ex.pc(),
+            hi,
+            lo,
+            gpr,
+        });
         match ex.run_for(1) {
             Ok(Some(exit)) => break Ending::Exit(exit.exit_code),
             Ok(None) => {}
@@ -368,42 +428,73 @@ pub struct Compared {
 }
 
 /// Runs stream `seed` under both and compares; `Err` describes the first difference.
-pub fn compare(qemu_path: &std::path::Path, seed: u64, body_len: usize) -> Result<Compared, String> {
+pub fn compare(
+    qemu_path: &std::path::Path,
+    seed: u64,
+    body_len: usize,
+) -> Result<Compared, String> {
     let s = generate(seed, body_len);
     let (ours, out, ending) = run_emulator(&s.elf, 100_000);
     let q = qemu::run(qemu_path, &s.elf, &[], &[], true);
     let qend = match (q.exit_code, q.signal) {
-        (Some(c), _) if !String::from_utf8_lossy(&q.stderr).contains("uncaught target signal") => Ending::Exit(c as u32),
+        (Some(c), _) if !String::from_utf8_lossy(&q.stderr).contains("uncaught target signal") => {
+            Ending::Exit(c as u32)
+        }
         (_, Some(sig)) => Ending::Signal(sig),
         _ => {
             // qemu-user reports some guest signals on stderr and exits with 128 + signal.
             let text = String::from_utf8_lossy(&q.stderr);
-            match text.split("uncaught target signal ").nth(1).and_then(|t| t.split_whitespace().next()) {
+            match text
+                .split("uncaught target signal ")
+                .nth(1)
+                .and_then(|t| t.split_whitespace().next())
+            {
                 Some(n) => Ending::Signal(n.parse().unwrap_or(-1)),
                 None => Ending::Other(format!("qemu status {:?}", q.exit_code)),
             }
         }
     };
-    let start_ours = ours.iter().position(|st| st.pc == s.body_start).ok_or("emulator never reached the body")?;
-    let start_q = q.trace.iter().position(|st| st.pc == s.body_start).ok_or("qemu never reached the body")?;
+    let start_ours = ours
+        .iter()
+        .position(|st| st.pc == s.body_start)
+        .ok_or("emulator never reached the body")?;
+    let start_q = q
+        .trace
+        .iter()
+        .position(|st| st.pc == s.body_start)
+        .ok_or("qemu never reached the body")?;
     let (a, b) = (&ours[start_ours..], &q.trace[start_q..]);
     let describe = |pc: u32| -> String {
-        let w = s.text.get(((pc.wrapping_sub(TEXT_BASE)) / 4) as usize).copied().unwrap_or(0);
+        let w = s
+            .text
+            .get(((pc.wrapping_sub(TEXT_BASE)) / 4) as usize)
+            .copied()
+            .unwrap_or(0);
         format!("{pc:#010x}: {w:#010x} ({})", decode(w).op.mnemonic())
     };
     for (i, (x, y)) in a.iter().zip(b.iter()).enumerate() {
         if x != y {
-            let prev = if i > 0 { describe(a[i - 1].pc) } else { "-".into() };
+            let prev = if i > 0 {
+                describe(a[i - 1].pc)
+            } else {
+                "-".into()
+            };
             let mut diffs = Vec::new();
             if x.pc != y.pc {
                 diffs.push(format!("pc ours {:#010x} qemu {:#010x}", x.pc, y.pc));
             }
             if (x.hi, x.lo) != (y.hi, y.lo) {
-                diffs.push(format!("hi/lo ours {:#x}/{:#x} qemu {:#x}/{:#x}", x.hi, x.lo, y.hi, y.lo));
+                diffs.push(format!(
+                    "hi/lo ours {:#x}/{:#x} qemu {:#x}/{:#x}",
+                    x.hi, x.lo, y.hi, y.lo
+                ));
             }
             for r in 0..32 {
                 if x.gpr[r] != y.gpr[r] {
-                    diffs.push(format!("${r} ours {:#010x} qemu {:#010x}", x.gpr[r], y.gpr[r]));
+                    diffs.push(format!(
+                        "${r} ours {:#010x} qemu {:#010x}",
+                        x.gpr[r], y.gpr[r]
+                    ));
                 }
             }
             return Err(format!(
@@ -425,9 +516,16 @@ pub fn compare(qemu_path: &std::path::Path, seed: u64, body_len: usize) -> Resul
     }
     if let Ending::Exit(_) = ending {
         if out != q.stdout {
-            let first = out.iter().zip(&q.stdout).position(|(x, y)| x != y).unwrap_or(out.len().min(q.stdout.len()));
+            let first = out
+                .iter()
+                .zip(&q.stdout)
+                .position(|(x, y)| x != y)
+                .unwrap_or(out.len().min(q.stdout.len()));
             return Err(format!("seed {seed}: scratch memory differs first at byte {first} (ours {} bytes, qemu {})", out.len(), q.stdout.len()));
         }
     }
-    Ok(Compared { instructions: a.len(), trapped: matches!(ending, Ending::Signal(_)) })
+    Ok(Compared {
+        instructions: a.len(),
+        trapped: matches!(ending, Ending::Signal(_)),
+    })
 }

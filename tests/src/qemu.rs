@@ -72,10 +72,16 @@ pub fn run(qemu: &Path, elf: &[u8], args: &[&str], stdin: &[u8], trace: bool) ->
     let mut cmd = Command::new(qemu);
     cmd.current_dir(dir.path()).arg("-cpu").arg("24Kf");
     if trace {
-        cmd.arg("-singlestep").arg("-d").arg("cpu,nochain").arg("-D").arg(&log_path);
+        cmd.arg("-singlestep")
+            .arg("-d")
+            .arg("cpu,nochain")
+            .arg("-D")
+            .arg(&log_path);
     }
     cmd.arg(&elf_path).args(args);
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("spawn qemu");
     let mut child_stdin = child.stdin.take().expect("stdin");
     let data = stdin.to_vec();
@@ -110,8 +116,16 @@ pub fn parse_log(text: &str) -> Vec<CpuState> {
             }
             let mut it = rest.split_whitespace();
             let pc = hex(it.next().unwrap_or(""));
-            let hi = it.next().and_then(|t| t.strip_prefix("HI=0x")).map(hex).unwrap_or(0);
-            let lo = it.next().and_then(|t| t.strip_prefix("LO=0x")).map(hex).unwrap_or(0);
+            let hi = it
+                .next()
+                .and_then(|t| t.strip_prefix("HI=0x"))
+                .map(hex)
+                .unwrap_or(0);
+            let lo = it
+                .next()
+                .and_then(|t| t.strip_prefix("LO=0x"))
+                .map(hex)
+                .unwrap_or(0);
             // "ds HFLAGS BTARGET BCOND": the delay slot of a branch-likely (hflags branch kind
             // BL) whose condition is false is logged but then skipped; drop it so the log
             // lists executed instructions only.
@@ -122,7 +136,12 @@ pub fn parse_log(text: &str) -> Vec<CpuState> {
                     continue;
                 }
             }
-            cur = Some(CpuState { pc, hi, lo, gpr: [0; 32] });
+            cur = Some(CpuState {
+                pc,
+                hi,
+                lo,
+                gpr: [0; 32],
+            });
         } else if let Some(rest) = line.strip_prefix("GPR") {
             let Some(s) = cur.as_mut() else { continue };
             let (idx, regs) = rest.split_once(':').unwrap_or(("", ""));

@@ -18,7 +18,13 @@ pub struct Replay {
 impl Replay {
     /// Starts from the machine's initial registers and memory image.
     pub fn new(initial_regs: [u32; NUM_REGS], initial_mem: Memory) -> Self {
-        Replay { regs: initial_regs.map(|v| (v, 0)), mem: HashMap::new(), initial_mem, last_pc: None, steps: 0 }
+        Replay {
+            regs: initial_regs.map(|v| (v, 0)),
+            mem: HashMap::new(),
+            initial_mem,
+            last_pc: None,
+            steps: 0,
+        }
     }
 
     fn reg(&mut self, r: u8, a: &RegAccess, ts: u64, what: &str) -> Result<(), String> {
@@ -36,7 +42,15 @@ impl Replay {
         Ok(())
     }
 
-    fn word(&mut self, addr: u32, prev: u32, prev_ts: u64, value: u32, ts: u64, what: &str) -> Result<(), String> {
+    fn word(
+        &mut self,
+        addr: u32,
+        prev: u32,
+        prev_ts: u64,
+        value: u32,
+        ts: u64,
+        what: &str,
+    ) -> Result<(), String> {
         if addr & 3 != 0 {
             return Err(format!("{what}: unaligned word address {addr:#x}"));
         }
@@ -46,7 +60,9 @@ impl Replay {
             return Err(format!("{what}: word {addr:#x} access says previous ({prev:#x}, ts {prev_ts}), replay has ({v:#x}, ts {t})"));
         }
         if ts <= t {
-            return Err(format!("{what}: word {addr:#x} timestamp {ts} not after {t}"));
+            return Err(format!(
+                "{what}: word {addr:#x} timestamp {ts} not after {t}"
+            ));
         }
         self.mem.insert(addr, (value, ts));
         Ok(())
@@ -56,10 +72,17 @@ impl Replay {
     pub fn feed(&mut self, rec: &ExecutionRecord) -> Result<(), String> {
         let mut sys = rec.syscalls.iter().peekable();
         for (i, s) in rec.steps.iter().enumerate() {
-            let what = format!("step {} (pc {:#010x}, {})", self.steps, s.pc, s.op.mnemonic());
+            let what = format!(
+                "step {} (pc {:#010x}, {})",
+                self.steps,
+                s.pc,
+                s.op.mnemonic()
+            );
             if let Some(prev_next) = self.last_pc {
                 if s.pc != prev_next {
-                    return Err(format!("{what}: pc does not follow the previous step's next_pc {prev_next:#x}"));
+                    return Err(format!(
+                        "{what}: pc does not follow the previous step's next_pc {prev_next:#x}"
+                    ));
                 }
             }
             if s.clk != 8 * (self.steps + 1) {
@@ -72,7 +95,9 @@ impl Replay {
                 self.word(m.addr, m.prev_value, m.prev_ts, m.value, s.clk, &what)?;
             }
             if s.flags & mipstark_emulator::record::flags::SYSCALL != 0 {
-                let ev = sys.next().ok_or_else(|| format!("{what}: syscall step without event"))?;
+                let ev = sys
+                    .next()
+                    .ok_or_else(|| format!("{what}: syscall step without event"))?;
                 if ev.step as usize != i {
                     return Err(format!("{what}: syscall event points at step {}", ev.step));
                 }
@@ -96,12 +121,18 @@ impl Replay {
     pub fn finish(&self, regs: &[u32], mem: &Memory) -> Result<u64, String> {
         for (r, want) in regs.iter().enumerate() {
             if self.regs[r].0 != *want {
-                return Err(format!("final register {r}: replay {:#x}, machine {want:#x}", self.regs[r].0));
+                return Err(format!(
+                    "final register {r}: replay {:#x}, machine {want:#x}",
+                    self.regs[r].0
+                ));
             }
         }
         for (addr, (v, _)) in &self.mem {
             if mem.word(*addr) != *v {
-                return Err(format!("final word {addr:#x}: replay {v:#x}, machine {:#x}", mem.word(*addr)));
+                return Err(format!(
+                    "final word {addr:#x}: replay {v:#x}, machine {:#x}",
+                    mem.word(*addr)
+                ));
             }
         }
         Ok(self.steps)

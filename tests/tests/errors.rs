@@ -3,17 +3,31 @@
 
 use mipstark_emulator::{execute, ElfError, Error, ExecConfig, ExecErrorKind, GuestInput, Program};
 use mipstark_tests::asm::*;
-use mipstark_tests::elfgen::{words_to_bytes, write_elf, write_elf_raw, GenSegment, MIPS32R2_O32_FLAGS};
+use mipstark_tests::elfgen::{
+    words_to_bytes, write_elf, write_elf_raw, GenSegment, MIPS32R2_O32_FLAGS,
+};
 
 const TEXT: u32 = 0x0040_0000;
 const DATA: u32 = 0x1000_0000;
 
 fn text(words: &[u32]) -> GenSegment {
-    GenSegment { vaddr: TEXT, data: words_to_bytes(words), bss: 0, executable: true, writable: false }
+    GenSegment {
+        vaddr: TEXT,
+        data: words_to_bytes(words),
+        bss: 0,
+        executable: true,
+        writable: false,
+    }
 }
 
 fn data() -> GenSegment {
-    GenSegment { vaddr: DATA, data: vec![0xab; 64], bss: 4096, executable: false, writable: true }
+    GenSegment {
+        vaddr: DATA,
+        data: vec![0xab; 64],
+        bss: 4096,
+        executable: false,
+        writable: true,
+    }
 }
 
 fn elf(words: &[u32]) -> Vec<u8> {
@@ -33,7 +47,11 @@ fn halt() -> Vec<u32> {
     v
 }
 
-fn run_words(words: &[u32], input: GuestInput, config: ExecConfig) -> Result<mipstark_emulator::Execution, Error> {
+fn run_words(
+    words: &[u32],
+    input: GuestInput,
+    config: ExecConfig,
+) -> Result<mipstark_emulator::Execution, Error> {
     execute(&elf(words), input, config)
 }
 
@@ -59,15 +77,24 @@ fn pc(i: u32) -> u32 {
 
 #[test]
 fn illegal_fpu_and_privileged_instructions() {
-    assert_eq!(exec_err(&[NOP, 0xffff_ffff]), (ExecErrorKind::Illegal, pc(1)));
+    assert_eq!(
+        exec_err(&[NOP, 0xffff_ffff]),
+        (ExecErrorKind::Illegal, pc(1))
+    );
     // add.s $f0, $f1, $f2
     assert_eq!(exec_err(&[0x4602_0840]), (ExecErrorKind::Fpu, pc(0)));
     // lwc1 $f0, 0($gp)
     assert_eq!(exec_err(&[0xc780_0000]), (ExecErrorKind::Fpu, pc(0)));
     // mfc0 $t0, $12 (COP0)
-    assert_eq!(exec_err(&[0x4008_6000]), (ExecErrorKind::Unsupported, pc(0)));
+    assert_eq!(
+        exec_err(&[0x4008_6000]),
+        (ExecErrorKind::Unsupported, pc(0))
+    );
     // rdhwr $3, $2 (cycle counter: host-dependent, so refused)
-    assert_eq!(exec_err(&[0x7c03_103b]), (ExecErrorKind::Unsupported, pc(0)));
+    assert_eq!(
+        exec_err(&[0x7c03_103b]),
+        (ExecErrorKind::Unsupported, pc(0))
+    );
     let e = run_words(&[0x4602_0840], GuestInput::default(), ExecConfig::default()).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -78,32 +105,65 @@ fn illegal_fpu_and_privileged_instructions() {
 #[test]
 fn fetch_errors() {
     // jr $zero → fetch from 0.
-    assert_eq!(exec_err(&[jr(0), NOP]), (ExecErrorKind::UnmappedFetch(0), 0));
+    assert_eq!(
+        exec_err(&[jr(0), NOP]),
+        (ExecErrorKind::UnmappedFetch(0), 0)
+    );
     // Falling off the end of the text.
-    assert_eq!(exec_err(&[NOP]), (ExecErrorKind::UnmappedFetch(pc(1)), pc(1)));
+    assert_eq!(
+        exec_err(&[NOP]),
+        (ExecErrorKind::UnmappedFetch(pc(1)), pc(1))
+    );
     // jr to an odd address.
     let mut w = li(8, TEXT + 2).to_vec();
     w.extend([jr(8), NOP]);
-    assert_eq!(exec_err(&w), (ExecErrorKind::MisalignedFetch(TEXT + 2), TEXT + 2));
+    assert_eq!(
+        exec_err(&w),
+        (ExecErrorKind::MisalignedFetch(TEXT + 2), TEXT + 2)
+    );
 }
 
 #[test]
 fn misaligned_data_access() {
     let mut w = li(8, DATA + 1).to_vec();
     w.push(itype(0x23, 8, 9, 0)); // lw $t1, 0($t0)
-    assert_eq!(exec_err(&w), (ExecErrorKind::MisalignedAccess { addr: DATA + 1, size: 4 }, pc(2)));
+    assert_eq!(
+        exec_err(&w),
+        (
+            ExecErrorKind::MisalignedAccess {
+                addr: DATA + 1,
+                size: 4
+            },
+            pc(2)
+        )
+    );
     let mut w = li(8, DATA + 3).to_vec();
     w.push(itype(0x29, 8, 9, 0)); // sh
-    assert_eq!(exec_err(&w).0, ExecErrorKind::MisalignedAccess { addr: DATA + 3, size: 2 });
+    assert_eq!(
+        exec_err(&w).0,
+        ExecErrorKind::MisalignedAccess {
+            addr: DATA + 3,
+            size: 2
+        }
+    );
     let mut w = li(8, DATA + 2).to_vec();
     w.push(itype(0x38, 8, 9, 0)); // sc
-    assert_eq!(exec_err(&w).0, ExecErrorKind::MisalignedAccess { addr: DATA + 2, size: 4 });
+    assert_eq!(
+        exec_err(&w).0,
+        ExecErrorKind::MisalignedAccess {
+            addr: DATA + 2,
+            size: 4
+        }
+    );
 }
 
 #[test]
 fn branch_in_delay_slot() {
     // beq $0,$0,+1 ; (delay slot) j 0
-    assert_eq!(exec_err(&[itype(4, 0, 0, 1), jtype(2, TEXT), NOP]), (ExecErrorKind::BranchInDelaySlot, pc(1)));
+    assert_eq!(
+        exec_err(&[itype(4, 0, 0, 1), jtype(2, TEXT), NOP]),
+        (ExecErrorKind::BranchInDelaySlot, pc(1))
+    );
 }
 
 #[test]
@@ -116,16 +176,29 @@ fn overflow_trap_and_break() {
     w.push(special(0x22, 8, 9, 10, 0)); // sub
     assert_eq!(exec_err(&w).0, ExecErrorKind::IntegerOverflow);
     // teq $0, $0, 7 (gcc's divide-by-zero check)
-    assert_eq!(exec_err(&[special(0x34, 0, 0, 0, 7)]), (ExecErrorKind::Trap(7), pc(0)));
+    assert_eq!(
+        exec_err(&[special(0x34, 0, 0, 0, 7)]),
+        (ExecErrorKind::Trap(7), pc(0))
+    );
     // tnei $0, 0 does not fire; then break 7
-    assert_eq!(exec_err(&[regimm(0x0e, 0, 0), 0x0007_000d]), (ExecErrorKind::Break(7), pc(1)));
+    assert_eq!(
+        exec_err(&[regimm(0x0e, 0, 0), 0x0007_000d]),
+        (ExecErrorKind::Break(7), pc(1))
+    );
 }
 
 #[test]
 fn cycle_limit() {
     // b . ; nop
-    let config = ExecConfig { max_cycles: 1000, ..Default::default() };
-    let (kind, _) = exec_err_with(&[itype(4, 0, 0, 0xffff), NOP], GuestInput::default(), config);
+    let config = ExecConfig {
+        max_cycles: 1000,
+        ..Default::default()
+    };
+    let (kind, _) = exec_err_with(
+        &[itype(4, 0, 0, 0xffff), NOP],
+        GuestInput::default(),
+        config,
+    );
     assert_eq!(kind, ExecErrorKind::CycleLimit(1000));
 }
 
@@ -139,14 +212,24 @@ fn hint_errors() {
     w.extend(sys(0xf1));
     let input = GuestInput::default().with_u32_hint(1);
     let (kind, _) = exec_err_with(&w, input, ExecConfig::default());
-    assert_eq!(kind, ExecErrorKind::HintLengthMismatch { requested: 8, available: 4 });
+    assert_eq!(
+        kind,
+        ExecErrorKind::HintLengthMismatch {
+            requested: 8,
+            available: 4
+        }
+    );
     // Reading past the end: one buffer, two reads.
     let mut w = li(4, DATA).to_vec();
     w.extend(li(5, 4));
     w.extend(sys(0xf1));
     w.extend(li(5, 4));
     w.extend(sys(0xf1));
-    let (kind, _) = exec_err_with(&w, GuestInput::default().with_u32_hint(1), ExecConfig::default());
+    let (kind, _) = exec_err_with(
+        &w,
+        GuestInput::default().with_u32_hint(1),
+        ExecConfig::default(),
+    );
     assert_eq!(kind, ExecErrorKind::HintExhausted);
 }
 
@@ -155,20 +238,32 @@ fn syscall_errors() {
     let mut w = li(4, 8).to_vec();
     w.extend(sys(0x10)); // COMMIT word 8
     assert_eq!(exec_err(&w).0, ExecErrorKind::CommitIndexOutOfRange(8));
-    assert_eq!(exec_err(&sys(0x3001_0005)).0, ExecErrorKind::UnsupportedSyscall(0x3001_0005));
+    assert_eq!(
+        exec_err(&sys(0x3001_0005)).0,
+        ExecErrorKind::UnsupportedSyscall(0x3001_0005)
+    );
     // WRITE(1, 0xfffffff0, 0x20) wraps around the address space.
     let mut w = li(4, 1).to_vec();
     w.extend(li(5, 0xffff_fff0));
     w.extend(li(6, 0x20));
     w.extend(sys(2));
-    assert_eq!(exec_err(&w).0, ExecErrorKind::BufferWraps { addr: 0xffff_fff0, len: 0x20 });
+    assert_eq!(
+        exec_err(&w).0,
+        ExecErrorKind::BufferWraps {
+            addr: 0xffff_fff0,
+            len: 0x20
+        }
+    );
     // Output beyond the configured bound: write 4 KiB to stdout in a loop.
     let mut w = li(4, 1).to_vec();
     w.extend(li(5, DATA));
     w.extend(li(6, 4096));
     w.extend(sys(2));
     w.extend([itype(4, 0, 0, (-6i16) as u16), NOP]);
-    let config = ExecConfig { max_output: 100_000, ..Default::default() };
+    let config = ExecConfig {
+        max_output: 100_000,
+        ..Default::default()
+    };
     let (kind, _) = exec_err_with(&w, GuestInput::default(), config);
     assert_eq!(kind, ExecErrorKind::OutputLimit(100_000));
 }
@@ -188,7 +283,12 @@ fn linux_subset() {
     w.push(special(0x21, 4, 8, 4, 0)); // a0 = brk + 1 MiB
     w.extend(sys(4045));
     w.push(special(0x21, 2, 0, 17, 0)); // $s1 = new brk
-    w.extend([addiu(4, 0, 0), ori(5, 0, 0x2000), addiu(6, 0, 3), ori(7, 0, 0x802)]);
+    w.extend([
+        addiu(4, 0, 0),
+        ori(5, 0, 0x2000),
+        addiu(6, 0, 3),
+        ori(7, 0, 0x802),
+    ]);
     w.extend(sys(4090));
     w.push(special(0x21, 2, 0, 18, 0)); // $s2 = mmap result
     w.extend(sys(4999));
@@ -201,7 +301,8 @@ fn linux_subset() {
     w.extend(halt());
     let program = std::sync::Arc::new(Program::from_elf(&elf(&w)).unwrap());
     let initial_brk = program.initial_brk;
-    let mut ex = mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
+    let mut ex =
+        mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
     ex.run().unwrap();
     let r = ex.gprs();
     assert_eq!(r[16], initial_brk);
@@ -224,7 +325,10 @@ fn linux_read_from_stdin_and_bad_fd() {
     w.push(special(0x21, 2, 0, 17, 0));
     w.push(special(0x21, 16, 0, 4, 0));
     w.extend(sys(4246));
-    let input = GuestInput { stdin: b"hello".to_vec(), hints: vec![] };
+    let input = GuestInput {
+        stdin: b"hello".to_vec(),
+        hints: vec![],
+    };
     let program = std::sync::Arc::new(Program::from_elf(&elf(&w)).unwrap());
     let mut ex = mipstark_emulator::Executor::new(program, input, ExecConfig::default());
     let exit = ex.run().unwrap();
@@ -252,7 +356,10 @@ fn elf_good_loads() {
 
 #[test]
 fn elf_rejections_name_the_problem() {
-    assert!(matches!(load(b"not an elf at all"), Err(ElfError::Malformed(_))));
+    assert!(matches!(
+        load(b"not an elf at all"),
+        Err(ElfError::Malformed(_))
+    ));
     assert!(matches!(load(&[]), Err(ElfError::Malformed(_))));
     let mut b = good_elf();
     b[4] = 2;
@@ -272,10 +379,31 @@ fn elf_rejections_name_the_problem() {
     assert_eq!(load(&b).unwrap_err(), ElfError::NotExecutable(3));
     // Truncated: cut the file inside the data segment.
     let b = good_elf();
-    assert!(matches!(load(&b[..b.len() - 10]), Err(ElfError::Truncated { index: 1, .. })));
+    assert!(matches!(
+        load(&b[..b.len() - 10]),
+        Err(ElfError::Truncated { index: 1, .. })
+    ));
     // Overlapping segments.
-    let b = write_elf(TEXT, &[text(&halt()), GenSegment { vaddr: TEXT + 4, data: vec![1; 8], bss: 0, executable: false, writable: true }]);
-    assert_eq!(load(&b).unwrap_err(), ElfError::Overlap { first: 0, second: 1 });
+    let b = write_elf(
+        TEXT,
+        &[
+            text(&halt()),
+            GenSegment {
+                vaddr: TEXT + 4,
+                data: vec![1; 8],
+                bss: 0,
+                executable: false,
+                writable: true,
+            },
+        ],
+    );
+    assert_eq!(
+        load(&b).unwrap_err(),
+        ElfError::Overlap {
+            first: 0,
+            second: 1
+        }
+    );
     // No loadable segment.
     let b = write_elf(TEXT, &[]);
     assert_eq!(load(&b).unwrap_err(), ElfError::NoLoadableSegment);
@@ -285,12 +413,30 @@ fn elf_rejections_name_the_problem() {
     let b = write_elf(TEXT + 2, &[text(&halt())]);
     assert_eq!(load(&b).unwrap_err(), ElfError::EntryMisaligned(TEXT + 2));
     // A segment running past 4 GiB.
-    let b = write_elf(TEXT, &[text(&halt()), GenSegment { vaddr: 0xffff_f000, data: vec![], bss: 0x2000, executable: false, writable: true }]);
-    assert!(matches!(load(&b), Err(ElfError::OutOfAddressSpace { index: 1, .. })));
+    let b = write_elf(
+        TEXT,
+        &[
+            text(&halt()),
+            GenSegment {
+                vaddr: 0xffff_f000,
+                data: vec![],
+                bss: 0x2000,
+                executable: false,
+                writable: true,
+            },
+        ],
+    );
+    assert!(matches!(
+        load(&b),
+        Err(ElfError::OutOfAddressSpace { index: 1, .. })
+    ));
     // filesz > memsz: patch the text segment's p_memsz (program header 0, offset 20).
     let mut b = good_elf();
     b[52 + 20..52 + 24].copy_from_slice(&4u32.to_le_bytes());
-    assert!(matches!(load(&b), Err(ElfError::FileSizeExceedsMemSize { index: 0, .. })));
+    assert!(matches!(
+        load(&b),
+        Err(ElfError::FileSizeExceedsMemSize { index: 0, .. })
+    ));
     // A PT_INTERP header makes it dynamic: turn the data segment into PT_INTERP (type 3).
     let mut b = good_elf();
     b[52 + 32..52 + 36].copy_from_slice(&3u32.to_le_bytes());

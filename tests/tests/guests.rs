@@ -7,11 +7,14 @@ use sha2::{Digest, Sha256};
 
 fn run_zkvm(name: &str, param: u32) -> mipstark_emulator::Execution {
     let input = GuestInput::default().with_u32_hint(param);
-    execute(&guests::zkvm_elf(name), input, ExecConfig::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    execute(&guests::zkvm_elf(name), input, ExecConfig::default())
+        .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn pattern(n: u32) -> Vec<u8> {
-    (0..n).map(|i| (i.wrapping_mul(7).wrapping_add(3)) as u8).collect()
+    (0..n)
+        .map(|i| (i.wrapping_mul(7).wrapping_add(3)) as u8)
+        .collect()
 }
 
 fn hex(b: &[u8]) -> String {
@@ -28,7 +31,10 @@ fn fibonacci_matches_reference() {
         }
         assert_eq!(r.exit.exit_code, 0);
         assert_eq!(r.output.public_values, a.to_le_bytes());
-        assert_eq!(String::from_utf8_lossy(&r.output.stdout), format!("fib({n}) mod 2^32 = {a}\n"));
+        assert_eq!(
+            String::from_utf8_lossy(&r.output.stdout),
+            format!("fib({n}) mod 2^32 = {a}\n")
+        );
     }
 }
 
@@ -37,7 +43,11 @@ fn sha256_matches_reference() {
     for n in [0u32, 1, 55, 56, 63, 64, 65, 1000] {
         let r = run_zkvm("sha256", n);
         let want = Sha256::digest(pattern(n));
-        assert_eq!(r.output.public_values, want.as_slice(), "sha256 of {n} bytes");
+        assert_eq!(
+            r.output.public_values,
+            want.as_slice(),
+            "sha256 of {n} bytes"
+        );
     }
 }
 
@@ -49,7 +59,10 @@ fn sha2_chain_matches_reference() {
         h = Sha256::digest(h).into();
     }
     assert_eq!(r.output.public_values, h);
-    assert_eq!(String::from_utf8_lossy(&r.output.stdout), format!("sha2-chain: {}\n", hex(&h)));
+    assert_eq!(
+        String::from_utf8_lossy(&r.output.stdout),
+        format!("sha2-chain: {}\n", hex(&h))
+    );
 }
 
 #[test]
@@ -89,14 +102,24 @@ fn loop_and_bigmem_match_reference() {
         a[j] ^= a[i as usize].wrapping_add(i);
         sum = sum.wrapping_add(a[j]);
     }
-    assert_eq!(run_zkvm("bigmem", kib).output.public_values, sum.to_le_bytes());
+    assert_eq!(
+        run_zkvm("bigmem", kib).output.public_values,
+        sum.to_le_bytes()
+    );
 }
 
 #[test]
 fn instruction_self_tests_pass() {
-    for name in guests::program_names().iter().filter(|n| n.starts_with("insn_")) {
-        let r = execute(&guests::zkvm_elf(name), GuestInput::default(), ExecConfig::default())
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    for name in guests::program_names()
+        .iter()
+        .filter(|n| n.starts_with("insn_"))
+    {
+        let r = execute(
+            &guests::zkvm_elf(name),
+            GuestInput::default(),
+            ExecConfig::default(),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         let out = String::from_utf8_lossy(&r.output.stdout);
         assert_eq!(r.exit.exit_code, 0, "{name} reported failures:\n{out}");
         assert!(out.ends_with("ok\n"), "{name}: {out}");
@@ -106,10 +129,16 @@ fn instruction_self_tests_pass() {
 #[test]
 fn hello_sees_argv() {
     let args = vec!["hello".to_string(), "a".into(), "b".into()];
-    let config = ExecConfig { args, ..Default::default() };
+    let config = ExecConfig {
+        args,
+        ..Default::default()
+    };
     let r = execute(&guests::zkvm_elf("hello"), GuestInput::default(), config).unwrap();
     assert_eq!(r.exit.exit_code, 2);
-    assert_eq!(String::from_utf8_lossy(&r.output.stdout), "hello from mipstark, argv[0]=hello\n");
+    assert_eq!(
+        String::from_utf8_lossy(&r.output.stdout),
+        "hello from mipstark, argv[0]=hello\n"
+    );
     assert_eq!(r.output.public_values, b"hello");
 }
 
@@ -131,19 +160,47 @@ fn linux_builds_match_qemu() {
     let Some(q) = qemu::require() else { return };
     for name in guests::program_names() {
         let elf = guests::linux_elf(&name);
-        let hints: Vec<Vec<u8>> = qemu_param(&name).map(|p| p.to_le_bytes().to_vec()).into_iter().collect();
+        let hints: Vec<Vec<u8>> = qemu_param(&name)
+            .map(|p| p.to_le_bytes().to_vec())
+            .into_iter()
+            .collect();
         let stdin = guests::frame_hints(&hints);
         let args = ["x", "y"];
         let qr = qemu::run(&q, &elf, &args, &stdin, false);
         let mut argv = vec!["guest.elf".to_string()];
         argv.extend(args.iter().map(|s| s.to_string()));
-        let config = ExecConfig { args: argv, ..Default::default() };
-        let ours = execute(&elf, GuestInput { stdin, hints: vec![] }, config).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let config = ExecConfig {
+            args: argv,
+            ..Default::default()
+        };
+        let ours = execute(
+            &elf,
+            GuestInput {
+                stdin,
+                hints: vec![],
+            },
+            config,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         // argv[0] differs (qemu passes the path it was given), so compare from the first line
         // that does not print it.
-        let strip = |b: &[u8]| String::from_utf8_lossy(b).lines().filter(|l| !l.contains("argv[0]")).collect::<Vec<_>>().join("\n");
-        assert_eq!(strip(&ours.output.stdout), strip(&qr.stdout), "{name}: stdout differs from qemu");
-        assert_eq!(Some((ours.exit.exit_code & 0xff) as i32), qr.exit_code, "{name}: exit code differs from qemu");
+        let strip = |b: &[u8]| {
+            String::from_utf8_lossy(b)
+                .lines()
+                .filter(|l| !l.contains("argv[0]"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(
+            strip(&ours.output.stdout),
+            strip(&qr.stdout),
+            "{name}: stdout differs from qemu"
+        );
+        assert_eq!(
+            Some((ours.exit.exit_code & 0xff) as i32),
+            qr.exit_code,
+            "{name}: exit code differs from qemu"
+        );
         assert!(!ours.output.stdout.is_empty(), "{name} printed nothing");
     }
 }
@@ -152,7 +209,11 @@ fn linux_builds_match_qemu() {
 /// installed, as in CI).
 #[test]
 fn committed_elfs_match_a_rebuild() {
-    if std::process::Command::new("mipsel-linux-gnu-gcc").arg("--version").output().is_err() {
+    if std::process::Command::new("mipsel-linux-gnu-gcc")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         if std::env::var_os("CI").is_some() {
             panic!("CI must have mipsel-linux-gnu-gcc to check the committed guest ELFs");
         }
@@ -172,8 +233,15 @@ fn committed_elfs_match_a_rebuild() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap();
         let old = std::fs::read(committed.join(name)).unwrap_or_default();
-        assert!(old == std::fs::read(&p).unwrap(), "{name:?} differs from a rebuild: run tests/guests/build.sh and commit");
+        assert!(
+            old == std::fs::read(&p).unwrap(),
+            "{name:?} differs from a rebuild: run tests/guests/build.sh and commit"
+        );
         n += 1;
     }
-    assert_eq!(n, std::fs::read_dir(&committed).unwrap().count(), "stale ELFs in tests/guests/elf");
+    assert_eq!(
+        n,
+        std::fs::read_dir(&committed).unwrap().count(),
+        "stale ELFs in tests/guests/elf"
+    );
 }

@@ -25,10 +25,16 @@ fn check(name: &str, input: GuestInput, chunk: u64) -> u64 {
         }
     };
     assert_eq!(exit, fast_exit, "{name}: recording changed the result");
-    assert_eq!(ex.output(), fast.output(), "{name}: recording changed the output");
+    assert_eq!(
+        ex.output(),
+        fast.output(),
+        "{name}: recording changed the output"
+    );
     let mut regs = ex.gprs().to_vec();
     regs.extend([ex.hi_lo().0, ex.hi_lo().1]);
-    let steps = replay.finish(&regs, ex.memory()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let steps = replay
+        .finish(&regs, ex.memory())
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     assert_eq!(steps, exit.cycles, "{name}: one step record per cycle");
     steps
 }

@@ -26,12 +26,23 @@ pub struct ExecuteArgs {
 
 pub fn run(args: ExecuteArgs) -> anyhow::Result<i32> {
     let loaded = args.program.load()?;
-    let program = Program::from_elf(&loaded.elf).with_context(|| format!("cannot load {}", loaded.name))?;
-    let config = ExecConfig { max_cycles: args.max_cycles, ..ExecConfig::default() };
+    let program =
+        Program::from_elf(&loaded.elf).with_context(|| format!("cannot load {}", loaded.name))?;
+    let config = ExecConfig {
+        max_cycles: args.max_cycles,
+        ..ExecConfig::default()
+    };
     let mut exec = Executor::new(Arc::new(program), loaded.input, config);
-    exec.set_echo(Some(Box::new(std::io::stdout())), Some(Box::new(std::io::stderr())));
+    exec.set_echo(
+        Some(Box::new(std::io::stdout())),
+        Some(Box::new(std::io::stderr())),
+    );
     let start = Instant::now();
-    let result = if args.stats { exec.run_counting() } else { exec.run() };
+    let result = if args.stats {
+        exec.run_counting()
+    } else {
+        exec.run()
+    };
     let elapsed = start.elapsed();
     let exit = result?;
     if args.stats {
@@ -40,12 +51,20 @@ pub fn run(args: ExecuteArgs) -> anyhow::Result<i32> {
         eprintln!("exit code:   {}", exit.exit_code);
         eprintln!("cycles:      {}", exit.cycles);
         eprintln!("wall time:   {:.3} ms", secs * 1e3);
-        eprintln!("speed:       {:.1} MHz (counting mode)", exit.cycles as f64 / secs / 1e6);
+        eprintln!(
+            "speed:       {:.1} MHz (counting mode)",
+            exit.cycles as f64 / secs / 1e6
+        );
         let mut mix: Vec<_> = exec.op_counts().collect();
         mix.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         eprintln!("instruction mix:");
         for (op, n) in mix {
-            eprintln!("  {:<8} {:>12}  {:5.2}%", op.mnemonic(), n, 100.0 * n as f64 / exit.cycles.max(1) as f64);
+            eprintln!(
+                "  {:<8} {:>12}  {:5.2}%",
+                op.mnemonic(),
+                n,
+                100.0 * n as f64 / exit.cycles.max(1) as f64
+            );
         }
     }
     if args.public_values {

@@ -36,10 +36,12 @@ impl ProgramArgs {
     pub fn load(&self) -> anyhow::Result<Loaded> {
         let mut input = GuestInput::default();
         if let Some(path) = &self.stdin {
-            input.stdin = std::fs::read(path).with_context(|| format!("cannot read --stdin {}", path.display()))?;
+            input.stdin = std::fs::read(path)
+                .with_context(|| format!("cannot read --stdin {}", path.display()))?;
         }
         for path in &self.hints {
-            let bytes = std::fs::read(path).with_context(|| format!("cannot read --hint {}", path.display()))?;
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("cannot read --hint {}", path.display()))?;
             input.hints.push(bytes);
         }
         for v in &self.hint_u32 {
@@ -47,21 +49,35 @@ impl ProgramArgs {
         }
         let builtin = match (&self.elf, &self.guest) {
             (Some(path), _) => {
-                let elf = std::fs::read(path).with_context(|| format!("cannot read ELF {}", path.display()))?;
-                return Ok(Loaded { name: path.display().to_string(), elf, input });
+                let elf = std::fs::read(path)
+                    .with_context(|| format!("cannot read ELF {}", path.display()))?;
+                return Ok(Loaded {
+                    name: path.display().to_string(),
+                    elf,
+                    input,
+                });
             }
             (None, Some(name)) => match guests::find(name) {
                 Some(g) => g,
                 None => {
                     let names: Vec<_> = guests::GUESTS.iter().map(|g| g.name).collect();
-                    bail!("no built-in guest named {name:?}; choose one of {}", names.join(", "));
+                    bail!(
+                        "no built-in guest named {name:?}; choose one of {}",
+                        names.join(", ")
+                    );
                 }
             },
             (None, None) => guests::default_guest(),
         };
         if input.hints.is_empty() {
-            input.hints.push(builtin.default_param.to_le_bytes().to_vec());
+            input
+                .hints
+                .push(builtin.default_param.to_le_bytes().to_vec());
         }
-        Ok(Loaded { name: builtin.name.to_string(), elf: builtin.elf.to_vec(), input })
+        Ok(Loaded {
+            name: builtin.name.to_string(),
+            elf: builtin.elf.to_vec(),
+            input,
+        })
     }
 }
