@@ -13,8 +13,9 @@ const EF_MIPS_ARCH: u32 = 0xf000_0000;
 const ACCEPTED_ARCHS: [u32; 4] = [0x0000_0000, 0x1000_0000, 0x5000_0000, 0x7000_0000];
 const EF_MIPS_MICROMIPS: u32 = 0x0200_0000;
 const EF_MIPS_ARCH_ASE_M16: u32 = 0x0400_0000;
-/// Executable segments are decoded up front; this bounds that table (64 Mi instructions).
-const MAX_TEXT_BYTES: u64 = 256 << 20;
+/// Executable segments are decoded up front; this bounds that table (16 Mi instructions,
+/// 128 MiB decoded), far above any real guest, so a hostile ELF cannot exhaust host memory.
+const MAX_TEXT_BYTES: u64 = 64 << 20;
 
 /// One loadable segment: `data` is placed at `vaddr`, then zeroes up to `memsz` bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]

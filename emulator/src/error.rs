@@ -49,7 +49,7 @@ pub enum ElfError {
     EntryNotExecutable(u32),
     #[error("entry point {0:#010x} is not word-aligned (microMIPS/MIPS16 code is not supported)")]
     EntryMisaligned(u32),
-    #[error("executable segments span {0:#x} bytes, more than the 256 MiB program limit")]
+    #[error("executable segments span {0:#x} bytes, more than the 64 MiB program limit")]
     ProgramTooLarge(u64),
 }
 

@@ -12,27 +12,51 @@ pub const PAGE_SIZE: u32 = 1 << PAGE_BITS;
 const WORDS_PER_PAGE: usize = (PAGE_SIZE / 4) as usize;
 const NUM_PAGES: usize = 1 << (32 - PAGE_BITS);
 
-/// A sparse paged table of `T` per aligned word, zero (default) where never written.
+/// Pages per directory entry (each directory covers 4 MiB of address space).
+const DIR_BITS: u32 = 10;
+const PAGES_PER_DIR: usize = 1 << DIR_BITS;
+const NUM_DIRS: usize = NUM_PAGES / PAGES_PER_DIR;
+
+type Page<T> = [T; WORDS_PER_PAGE];
+type Dir<T> = [Option<Box<Page<T>>>; PAGES_PER_DIR];
+
+/// A sparse two-level table of `T` per aligned word, default where never written.
+///
+/// Two levels keep an empty table tiny (1024 pointers), so creating, cloning and dropping a
+/// machine costs time proportional to the memory it used, not to the 4 GiB it could address.
 #[derive(Clone)]
 pub struct WordTable<T: Copy + Default + 'static> {
-    pages: Vec<Option<Box<[T; WORDS_PER_PAGE]>>>,
+    dirs: Vec<Option<Box<Dir<T>>>>,
 }
 
 impl<T: Copy + Default + 'static> Default for WordTable<T> {
     fn default() -> Self {
         WordTable {
-            pages: std::iter::repeat_with(|| None).take(NUM_PAGES).collect(),
+            dirs: std::iter::repeat_with(|| None).take(NUM_DIRS).collect(),
         }
     }
+}
+
+#[inline(always)]
+fn split(addr: u32) -> (usize, usize, usize) {
+    let page = (addr >> PAGE_BITS) as usize;
+    (
+        page >> DIR_BITS,
+        page & (PAGES_PER_DIR - 1),
+        ((addr >> 2) as usize) & (WORDS_PER_PAGE - 1),
+    )
 }
 
 impl<T: Copy + Default + 'static> WordTable<T> {
     /// The value of the word containing `addr` (low two bits ignored).
     #[inline(always)]
     pub fn get(&self, addr: u32) -> T {
-        // SAFETY-free indexing: `addr >> PAGE_BITS` < NUM_PAGES by construction.
-        match &self.pages[(addr >> PAGE_BITS) as usize] {
-            Some(page) => page[((addr >> 2) as usize) & (WORDS_PER_PAGE - 1)],
+        let (d, p, w) = split(addr);
+        match &self.dirs[d] {
+            Some(dir) => match &dir[p] {
+                Some(page) => page[w],
+                None => T::default(),
+            },
             None => T::default(),
         }
     }
@@ -40,9 +64,10 @@ impl<T: Copy + Default + 'static> WordTable<T> {
     /// A mutable reference to the word containing `addr`, allocating its page if needed.
     #[inline(always)]
     pub fn get_mut(&mut self, addr: u32) -> &mut T {
-        let page = self.pages[(addr >> PAGE_BITS) as usize]
-            .get_or_insert_with(|| Box::new([T::default(); WORDS_PER_PAGE]));
-        &mut page[((addr >> 2) as usize) & (WORDS_PER_PAGE - 1)]
+        let (d, p, w) = split(addr);
+        let dir = self.dirs[d].get_or_insert_with(|| Box::new(std::array::from_fn(|_| None)));
+        let page = dir[p].get_or_insert_with(|| Box::new([T::default(); WORDS_PER_PAGE]));
+        &mut page[w]
     }
 
     /// Sets the word containing `addr`.
@@ -51,24 +76,32 @@ impl<T: Copy + Default + 'static> WordTable<T> {
         *self.get_mut(addr) = value;
     }
 
-    /// Resets the whole pages inside `[start, end)` to default by dropping them.
+    /// Resets the pages with index in `[start_page, end_page)` to default by dropping them.
     fn drop_pages(&mut self, start_page: usize, end_page: usize) {
-        for p in &mut self.pages[start_page..end_page] {
-            *p = None;
+        for page in start_page..end_page {
+            if let Some(dir) = &mut self.dirs[page >> DIR_BITS] {
+                dir[page & (PAGES_PER_DIR - 1)] = None;
+            }
         }
+    }
+
+    /// Iterates over allocated pages as (page base address, words), in address order.
+    pub fn pages(&self) -> impl Iterator<Item = (u32, &Page<T>)> {
+        self.dirs
+            .iter()
+            .enumerate()
+            .filter_map(|(d, dir)| dir.as_deref().map(|dir| (d, dir)))
+            .flat_map(|(d, dir)| {
+                dir.iter().enumerate().filter_map(move |(p, page)| {
+                    page.as_deref()
+                        .map(|page| ((((d << DIR_BITS) | p) as u32) << PAGE_BITS, page))
+                })
+            })
     }
 
     /// Number of allocated pages.
     pub fn allocated_pages(&self) -> usize {
-        self.pages.iter().filter(|p| p.is_some()).count()
-    }
-
-    /// Iterates over allocated pages as (page base address, words).
-    pub fn pages(&self) -> impl Iterator<Item = (u32, &[T; WORDS_PER_PAGE])> {
-        self.pages
-            .iter()
-            .enumerate()
-            .filter_map(|(i, p)| p.as_deref().map(|p| ((i as u32) << PAGE_BITS, p)))
+        self.pages().count()
     }
 }
 

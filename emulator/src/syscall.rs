@@ -182,7 +182,10 @@ impl Executor {
             // Only anonymous maps exist, so the stack-passed fd and offset are never needed.
             nr::LINUX_MMAP | nr::LINUX_MMAP2 => Ret::Linux(self.linux_mmap(a[0], a[1], a[3])),
             nr::LINUX_MUNMAP => {
-                if !a[0].is_multiple_of(PAGE_SIZE) || a[1] == 0 || a[0] as u64 + a[1] as u64 > 1 << 32 {
+                if !a[0].is_multiple_of(PAGE_SIZE)
+                    || a[1] == 0
+                    || a[0] as u64 + a[1] as u64 > 1 << 32
+                {
                     Ret::Linux(Err(errno::EINVAL))
                 } else {
                     Ret::Linux(Ok(0))

@@ -3,6 +3,7 @@
 
 pub mod asm;
 pub mod elfgen;
+pub mod fuzzing;
 pub mod guests;
 pub mod lockstep;
 pub mod qemu;
