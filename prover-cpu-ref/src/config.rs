@@ -1,0 +1,111 @@
+//! The STARK configuration every mipstark backend and verifier shares.
+//!
+//! Field KoalaBear (p = 2^31 − 2^24 + 1), challenges in its degree-4 extension, Poseidon2 of
+//! width 16 with Plonky3's KoalaBear constants for hashing (sponge rate 8, 8-element digests),
+//! binary Merkle trees, and FRI with binary folding over a blowup-2 coset LDE.
+//!
+//! Security (conjectured, under the usual FRI proximity-gap conjecture): each FRI query gives
+//! `log_blowup` bits and proof-of-work adds its bits, so the default 84 queries × 1 bit + 16
+//! query PoW bits = 100 bits; the degree-4 extension (~124 bits) keeps the algebraic soundness
+//! error far below that. Blowup 2 caps every AIR constraint at degree 3.
+
+use p3_commit::ExtensionMmcs;
+use p3_dft::Radix2DitParallel;
+use p3_field::extension::BinomialExtensionField;
+use p3_field::Field;
+use p3_fri::{FriParameters, TwoAdicFriPcs};
+use p3_koala_bear::{default_koalabear_poseidon2_16, KoalaBear, Poseidon2KoalaBear};
+use p3_merkle_tree::MerkleTreeMmcs;
+use p3_symmetric::{PaddingFreeSponge, TruncatedPermutation};
+use p3_uni_stark::StarkConfig;
+use serde::{Deserialize, Serialize};
+
+use crate::challenger::DeterministicChallenger;
+
+pub type Val = KoalaBear;
+pub type Challenge = BinomialExtensionField<Val, 4>;
+pub type Perm = Poseidon2KoalaBear<16>;
+pub type Hasher = PaddingFreeSponge<Perm, 16, 8, 8>;
+pub type Compressor = TruncatedPermutation<Perm, 2, 8, 16>;
+pub type ValMmcs =
+    MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Hasher, Compressor, 2, 8>;
+pub type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
+pub type Dft = Radix2DitParallel<Val>;
+pub type Pcs = TwoAdicFriPcs<Val, Dft, ValMmcs, ChallengeMmcs>;
+pub type MipsStarkConfig = StarkConfig<Pcs, Challenge, DeterministicChallenger>;
+
+/// The protocol parameters a proof is made and checked with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StarkParams {
+    /// log2 of the LDE blowup factor.
+    pub log_blowup: usize,
+    /// FRI query repetitions.
+    pub num_queries: usize,
+    /// Proof-of-work bits before the query phase.
+    pub query_pow_bits: usize,
+    /// log2 of the final FRI polynomial's length.
+    pub log_final_poly_len: usize,
+}
+
+impl StarkParams {
+    /// Production parameters: 100 conjectured bits.
+    pub const DEFAULT: StarkParams = StarkParams {
+        log_blowup: 1,
+        num_queries: 84,
+        query_pow_bits: 16,
+        log_final_poly_len: 0,
+    };
+
+    /// Fast, insecure parameters for tests only (never for a proof anyone relies on).
+    pub const TESTING: StarkParams = StarkParams {
+        log_blowup: 1,
+        num_queries: 8,
+        query_pow_bits: 1,
+        log_final_poly_len: 0,
+    };
+
+    /// Conjectured security in bits: `num_queries × log_blowup + query_pow_bits`.
+    pub fn conjectured_security_bits(&self) -> usize {
+        self.num_queries * self.log_blowup + self.query_pow_bits
+    }
+
+    /// The highest constraint degree the quotient can absorb at this blowup.
+    pub fn max_constraint_degree(&self) -> usize {
+        (1 << self.log_blowup) + 1
+    }
+}
+
+impl Default for StarkParams {
+    fn default() -> Self {
+        StarkParams::DEFAULT
+    }
+}
+
+/// Builds the Plonky3 configuration for `params`.
+pub fn make_config(params: StarkParams) -> MipsStarkConfig {
+    let perm = default_koalabear_poseidon2_16();
+    let val_mmcs = ValMmcs::new(Hasher::new(perm.clone()), Compressor::new(perm.clone()), 0);
+    let fri = FriParameters {
+        log_blowup: params.log_blowup,
+        log_final_poly_len: params.log_final_poly_len,
+        max_log_arity: 1,
+        num_queries: params.num_queries,
+        batch_proof_of_work_bits: 0,
+        commit_proof_of_work_bits: 0,
+        query_proof_of_work_bits: params.query_pow_bits,
+        mmcs: ChallengeMmcs::new(val_mmcs.clone()),
+    };
+    let pcs = Pcs::new(Dft::default(), val_mmcs, fri);
+    StarkConfig::new(pcs, DeterministicChallenger::new(perm))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_parameters_reach_100_bits() {
+        assert!(StarkParams::DEFAULT.conjectured_security_bits() >= 100);
+        assert_eq!(StarkParams::DEFAULT.max_constraint_degree(), 3);
+    }
+}

@@ -1,0 +1,7 @@
+#![doc = include_str!("../README.md")]
+
+pub mod challenger;
+pub mod config;
+
+pub use challenger::DeterministicChallenger;
+pub use config::{make_config, Challenge, MipsStarkConfig, StarkParams, Val};
