@@ -1,0 +1,25 @@
+//! Errors a user can act on.
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum GpuError {
+    #[error("no {runtime} device found ({hint})")]
+    NoDevice {
+        runtime: &'static str,
+        hint: &'static str,
+    },
+    #[error("{runtime} error: {message}")]
+    Runtime {
+        runtime: &'static str,
+        message: String,
+    },
+    #[error("kernel source {file} failed to compile:\n{log}")]
+    Compile { file: String, log: String },
+    #[error("unknown kernel {0:?}")]
+    UnknownKernel(String),
+    #[error("buffer holds {have} words, {need} needed")]
+    BufferSize { have: usize, need: usize },
+    #[error("{0}")]
+    Shape(String),
+}

@@ -1,0 +1,42 @@
+//! The device-runtime seam: everything the stage logic needs from a GPU API.
+
+#[cfg(feature = "opencl")]
+pub mod opencl;
+
+use crate::error::GpuError;
+
+/// A kernel argument: a device buffer or a scalar (matching the kernel's `u32`/`u64` parameter).
+pub enum Arg<'a, B> {
+    Buf(&'a B),
+    U32(u32),
+    U64(u64),
+}
+
+/// Buffers of u32 words (field elements are Montgomery words), copies, and launches of the
+/// kernels in `mipstark-kernels` by their literal names.
+pub trait DeviceRuntime {
+    type Buffer;
+
+    /// A human-readable device description.
+    fn device_name(&self) -> String;
+    /// A zero-filled buffer of `words` u32s.
+    fn alloc(&self, words: usize) -> Result<Self::Buffer, GpuError>;
+    /// Copies host words to `buf` (which must be at least as long).
+    fn write(&self, buf: &mut Self::Buffer, data: &[u32]) -> Result<(), GpuError>;
+    /// Copies the first `out.len()` words of `buf` to the host.
+    fn read(&self, buf: &Self::Buffer, out: &mut [u32]) -> Result<(), GpuError>;
+    /// Launches `kernel` over `threads` work items (one-dimensional) and waits for it.
+    fn launch(
+        &self,
+        kernel: &str,
+        threads: usize,
+        args: &[Arg<'_, Self::Buffer>],
+    ) -> Result<(), GpuError>;
+
+    /// A buffer holding `data`.
+    fn upload(&self, data: &[u32]) -> Result<Self::Buffer, GpuError> {
+        let mut b = self.alloc(data.len())?;
+        self.write(&mut b, data)?;
+        Ok(b)
+    }
+}
