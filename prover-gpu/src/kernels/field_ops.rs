@@ -57,7 +57,7 @@ pub fn ext4_mul<R: DeviceRuntime>(
     a: &[KoalaBear],
     b: &[KoalaBear],
 ) -> Result<Vec<KoalaBear>, GpuError> {
-    if a.len() != b.len() || a.len() % 4 != 0 {
+    if a.len() != b.len() || !a.len().is_multiple_of(4) {
         return Err(GpuError::Shape(
             "extension operands must be equal-length multiples of 4".into(),
         ));
