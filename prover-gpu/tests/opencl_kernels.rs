@@ -20,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 
 type F = KoalaBear;
 type EF = BinomialExtensionField<F, 4>;
+type BinFn = fn(F, F) -> F;
 
 fn rt() -> &'static OpenClRuntime {
     static RT: OnceLock<OpenClRuntime> = OnceLock::new();
@@ -54,7 +55,7 @@ fn field_ops_match_plonky3() {
     for n in [1usize, 7, 1000, 4097] {
         let a = elements(&mut rng, n);
         let b = elements(&mut rng, n);
-        let cases: [(BinaryOp, fn(F, F) -> F); 3] = [
+        let cases: [(BinaryOp, BinFn); 3] = [
             (BinaryOp::Add, |x, y| x + y),
             (BinaryOp::Sub, |x, y| x - y),
             (BinaryOp::Mul, |x, y| x * y),
