@@ -1,5 +1,7 @@
 //! The device-runtime seam: everything the stage logic needs from a GPU API.
 
+#[cfg(feature = "cuda")]
+pub mod cuda;
 #[cfg(feature = "opencl")]
 pub mod opencl;
 

@@ -1,0 +1,198 @@
+//! CUDA runtime through `cudarc` (driver API, dynamically loaded).
+//!
+//! Kernels are the nvcc-built PTX embedded at build time when nvcc was available, otherwise the
+//! same sources compiled at run time by NVRTC. A machine without libcuda gets
+//! [`GpuError::NoDevice`], never a panic: cudarc panics when the library is missing, so we probe
+//! for it first.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use cudarc::driver::{
+    CudaContext, CudaFunction, CudaSlice, CudaStream, LaunchConfig, PushKernelArg,
+};
+use cudarc::nvrtc::Ptx;
+
+use super::{Arg, DeviceRuntime};
+use crate::error::GpuError;
+
+const RT: &str = "CUDA";
+const BLOCK: u32 = 256;
+
+fn err(e: impl std::fmt::Debug) -> GpuError {
+    GpuError::Runtime {
+        runtime: RT,
+        message: format!("{e:?}"),
+    }
+}
+
+/// One CUDA device with every mipstark kernel loaded.
+pub struct CudaRuntime {
+    ctx: Arc<CudaContext>,
+    stream: Arc<CudaStream>,
+    functions: HashMap<String, CudaFunction>,
+}
+
+#[cfg(mipstark_nvcc_ptx)]
+fn ptx_for(file: &str) -> Result<Ptx, GpuError> {
+    let text = match file {
+        "field_ops.cu" => include_str!(concat!(env!("OUT_DIR"), "/field_ops.ptx")),
+        "poseidon2.cu" => include_str!(concat!(env!("OUT_DIR"), "/poseidon2.ptx")),
+        "merkle.cu" => include_str!(concat!(env!("OUT_DIR"), "/merkle.ptx")),
+        other => {
+            return Err(GpuError::Compile {
+                file: other.into(),
+                log: "no PTX built for this file".into(),
+            })
+        }
+    };
+    Ok(Ptx::from_src(text))
+}
+
+#[cfg(not(mipstark_nvcc_ptx))]
+fn ptx_for(file: &str) -> Result<Ptx, GpuError> {
+    // SAFETY: probing with dlopen has no side effect beyond loading the library.
+    if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
+        return Err(GpuError::NoDevice {
+            runtime: RT,
+            hint: "no nvcc-built PTX and libnvrtc is missing (pip install nvidia-cuda-nvrtc)",
+        });
+    }
+    let src = mipstark_kernels::expanded(file).ok_or_else(|| GpuError::Compile {
+        file: file.into(),
+        log: "missing source".into(),
+    })?;
+    let opts = cudarc::nvrtc::CompileOptions {
+        arch: Some("compute_80"),
+        ..Default::default()
+    };
+    cudarc::nvrtc::compile_ptx_with_opts(src, opts).map_err(|e| GpuError::Compile {
+        file: file.into(),
+        log: format!("{e:?}"),
+    })
+}
+
+impl CudaRuntime {
+    /// Opens device `MIPSTARK_CUDA_DEVICE` (default 0) and loads the kernels.
+    pub fn new() -> Result<Self, GpuError> {
+        // SAFETY: probing with dlopen has no side effect beyond loading the library.
+        if !unsafe { cudarc::driver::sys::is_culib_present() } {
+            return Err(GpuError::NoDevice {
+                runtime: RT,
+                hint: "libcuda was not found; is an NVIDIA driver installed?",
+            });
+        }
+        let ordinal: usize = std::env::var("MIPSTARK_CUDA_DEVICE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let ctx = CudaContext::new(ordinal).map_err(err)?;
+        let stream = ctx.default_stream();
+        let mut functions = HashMap::new();
+        for file in mipstark_kernels::KERNEL_FILES {
+            let module = ctx.load_module(ptx_for(file)?).map_err(err)?;
+            let text = mipstark_kernels::source(file)
+                .map(|s| s.text)
+                .unwrap_or_default();
+            for name in kernel_names(text) {
+                functions.insert(name.to_string(), module.load_function(name).map_err(err)?);
+            }
+        }
+        Ok(CudaRuntime {
+            ctx,
+            stream,
+            functions,
+        })
+    }
+}
+
+/// Entry points of a kernel file: the identifier after each `KERNEL void`.
+fn kernel_names(text: &str) -> impl Iterator<Item = &str> {
+    text.split("KERNEL void ")
+        .skip(1)
+        .filter_map(|rest| rest.split('(').next())
+        .map(str::trim)
+}
+
+impl DeviceRuntime for CudaRuntime {
+    type Buffer = CudaSlice<u32>;
+
+    fn device_name(&self) -> String {
+        format!("{} (CUDA)", self.ctx.name().unwrap_or_default())
+    }
+
+    fn alloc(&self, words: usize) -> Result<Self::Buffer, GpuError> {
+        self.stream.alloc_zeros::<u32>(words.max(1)).map_err(err)
+    }
+
+    fn write(&self, buf: &mut Self::Buffer, data: &[u32]) -> Result<(), GpuError> {
+        if data.len() > buf.len() {
+            return Err(GpuError::BufferSize {
+                have: buf.len(),
+                need: data.len(),
+            });
+        }
+        let mut view = buf.slice_mut(..data.len());
+        self.stream.memcpy_htod(data, &mut view).map_err(err)
+    }
+
+    fn read(&self, buf: &Self::Buffer, out: &mut [u32]) -> Result<(), GpuError> {
+        if out.len() > buf.len() {
+            return Err(GpuError::BufferSize {
+                have: buf.len(),
+                need: out.len(),
+            });
+        }
+        self.stream
+            .memcpy_dtoh(&buf.slice(..out.len()), out)
+            .map_err(err)?;
+        self.stream.synchronize().map_err(err)
+    }
+
+    fn launch(
+        &self,
+        kernel: &str,
+        threads: usize,
+        args: &[Arg<'_, Self::Buffer>],
+    ) -> Result<(), GpuError> {
+        if threads == 0 {
+            return Ok(());
+        }
+        let f = self
+            .functions
+            .get(kernel)
+            .ok_or_else(|| GpuError::UnknownKernel(kernel.to_string()))?;
+        let blocks = u32::try_from(threads.div_ceil(BLOCK as usize))
+            .map_err(|_| GpuError::Shape(format!("{threads} threads exceed one grid")))?;
+        let cfg = LaunchConfig {
+            grid_dim: (blocks, 1, 1),
+            block_dim: (BLOCK, 1, 1),
+            shared_mem_bytes: 0,
+        };
+        let mut b = self.stream.launch_builder(f);
+        for a in args {
+            match a {
+                Arg::Buf(buf) => b.arg(*buf),
+                Arg::U32(v) => b.arg(v),
+                Arg::U64(v) => b.arg(v),
+            };
+        }
+        // SAFETY: argument types and order match the kernel signatures in mipstark-kernels;
+        // kernels bounds-check their global index against the element count they are given.
+        unsafe { b.launch(cfg) }.map_err(err)?;
+        self.stream.synchronize().map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kernel_names_are_found() {
+        let names: Vec<_> =
+            super::kernel_names(mipstark_kernels::source("merkle.cu").unwrap().text).collect();
+        assert_eq!(
+            names,
+            ["merkle_hash_rows", "merkle_compress_layer", "merkle_inject"]
+        );
+    }
+}
