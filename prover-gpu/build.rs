@@ -6,8 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const KERNEL_FILES: &[&str] = &["field_ops.cu", "poseidon2.cu", "merkle.cu"];
-
 fn main() {
     println!("cargo:rustc-check-cfg=cfg(mipstark_nvcc_ptx)");
     println!("cargo:rerun-if-env-changed=NVCC");
@@ -28,37 +26,50 @@ fn main() {
         return;
     };
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
-    for file in KERNEL_FILES {
+    // Every `.cu` file under kernels/device is a kernel file: the directory is the list.
+    let mut files: Vec<String> = std::fs::read_dir(&dev)
+        .expect("kernels/device exists")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.ends_with(".cu"))
+        .collect();
+    files.sort();
+    let mut table = String::from("/// PTX built by nvcc for each kernel file.\npub fn embedded_ptx(file: &str) -> Option<&'static str> {\n    match file {\n");
+    for file in &files {
         let stem = file.trim_end_matches(".cu");
-        let src = dev.join(file);
+        let src = dev.join(file).to_string_lossy().into_owned();
+        let inc = dev.to_string_lossy().into_owned();
+        let ptx = out
+            .join(format!("{stem}.ptx"))
+            .to_string_lossy()
+            .into_owned();
         run(
             &nvcc,
-            &[
-                "-ptx",
-                "-arch=compute_80",
-                "-I",
-                dev.to_str().unwrap(),
-                "-o",
-                out.join(format!("{stem}.ptx")).to_str().unwrap(),
-                src.to_str().unwrap(),
-            ],
+            &["-ptx", "-arch=compute_80", "-I", &inc, "-o", &ptx, &src],
         );
         for sm in ["sm_80", "sm_90"] {
-            let cubin = out.join(format!("{stem}.{sm}.cubin"));
+            let cubin = out
+                .join(format!("{stem}.{sm}.cubin"))
+                .to_string_lossy()
+                .into_owned();
             run(
                 &nvcc,
                 &[
                     "-cubin",
                     &format!("-arch={sm}"),
                     "-I",
-                    dev.to_str().unwrap(),
+                    &inc,
                     "-o",
-                    cubin.to_str().unwrap(),
-                    src.to_str().unwrap(),
+                    &cubin,
+                    &src,
                 ],
             );
         }
+        table.push_str(&format!(
+            "        {file:?} => Some(include_str!(concat!(env!(\"OUT_DIR\"), \"/{stem}.ptx\"))),\n"
+        ));
     }
+    table.push_str("        _ => None,\n    }\n}\n");
+    std::fs::write(out.join("embedded_ptx.rs"), table).expect("write embedded_ptx.rs");
     println!("cargo:rustc-cfg=mipstark_nvcc_ptx");
 }
 

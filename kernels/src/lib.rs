@@ -30,10 +30,11 @@ sources!(
     "field_ops.cu",
     "poseidon2.cu",
     "merkle.cu",
+    "ntt.cu",
 );
 
 /// Kernel files (the ones with `KERNEL` entry points), one per concern.
-pub const KERNEL_FILES: &[&str] = &["field_ops.cu", "poseidon2.cu", "merkle.cu"];
+pub const KERNEL_FILES: &[&str] = &["field_ops.cu", "poseidon2.cu", "merkle.cu", "ntt.cu"];
 
 /// Looks a source up by file name.
 pub fn source(name: &str) -> Option<&'static Source> {
@@ -81,6 +82,28 @@ mod tests {
             assert_eq!(text.matches("#define MIPSTARK_PORTABLE_H").count(), 1);
             assert!(text.contains("KERNEL void"), "{k} has no kernel");
         }
+    }
+
+    #[test]
+    fn every_file_in_device_is_listed() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("device");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = SOURCES.iter().map(|s| s.name.to_string()).collect();
+        listed.sort();
+        assert_eq!(on_disk, listed, "kernels/device and SOURCES disagree");
+        let mut cu: Vec<&str> = listed
+            .iter()
+            .map(|s| s.as_str())
+            .filter(|n| n.ends_with(".cu"))
+            .collect();
+        let mut kf = KERNEL_FILES.to_vec();
+        cu.sort();
+        kf.sort();
+        assert_eq!(cu, kf, "KERNEL_FILES must list every .cu file");
     }
 
     #[test]

@@ -61,3 +61,17 @@ fn merkle_root_matches_mmcs_mixed_heights() {
         common::merkle_root_matches_mmcs_mixed_heights(rt);
     }
 }
+
+#[test]
+fn ntt_and_lde_match_plonky3() {
+    if let Some(rt) = rt() {
+        common::ntt_and_lde_match_plonky3(rt);
+    }
+}
+
+#[test]
+fn commit_matches_two_adic_fri_pcs() {
+    if let Some(rt) = rt() {
+        common::commit_matches_two_adic_fri_pcs(rt);
+    }
+}

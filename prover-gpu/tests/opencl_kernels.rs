@@ -36,3 +36,13 @@ fn merkle_root_matches_mmcs_single_matrix() {
 fn merkle_root_matches_mmcs_mixed_heights() {
     common::merkle_root_matches_mmcs_mixed_heights(rt());
 }
+
+#[test]
+fn ntt_and_lde_match_plonky3() {
+    common::ntt_and_lde_match_plonky3(rt());
+}
+
+#[test]
+fn commit_matches_two_adic_fri_pcs() {
+    common::commit_matches_two_adic_fri_pcs(rt());
+}

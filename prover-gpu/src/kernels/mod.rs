@@ -2,6 +2,7 @@
 
 pub mod field_ops;
 pub mod merkle;
+pub mod ntt;
 pub mod poseidon2;
 
 use p3_koala_bear::KoalaBear;

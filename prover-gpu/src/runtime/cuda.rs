@@ -34,19 +34,16 @@ pub struct CudaRuntime {
 }
 
 #[cfg(mipstark_nvcc_ptx)]
+include!(concat!(env!("OUT_DIR"), "/embedded_ptx.rs"));
+
+#[cfg(mipstark_nvcc_ptx)]
 fn ptx_for(file: &str) -> Result<Ptx, GpuError> {
-    let text = match file {
-        "field_ops.cu" => include_str!(concat!(env!("OUT_DIR"), "/field_ops.ptx")),
-        "poseidon2.cu" => include_str!(concat!(env!("OUT_DIR"), "/poseidon2.ptx")),
-        "merkle.cu" => include_str!(concat!(env!("OUT_DIR"), "/merkle.ptx")),
-        other => {
-            return Err(GpuError::Compile {
-                file: other.into(),
-                log: "no PTX built for this file".into(),
-            })
-        }
-    };
-    Ok(Ptx::from_src(text))
+    embedded_ptx(file)
+        .map(Ptx::from_src)
+        .ok_or_else(|| GpuError::Compile {
+            file: file.into(),
+            log: "no PTX was built for this file".into(),
+        })
 }
 
 #[cfg(not(mipstark_nvcc_ptx))]

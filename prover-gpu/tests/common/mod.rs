@@ -160,3 +160,87 @@ pub fn merkle_root_matches_mmcs_mixed_heights<R: DeviceRuntime>(rt: &R) {
         "non-power-of-two height accepted"
     );
 }
+
+pub fn ntt_and_lde_match_plonky3<R: DeviceRuntime>(rt: &R) {
+    use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};
+    use p3_matrix::bitrev::BitReversibleMatrix;
+    use p3_matrix::Matrix;
+    use prover_gpu::kernels::ntt;
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    let dft = Radix2DitParallel::<F>::default();
+    for log_n in [0usize, 1, 2, 5, 9, 12] {
+        for width in [1usize, 3, 8, 17] {
+            let m = matrix(&mut rng, 1 << log_n, width);
+            // Plain DFT: Plonky3's natural-order output, bit-reversed.
+            let cpu = dft
+                .dft_batch(m.clone())
+                .to_row_major_matrix()
+                .bit_reverse_rows()
+                .to_row_major_matrix();
+            let gpu = ntt::dft_bitrev(rt, &m).unwrap();
+            assert_same(
+                &format!("dft 2^{log_n} x {width}"),
+                &gpu.values,
+                &cpu.values,
+            );
+            for log_blowup in [1u32, 2] {
+                let shift = ntt::pcs_shift();
+                let cpu = dft
+                    .coset_lde_batch(m.clone(), log_blowup as usize, shift)
+                    .bit_reverse_rows()
+                    .to_row_major_matrix();
+                let gpu = ntt::coset_lde_bitrev(rt, &m, log_blowup, shift).unwrap();
+                assert_same(
+                    &format!("coset lde 2^{log_n} x {width} blowup 2^{log_blowup}"),
+                    &gpu.values,
+                    &cpu.values,
+                );
+            }
+        }
+    }
+}
+
+/// The whole commit step: GPU LDE + GPU Merkle tree gives TwoAdicFriPcs::commit's root.
+pub fn commit_matches_two_adic_fri_pcs<R: DeviceRuntime>(rt: &R) {
+    use mipstark_prover_cpu_ref::{make_config, StarkParams};
+    use p3_commit::Pcs;
+    use p3_matrix::Matrix;
+    use p3_uni_stark::StarkGenericConfig;
+    use prover_gpu::kernels::ntt;
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let params = StarkParams::TESTING;
+    let config = make_config(params);
+    let pcs = config.pcs();
+    let traces = vec![
+        matrix(&mut rng, 1 << 8, 5),
+        matrix(&mut rng, 1 << 6, 3),
+        matrix(&mut rng, 1 << 8, 2),
+    ];
+    type P = mipstark_prover_cpu_ref::config::Pcs;
+    type Ch = mipstark_prover_cpu_ref::DeterministicChallenger;
+    let domains: Vec<_> = traces
+        .iter()
+        .map(|t| {
+            <P as Pcs<mipstark_prover_cpu_ref::Challenge, Ch>>::natural_domain_for_degree(
+                pcs,
+                t.height(),
+            )
+        })
+        .collect();
+    let (commitment, _) = <P as Pcs<mipstark_prover_cpu_ref::Challenge, Ch>>::commit(
+        pcs,
+        domains.into_iter().zip(traces.clone()),
+    )
+    .unwrap();
+    let ldes: Vec<RowMajorMatrix<F>> = traces
+        .iter()
+        .map(|t| ntt::coset_lde_bitrev(rt, t, params.log_blowup as u32, ntt::pcs_shift()).unwrap())
+        .collect();
+    let refs: Vec<&RowMajorMatrix<F>> = ldes.iter().collect();
+    let tree = merkle::build(rt, &refs).unwrap();
+    assert_eq!(
+        tree.root(),
+        commitment[0],
+        "GPU commit root differs from TwoAdicFriPcs::commit"
+    );
+}

@@ -1,0 +1,73 @@
+/* Radix-2 NTT stages over row-major matrices (each column transformed independently), and the
+ * pieces of a coset low-degree extension laid out exactly as Plonky3's TwoAdicFriPcs commits it:
+ *   evals over H (natural order) --bitrev + inverse DIT--> coefficients (natural order)
+ *   --scale by shift^j / n, zero-pad--> --DIF--> evaluations over shift*K in bit-reversed order.
+ * Twiddles come from the host (`tw[k] = w^k`, k < n/2, w the 2^log_n-th root of unity Plonky3
+ * uses). Twin: Radix2DitParallel::coset_lde_batch(..).bit_reverse_rows(). */
+#include "koalabear.h"
+
+DEVICE u64 bitrev(u64 x, u32 bits) {
+    u64 r = 0;
+    for (u32 i = 0; i < bits; i++) {
+        r = (r << 1) | (x & 1u);
+        x >>= 1;
+    }
+    return r;
+}
+
+/* out[bitrev(i)] = in[i], row-wise. */
+KERNEL void ntt_bitrev_rows(CONST_PTR GLOBAL u32 *in, GLOBAL u32 *out, u32 log_n, u32 width) {
+    u64 t = GLOBAL_ID();
+    u64 n = (u64)1 << log_n;
+    if (t >= n * width) return;
+    u64 row = t / width, col = t % width;
+    out[bitrev(row, log_n) * width + col] = in[t];
+}
+
+/* One decimation-in-time stage (butterfly span 2^stage): bit-reversed input, natural output
+ * after all stages 0..log_n-1. */
+KERNEL void ntt_dit_stage(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 log_n, u32 stage, u32 width) {
+    u64 t = GLOBAL_ID();
+    u64 pairs = ((u64)1 << log_n) >> 1;
+    if (t >= pairs * width) return;
+    u64 p = t / width, col = t % width;
+    u64 span = (u64)1 << stage;
+    u64 j = p & (span - 1);
+    u64 i0 = ((p >> stage) << (stage + 1)) + j;
+    u64 i1 = i0 + span;
+    kb_t w = kb_from_monty(tw[j << (log_n - 1 - stage)]);
+    kb_t a = kb_from_monty(data[i0 * width + col]);
+    kb_t b = kb_mul(w, kb_from_monty(data[i1 * width + col]));
+    data[i0 * width + col] = kb_to_monty(kb_add(a, b));
+    data[i1 * width + col] = kb_to_monty(kb_sub(a, b));
+}
+
+/* One decimation-in-frequency stage (butterfly span 2^(log_n-1-stage)): natural input,
+ * bit-reversed output after all stages 0..log_n-1. */
+KERNEL void ntt_dif_stage(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 log_n, u32 stage, u32 width) {
+    u64 t = GLOBAL_ID();
+    u64 pairs = ((u64)1 << log_n) >> 1;
+    if (t >= pairs * width) return;
+    u64 p = t / width, col = t % width;
+    u32 span_log = log_n - 1 - stage;
+    u64 span = (u64)1 << span_log;
+    u64 j = p & (span - 1);
+    u64 i0 = ((p >> span_log) << (span_log + 1)) + j;
+    u64 i1 = i0 + span;
+    kb_t w = kb_from_monty(tw[j << stage]);
+    kb_t a = kb_from_monty(data[i0 * width + col]);
+    kb_t b = kb_from_monty(data[i1 * width + col]);
+    data[i0 * width + col] = kb_to_monty(kb_add(a, b));
+    data[i1 * width + col] = kb_to_monty(kb_mul(kb_sub(a, b), w));
+}
+
+/* Coefficient row j (of n) times scale * shift^j, written into row j of the zero-filled
+ * `out` (which has at least n rows): the coset shift and the 1/n of the inverse transform. */
+KERNEL void ntt_scale_pad(CONST_PTR GLOBAL u32 *coeffs, GLOBAL u32 *out, u32 log_n, u32 width, u32 shift_monty, u32 scale_monty) {
+    u64 t = GLOBAL_ID();
+    u64 n = (u64)1 << log_n;
+    if (t >= n * width) return;
+    u64 row = t / width;
+    kb_t f = kb_mul(kb_from_monty(scale_monty), kb_pow(kb_from_monty(shift_monty), (u32)row));
+    out[t] = kb_to_monty(kb_mul(kb_from_monty(coeffs[t]), f));
+}
