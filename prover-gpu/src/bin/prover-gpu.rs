@@ -1,0 +1,244 @@
+//! `prover-gpu bench`: per-stage throughput of the GPU backend against the CPU reference
+//! (Plonky3), measured in one run on the same inputs, with the ratio between them.
+//!
+//! Stages implemented so far: Poseidon2 permutations, coset LDE, Merkle tree, and the whole
+//! commit step (LDE + Merkle) as `TwoAdicFriPcs::commit` does it. Every GPU result is checked
+//! against the CPU one before its time is reported.
+
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use clap::{Parser, Subcommand, ValueEnum};
+use mipstark_prover_cpu_ref::config::{Compressor, Hasher, ValMmcs};
+use mipstark_prover_cpu_ref::{make_config, Challenge, DeterministicChallenger, StarkParams};
+use p3_commit::{Mmcs, Pcs};
+use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};
+use p3_field::PrimeCharacteristicRing;
+use p3_koala_bear::{default_koalabear_poseidon2_16, KoalaBear};
+use p3_matrix::bitrev::BitReversibleMatrix;
+use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
+use p3_symmetric::Permutation;
+use prover_gpu::kernels::{as_words, merkle, ntt, poseidon2};
+use prover_gpu::DeviceRuntime;
+use rayon::prelude::*;
+
+type F = KoalaBear;
+
+#[derive(Parser)]
+#[command(name = "prover-gpu", about = "mipstark GPU backend tools")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Per-stage throughput and the ratio to the CPU reference.
+    Bench(BenchArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Backend {
+    Opencl,
+    Cuda,
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Device runtime.
+    #[arg(long, value_enum, default_value = "opencl")]
+    backend: Backend,
+    /// log2 of the trace height (rows before the blowup).
+    #[arg(long, default_value_t = 14)]
+    log_rows: u32,
+    /// Trace width (columns).
+    #[arg(long, default_value_t = 32)]
+    width: usize,
+    /// log2 of the LDE blowup.
+    #[arg(long, default_value_t = 1)]
+    log_blowup: u32,
+    /// Timed repetitions per stage (the best is reported).
+    #[arg(long, default_value_t = 3)]
+    reps: usize,
+}
+
+fn main() {
+    if let Err(e) = run(Cli::parse()) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Bench(args) => match args.backend {
+            #[cfg(feature = "opencl")]
+            Backend::Opencl => bench(&prover_gpu::runtime::opencl::OpenClRuntime::new()?, &args),
+            #[cfg(feature = "cuda")]
+            Backend::Cuda => bench(&prover_gpu::runtime::cuda::CudaRuntime::new()?, &args),
+            #[allow(unreachable_patterns)]
+            _ => bail!("this binary was built without that backend; rebuild with --features opencl or --features cuda"),
+        },
+    }
+}
+
+fn best<T>(reps: usize, mut f: impl FnMut() -> anyhow::Result<T>) -> anyhow::Result<(Duration, T)> {
+    let mut best = Duration::MAX;
+    let mut out = None;
+    for _ in 0..reps.max(1) {
+        let t = Instant::now();
+        let r = f()?;
+        best = best.min(t.elapsed());
+        out = Some(r);
+    }
+    Ok((best, out.expect("at least one repetition")))
+}
+
+struct Row {
+    stage: &'static str,
+    unit: &'static str,
+    work: f64,
+    gpu: Duration,
+    cpu: Duration,
+}
+
+fn bench<R: DeviceRuntime>(rt: &R, a: &BenchArgs) -> anyhow::Result<()> {
+    let n = 1usize << a.log_rows;
+    let trace = RowMajorMatrix::new(
+        (0..n * a.width)
+            .map(|i| F::from_u32((i as u32).wrapping_mul(2654435761) >> 1))
+            .collect(),
+        a.width,
+    );
+    let lde_rows = n << a.log_blowup;
+    let mut rows = Vec::new();
+
+    // Poseidon2: as many permutations as the Merkle leaves of the LDE need.
+    let perms = lde_rows * a.width.div_ceil(8);
+    let states: Vec<[F; 16]> = (0..perms)
+        .map(|i| core::array::from_fn(|k| F::from_u32((i * 16 + k) as u32)))
+        .collect();
+    let perm = default_koalabear_poseidon2_16();
+    let (cpu, cpu_out) = best(a.reps, || {
+        Ok(states
+            .par_iter()
+            .map(|s| perm.permute(*s))
+            .collect::<Vec<_>>())
+    })?;
+    let flat: Vec<F> = states.iter().flatten().copied().collect();
+    let (gpu, _) = best(a.reps, || {
+        let mut buf = rt.upload(as_words(&flat))?;
+        poseidon2::permute_in_place(rt, &mut buf, perms)?;
+        Ok(())
+    })?;
+    if poseidon2::permute_batch(rt, &states[..64.min(perms)])? != cpu_out[..64.min(perms)] {
+        bail!("GPU Poseidon2 disagrees with Plonky3");
+    }
+    rows.push(Row {
+        stage: "poseidon2",
+        unit: "perm/s",
+        work: perms as f64,
+        gpu,
+        cpu,
+    });
+
+    // Coset LDE.
+    let dft = Radix2DitParallel::<F>::default();
+    let shift = ntt::pcs_shift();
+    let (cpu, cpu_lde) = best(a.reps, || {
+        Ok(dft
+            .coset_lde_batch(trace.clone(), a.log_blowup as usize, shift)
+            .bit_reverse_rows()
+            .to_row_major_matrix())
+    })?;
+    let (gpu, gpu_lde) = best(a.reps, || {
+        Ok(ntt::coset_lde_bitrev(rt, &trace, a.log_blowup, shift)?)
+    })?;
+    if gpu_lde != cpu_lde {
+        bail!("GPU LDE disagrees with Plonky3");
+    }
+    rows.push(Row {
+        stage: "coset LDE",
+        unit: "elem/s",
+        work: (lde_rows * a.width) as f64,
+        gpu,
+        cpu,
+    });
+
+    // Merkle tree over the LDE.
+    let p = default_koalabear_poseidon2_16();
+    let mmcs = ValMmcs::new(Hasher::new(p.clone()), Compressor::new(p), 0);
+    let (cpu, (cap, _)) = best(a.reps, || Ok(mmcs.commit(vec![cpu_lde.clone()])))?;
+    let (gpu, tree) = best(a.reps, || Ok(merkle::build(rt, &[&cpu_lde])?))?;
+    if tree.root() != cap[0] {
+        bail!("GPU Merkle root disagrees with Plonky3");
+    }
+    rows.push(Row {
+        stage: "merkle",
+        unit: "rows/s",
+        work: lde_rows as f64,
+        gpu,
+        cpu,
+    });
+
+    // The whole commit step.
+    let params = StarkParams {
+        log_blowup: a.log_blowup as usize,
+        ..StarkParams::TESTING
+    };
+    let config = make_config(params);
+    type P = mipstark_prover_cpu_ref::config::Pcs;
+    let pcs: &P = p3_uni_stark::StarkGenericConfig::pcs(&config);
+    let domain = <P as Pcs<Challenge, DeterministicChallenger>>::natural_domain_for_degree(pcs, n);
+    let (cpu, (com, _)) = best(a.reps, || {
+        <P as Pcs<Challenge, DeterministicChallenger>>::commit(pcs, [(domain, trace.clone())])
+            .map_err(|e| anyhow::anyhow!("{e:?}"))
+    })?;
+    let (gpu, root) = best(a.reps, || {
+        let lde = ntt::coset_lde_bitrev(rt, &trace, a.log_blowup, shift)?;
+        Ok(merkle::build(rt, &[&lde])?.root())
+    })?;
+    if root != com[0] {
+        bail!("GPU commit disagrees with TwoAdicFriPcs::commit");
+    }
+    rows.push(Row {
+        stage: "commit (LDE+Merkle)",
+        unit: "elem/s",
+        work: (n * a.width) as f64,
+        gpu,
+        cpu,
+    });
+
+    println!("device: {}", rt.device_name());
+    println!(
+        "trace 2^{} x {} (blowup 2^{}), best of {}",
+        a.log_rows, a.width, a.log_blowup, a.reps
+    );
+    println!(
+        "{:<22} {:>14} {:>14} {:>10}",
+        "stage", "gpu", "cpu (Plonky3)", "gpu/cpu"
+    );
+    for r in &rows {
+        let g = r.work / r.gpu.as_secs_f64();
+        let c = r.work / r.cpu.as_secs_f64();
+        println!(
+            "{:<22} {:>9.3e} {:<4} {:>9.3e} {:<4} {:>9.2}x",
+            r.stage,
+            g,
+            r.unit,
+            c,
+            r.unit,
+            g / c
+        );
+    }
+    // How close the Merkle leaf kernel runs to the bare permutation on the same device.
+    let perm_rate = rows[0].work / rows[0].gpu.as_secs_f64();
+    let merkle_perms = (lde_rows * a.width.div_ceil(8) + lde_rows) as f64;
+    let merkle_rate = merkle_perms / rows[2].gpu.as_secs_f64();
+    println!(
+        "merkle kernel at {:.0}% of the bare Poseidon2 rate on this device",
+        100.0 * merkle_rate / perm_rate
+    );
+    Ok(())
+}
