@@ -31,10 +31,17 @@ sources!(
     "poseidon2.cu",
     "merkle.cu",
     "ntt.cu",
+    "quotient.cu",
 );
 
 /// Kernel files (the ones with `KERNEL` entry points), one per concern.
-pub const KERNEL_FILES: &[&str] = &["field_ops.cu", "poseidon2.cu", "merkle.cu", "ntt.cu"];
+pub const KERNEL_FILES: &[&str] = &[
+    "field_ops.cu",
+    "poseidon2.cu",
+    "merkle.cu",
+    "ntt.cu",
+    "quotient.cu",
+];
 
 /// Looks a source up by file name.
 pub fn source(name: &str) -> Option<&'static Source> {

@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod kernels;
+pub mod quotient;
 pub mod runtime;
 
 pub use error::GpuError;

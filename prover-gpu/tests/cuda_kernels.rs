@@ -75,3 +75,10 @@ fn commit_matches_two_adic_fri_pcs() {
         common::commit_matches_two_adic_fri_pcs(rt);
     }
 }
+
+#[test]
+fn quotient_matches_plonky3() {
+    if let Some(rt) = rt() {
+        common::quotient_matches_plonky3(rt);
+    }
+}

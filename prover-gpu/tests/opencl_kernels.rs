@@ -46,3 +46,8 @@ fn ntt_and_lde_match_plonky3() {
 fn commit_matches_two_adic_fri_pcs() {
     common::commit_matches_two_adic_fri_pcs(rt());
 }
+
+#[test]
+fn quotient_matches_plonky3() {
+    common::quotient_matches_plonky3(rt());
+}

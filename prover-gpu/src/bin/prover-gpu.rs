@@ -6,7 +6,10 @@
 //! against the CPU one before its time is reported.
 
 // Built without a runtime feature the binary can only explain how to rebuild it.
-#![cfg_attr(not(any(feature = "opencl", feature = "cuda")), allow(dead_code, unused_imports))]
+#![cfg_attr(
+    not(any(feature = "opencl", feature = "cuda")),
+    allow(dead_code, unused_imports)
+)]
 
 use std::time::{Duration, Instant};
 

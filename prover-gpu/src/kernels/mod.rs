@@ -4,6 +4,7 @@ pub mod field_ops;
 pub mod merkle;
 pub mod ntt;
 pub mod poseidon2;
+pub mod quotient;
 
 use p3_koala_bear::KoalaBear;
 

@@ -244,3 +244,118 @@ pub fn commit_matches_two_adic_fri_pcs<R: DeviceRuntime>(rt: &R) {
         "GPU commit root differs from TwoAdicFriPcs::commit"
     );
 }
+
+/// A test AIR exercising every bytecode feature: degree-3 products, shared subexpressions,
+/// transitions, first/last-row selectors, constants, negation and public values.
+pub struct MixAir;
+
+impl<T> p3_air::BaseAir<T> for MixAir {
+    fn width(&self) -> usize {
+        4
+    }
+    fn num_public_values(&self) -> usize {
+        2
+    }
+}
+
+impl<AB: p3_air::AirBuilder> p3_air::Air<AB> for MixAir {
+    fn eval(&self, b: &mut AB) {
+        use p3_air::{AirBuilder, WindowAccess};
+        let main = b.main();
+        let (l, nx) = (main.current_slice().to_vec(), main.next_slice().to_vec());
+        let pv: Vec<AB::PublicVar> = b.public_values().to_vec();
+        let (x, y, z, w) = (l[0], l[1], l[2], l[3]);
+        let shared: AB::Expr = x.into() * y.into() + AB::Expr::from_u32(7);
+        b.assert_zero(shared.clone() * z.into() - w.into());
+        let step: AB::Expr = shared.clone() - y.into() * y.into();
+        b.when_transition().assert_zero(nx[0].into() - step);
+        b.when_first_row().assert_zero(x.into() - pv[0].into());
+        b.when_last_row()
+            .assert_zero(-(w.into()) + z.into() - pv[1].into());
+        b.assert_zero(
+            x.into() * x.into() * x.into() - shared * AB::Expr::from_u32(3) + nx[3].into(),
+        );
+    }
+}
+
+pub fn quotient_matches_plonky3<R: DeviceRuntime>(rt: &R) {
+    use mipstark_prover_cpu_ref::{make_config, Challenge, StarkParams};
+    use p3_air::{get_symbolic_constraints, AirLayout};
+    use p3_commit::{Pcs, PolynomialSpace};
+    use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};
+    use p3_matrix::Matrix;
+    use p3_uni_stark::StarkGenericConfig;
+    use prover_gpu::kernels::quotient::{quotient_values, QuotientInputs, Selectors};
+    use prover_gpu::quotient::{QuotientProgram, RowInputs};
+
+    type P = mipstark_prover_cpu_ref::config::Pcs;
+    type Ch = mipstark_prover_cpu_ref::DeterministicChallenger;
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let config = make_config(StarkParams::TESTING);
+    let pcs: &P = config.pcs();
+    let layout = AirLayout::from_air::<F>(&MixAir);
+    let constraints = get_symbolic_constraints::<F, _>(&MixAir, layout);
+    let prog = QuotientProgram::compile(&constraints).unwrap();
+    for log_n in [2usize, 6, 10] {
+        let n = 1 << log_n;
+        let trace = matrix(&mut rng, n, 4);
+        let publics = elements(&mut rng, 2);
+        let alpha = EF::from_basis_coefficients_slice(&elements(&mut rng, 4)).unwrap();
+        let trace_domain = <P as Pcs<Challenge, Ch>>::natural_domain_for_degree(pcs, n);
+        let log_chunks = 1; // degree-3 constraints: two quotient chunks
+        let quotient_domain = trace_domain.create_disjoint_domain(n << log_chunks);
+        let on_q = Radix2DitParallel::<F>::default()
+            .coset_lde_batch(trace.clone(), log_chunks, quotient_domain.first_point())
+            .to_row_major_matrix();
+        let sels = trace_domain.selectors_on_coset(quotient_domain);
+        let cpu = p3_uni_stark::quotient_values::<mipstark_prover_cpu_ref::MipsStarkConfig, _, _>(
+            pcs,
+            &MixAir,
+            &publics,
+            layout,
+            trace_domain,
+            quotient_domain,
+            &on_q,
+            None,
+            alpha,
+        );
+        let mut weights: Vec<EF> = alpha.powers().take(constraints.len()).collect();
+        weights.reverse();
+        let next_step = 1 << log_chunks;
+        let qn = n << log_chunks;
+        // CPU twin of the kernel.
+        let twin: Vec<EF> = (0..qn)
+            .map(|i| {
+                let next = on_q.row_slice((i + next_step) % qn).unwrap().to_vec();
+                let local = on_q.row_slice(i).unwrap().to_vec();
+                let row = RowInputs {
+                    main_local: &local,
+                    main_next: &next,
+                    pre_local: &[],
+                    pre_next: &[],
+                    public_values: &publics,
+                    is_first: sels.is_first_row[i],
+                    is_last: sels.is_last_row[i],
+                    is_transition: sels.is_transition[i],
+                };
+                prog.eval_row(&row, &weights) * sels.inv_vanishing[i]
+            })
+            .collect();
+        assert_same(&format!("bytecode twin 2^{log_n}"), &twin, &cpu);
+        let q = QuotientInputs {
+            main: &on_q,
+            preprocessed: None,
+            selectors: Selectors {
+                is_first_row: &sels.is_first_row,
+                is_last_row: &sels.is_last_row,
+                is_transition: &sels.is_transition,
+                inv_vanishing: &sels.inv_vanishing,
+            },
+            public_values: &publics,
+            weights: &weights,
+            next_step,
+        };
+        let gpu = quotient_values(rt, &prog, &q).unwrap();
+        assert_same(&format!("quotient kernel 2^{log_n}"), &gpu, &cpu);
+    }
+}
