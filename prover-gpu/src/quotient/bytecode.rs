@@ -179,6 +179,7 @@ impl QuotientProgram {
         let mut instrs = Vec::with_capacity(n + roots.len());
         let mut releases: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (i, &lu) in last_use.iter().enumerate() {
+            // Roots and interior nodes alike are freed after their last reader.
             releases[lu.max(i)].push(i);
         }
         for (i, node) in low.nodes.iter().enumerate() {
@@ -271,5 +272,58 @@ impl QuotientProgram {
             regs[ins.dst as usize] = v;
         }
         acc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use p3_air::SymbolicVariable;
+
+    use super::*;
+
+    fn var(i: usize) -> SymbolicExpression<F> {
+        SymbolicExpression::from(SymbolicVariable::new(BaseEntry::Main { offset: 0 }, i))
+    }
+
+    /// Many independent constraints reuse a handful of registers, and the program computes
+    /// what the expressions say.
+    #[test]
+    fn registers_are_reused_and_values_are_right() {
+        let cols = 64;
+        let constraints: Vec<_> = (0..cols - 2)
+            .map(|i| {
+                var(i) * var(i + 1) - var(i + 2) + SymbolicExpression::from(F::from_u32(i as u32))
+            })
+            .collect();
+        let prog = QuotientProgram::compile(&constraints).unwrap();
+        assert!(
+            prog.num_regs <= 8,
+            "{} registers for independent constraints",
+            prog.num_regs
+        );
+        let local: Vec<F> = (0..cols).map(|i| F::from_u32(3 * i as u32 + 1)).collect();
+        let weights: Vec<EF> = (0..constraints.len())
+            .map(|k| EF::from(F::from_u32(k as u32 + 5)))
+            .collect();
+        let row = RowInputs {
+            main_local: &local,
+            main_next: &[],
+            pre_local: &[],
+            pre_next: &[],
+            public_values: &[],
+            is_first: F::ZERO,
+            is_last: F::ZERO,
+            is_transition: F::ONE,
+        };
+        let want: EF = (0..cols - 2)
+            .map(|i| weights[i] * (local[i] * local[i + 1] - local[i + 2] + F::from_u32(i as u32)))
+            .sum();
+        assert_eq!(prog.eval_row(&row, &weights), want);
+    }
+
+    #[test]
+    fn unsupported_variables_are_an_error() {
+        let periodic = SymbolicExpression::<F>::from(SymbolicVariable::new(BaseEntry::Periodic, 0));
+        assert!(QuotientProgram::compile(&[periodic]).is_err());
     }
 }
