@@ -5,15 +5,7 @@
  * Twiddles come from the host (`tw[k] = w^k`, k < n/2, w the 2^log_n-th root of unity Plonky3
  * uses). Twin: Radix2DitParallel::coset_lde_batch(..).bit_reverse_rows(). */
 #include "koalabear.h"
-
-DEVICE u64 bitrev(u64 x, u32 bits) {
-    u64 r = 0;
-    for (u32 i = 0; i < bits; i++) {
-        r = (r << 1) | (x & 1u);
-        x >>= 1;
-    }
-    return r;
-}
+#include "bits.h"
 
 /* out[bitrev(i)] = in[i], row-wise. */
 KERNEL void ntt_bitrev_rows(CONST_PTR GLOBAL u32 *in, GLOBAL u32 *out, u32 log_n, u32 width) {

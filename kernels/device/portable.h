@@ -2,7 +2,10 @@
  *
  * Kernel sources use only these names (and plain C), so the same file compiles with nvcc and
  * with any OpenCL C compiler (PoCL on CPU-only machines). CUDA-only fast paths must be added
- * here, behind a portable fallback. Current list: none. */
+ * here, behind a portable fallback. Current list: none.
+ *
+ * OpenCL C reserves some names plain C allows (half, bool vectors like uchar4, ...): the
+ * PoCL tests catch them, nvcc does not. */
 #ifndef MIPSTARK_PORTABLE_H
 #define MIPSTARK_PORTABLE_H
 

@@ -27,11 +27,13 @@ sources!(
     "constants.h",
     "koalabear.h",
     "poseidon2.h",
+    "bits.h",
     "field_ops.cu",
     "poseidon2.cu",
     "merkle.cu",
     "ntt.cu",
     "quotient.cu",
+    "fri.cu",
 );
 
 /// Kernel files (the ones with `KERNEL` entry points), one per concern.
@@ -41,6 +43,7 @@ pub const KERNEL_FILES: &[&str] = &[
     "merkle.cu",
     "ntt.cu",
     "quotient.cu",
+    "fri.cu",
 ];
 
 /// Looks a source up by file name.

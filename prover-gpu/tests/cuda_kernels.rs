@@ -82,3 +82,10 @@ fn quotient_matches_plonky3() {
         common::quotient_matches_plonky3(rt);
     }
 }
+
+#[test]
+fn fri_fold_matches_plonky3() {
+    if let Some(rt) = rt() {
+        common::fri_fold_matches_plonky3(rt);
+    }
+}

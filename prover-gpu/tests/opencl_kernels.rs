@@ -51,3 +51,8 @@ fn commit_matches_two_adic_fri_pcs() {
 fn quotient_matches_plonky3() {
     common::quotient_matches_plonky3(rt());
 }
+
+#[test]
+fn fri_fold_matches_plonky3() {
+    common::fri_fold_matches_plonky3(rt());
+}

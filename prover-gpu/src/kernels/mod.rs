@@ -1,6 +1,7 @@
 //! Typed launchers, one module per kernel file of `mipstark-kernels`.
 
 pub mod field_ops;
+pub mod fri;
 pub mod merkle;
 pub mod ntt;
 pub mod poseidon2;

@@ -359,3 +359,27 @@ pub fn quotient_matches_plonky3<R: DeviceRuntime>(rt: &R) {
         assert_same(&format!("quotient kernel 2^{log_n}"), &gpu, &cpu);
     }
 }
+
+pub fn fri_fold_matches_plonky3<R: DeviceRuntime>(rt: &R) {
+    use core::marker::PhantomData;
+    use p3_fri::{FriFoldingStrategy, TwoAdicFriFolding};
+    use prover_gpu::kernels::fri;
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let folding = TwoAdicFriFolding::<(), ()>(PhantomData);
+    for log_len in 1..=12usize {
+        let len = 1 << log_len;
+        let codeword: Vec<EF> = elements(&mut rng, 4 * len)
+            .chunks(4)
+            .map(|c| EF::from_basis_coefficients_slice(c).unwrap())
+            .collect();
+        let beta = EF::from_basis_coefficients_slice(&elements(&mut rng, 4)).unwrap();
+        let cpu = <TwoAdicFriFolding<(), ()> as FriFoldingStrategy<F, EF>>::fold_matrix(
+            &folding,
+            beta,
+            1,
+            RowMajorMatrix::new(codeword.clone(), 2),
+        );
+        let gpu = fri::fold_arity2(rt, &codeword, beta).unwrap();
+        assert_same(&format!("fri fold 2^{log_len}"), &gpu, &cpu);
+    }
+}
