@@ -1,0 +1,46 @@
+//! The buses chips talk through (docs/air-design.md). Names are the LogUp bus identifiers;
+//! every tuple on one bus has the same width.
+
+use p3_lookup::LookupBus;
+
+/// Byte-table queries: `(op, x, y, z)`.
+pub const BYTE: LookupBus<'static> = LookupBus::new("byte");
+/// Instruction fetches: `(pc, opcode, rs, rt, rd, imm_lo, imm_hi)`.
+pub const PROGRAM: LookupBus<'static> = LookupBus::new("program");
+
+/// Operations of the byte table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ByteOp {
+    /// `(0, x, y, 0)`: both x and y are bytes (a u16 `x + 256·y` is range-checked this way).
+    Range = 0,
+    /// `(1, x, y, x & y)`.
+    And = 1,
+    /// `(2, x, y, x | y)`.
+    Or = 2,
+    /// `(3, x, y, x ^ y)`.
+    Xor = 3,
+    /// `(4, x, 0, x >> 7)`: the sign bit of a byte.
+    Msb = 4,
+}
+
+impl ByteOp {
+    pub const ALL: [ByteOp; 5] = [
+        ByteOp::Range,
+        ByteOp::And,
+        ByteOp::Or,
+        ByteOp::Xor,
+        ByteOp::Msb,
+    ];
+
+    /// The table's answer for `(x, y)`.
+    pub fn eval(self, x: u8, y: u8) -> u8 {
+        match self {
+            ByteOp::Range => 0,
+            ByteOp::And => x & y,
+            ByteOp::Or => x | y,
+            ByteOp::Xor => x ^ y,
+            ByteOp::Msb => x >> 7,
+        }
+    }
+}
