@@ -2,7 +2,7 @@
 
 use p3_koala_bear::KoalaBear;
 
-use super::{as_words, from_words};
+use super::{as_words, download};
 use crate::error::GpuError;
 use crate::runtime::{Arg, DeviceRuntime};
 
@@ -46,9 +46,7 @@ pub fn binary_op<R: DeviceRuntime>(
             Arg::U32(op as u32),
         ],
     )?;
-    let mut w = vec![0u32; a.len()];
-    rt.read(&out, &mut w)?;
-    Ok(from_words(w))
+    download(rt, &out, a.len())
 }
 
 /// Products in the degree-4 extension; operands are 4 coefficients each, flattened.
@@ -75,9 +73,7 @@ pub fn ext4_mul<R: DeviceRuntime>(
             Arg::U64(n as u64),
         ],
     )?;
-    let mut w = vec![0u32; a.len()];
-    rt.read(&out, &mut w)?;
-    Ok(from_words(w))
+    download(rt, &out, a.len())
 }
 
 /// Inverses of non-zero elements, `chunk` per work item (Montgomery's trick).
@@ -100,7 +96,5 @@ pub fn batch_inverse<R: DeviceRuntime>(
             Arg::U32(chunk),
         ],
     )?;
-    let mut w = vec![0u32; a.len()];
-    rt.read(&out, &mut w)?;
-    Ok(from_words(w))
+    download(rt, &out, a.len())
 }

@@ -1,15 +1,14 @@
 //! Launcher for `fri.cu`. Twin: `TwoAdicFriFolding::fold_matrix` with arity 2.
 
-use p3_field::extension::BinomialExtensionField;
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, TwoAdicField};
 use p3_koala_bear::KoalaBear;
 
-use super::{as_words, from_words};
+use super::{as_words, download_ext};
 use crate::error::GpuError;
 use crate::runtime::{Arg, DeviceRuntime};
 
 type F = KoalaBear;
-type EF = BinomialExtensionField<F, 4>;
+type EF = super::Ext;
 
 fn flatten(v: &[EF]) -> Vec<F> {
     v.iter()
@@ -48,10 +47,5 @@ pub fn fold_arity2<R: DeviceRuntime>(
             Arg::U32(half_m),
         ],
     )?;
-    let mut w = vec![0u32; 4 * h];
-    rt.read(&out, &mut w)?;
-    Ok(from_words(w)
-        .chunks_exact(4)
-        .map(|c| EF::from_basis_coefficients_slice(c).expect("4 coefficients"))
-        .collect())
+    download_ext(rt, &out, h)
 }

@@ -6,7 +6,7 @@ use p3_koala_bear::KoalaBear;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 
-use super::{as_words, from_words};
+use super::{as_words, download_arrays};
 use crate::error::GpuError;
 use crate::runtime::{Arg, DeviceRuntime};
 
@@ -61,12 +61,7 @@ fn read_digests<R: DeviceRuntime>(
     buf: &R::Buffer,
     n: usize,
 ) -> Result<Vec<Digest>, GpuError> {
-    let mut w = vec![0u32; n * DIGEST];
-    rt.read(buf, &mut w)?;
-    Ok(from_words(w)
-        .chunks_exact(DIGEST)
-        .map(|c| c.try_into().expect("chunks of 8"))
-        .collect())
+    download_arrays(rt, buf, n)
 }
 
 /// Builds the tree over `mats`, whose heights must be powers of two. Matrices are taken tallest

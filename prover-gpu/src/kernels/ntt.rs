@@ -7,7 +7,7 @@ use p3_koala_bear::KoalaBear;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 
-use super::{as_words, from_words};
+use super::{as_words, download};
 use crate::error::GpuError;
 use crate::runtime::{Arg, DeviceRuntime};
 
@@ -70,9 +70,10 @@ pub fn dft_bitrev<R: DeviceRuntime>(
     let data = rt.upload(as_words(&coeffs.values))?;
     let tw = rt.upload(as_words(&twiddles(log_n, false)))?;
     run_stages(rt, "ntt_dif_stage", &data, log_n, coeffs.width(), &tw)?;
-    let mut w = vec![0u32; coeffs.values.len()];
-    rt.read(&data, &mut w)?;
-    Ok(RowMajorMatrix::new(from_words(w), coeffs.width()))
+    Ok(RowMajorMatrix::new(
+        download(rt, &data, coeffs.values.len())?,
+        coeffs.width(),
+    ))
 }
 
 /// The coset LDE of `evals` (values on the subgroup H, natural order) onto `shift·K`,
@@ -136,9 +137,8 @@ pub fn coset_lde_bitrev<R: DeviceRuntime>(
     shift: F,
 ) -> Result<RowMajorMatrix<F>, GpuError> {
     let big = coset_lde_device(rt, evals, log_blowup, shift)?;
-    let mut w = vec![0u32; (evals.height() << log_blowup) * evals.width()];
-    rt.read(&big, &mut w)?;
-    Ok(RowMajorMatrix::new(from_words(w), evals.width()))
+    let n = (evals.height() << log_blowup) * evals.width();
+    Ok(RowMajorMatrix::new(download(rt, &big, n)?, evals.width()))
 }
 
 /// The LDE shift `TwoAdicFriPcs` uses for a trace on its natural domain (the subgroup).

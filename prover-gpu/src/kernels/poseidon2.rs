@@ -2,7 +2,7 @@
 
 use p3_koala_bear::KoalaBear;
 
-use super::{as_words, from_words};
+use super::{as_words, download_arrays};
 use crate::error::GpuError;
 use crate::runtime::{Arg, DeviceRuntime};
 
@@ -14,12 +14,7 @@ pub fn permute_batch<R: DeviceRuntime>(
     let flat: Vec<KoalaBear> = states.iter().flatten().copied().collect();
     let mut buf = rt.upload(as_words(&flat))?;
     permute_in_place(rt, &mut buf, states.len())?;
-    let mut w = vec![0u32; flat.len()];
-    rt.read(&buf, &mut w)?;
-    Ok(from_words(w)
-        .chunks_exact(16)
-        .map(|c| c.try_into().expect("chunks of 16"))
-        .collect())
+    download_arrays(rt, &buf, states.len())
 }
 
 /// Permutes `count` states already on the device (the bare-permutation ceiling for benches).

@@ -1,19 +1,18 @@
 //! Launcher for `quotient.cu`. Twins: [`QuotientProgram::eval_row`] and Plonky3's
 //! `quotient_values`.
 
-use p3_field::extension::BinomialExtensionField;
 use p3_field::BasedVectorSpace;
 use p3_koala_bear::KoalaBear;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 
-use super::{as_words, from_words};
+use super::{as_words, download_ext};
 use crate::error::GpuError;
 use crate::quotient::QuotientProgram;
 use crate::runtime::{Arg, DeviceRuntime};
 
 type F = KoalaBear;
-type EF = BinomialExtensionField<F, 4>;
+type EF = super::Ext;
 
 /// The Lagrange selectors on the quotient domain (Plonky3's `selectors_on_coset`).
 pub struct Selectors<'a> {
@@ -98,10 +97,5 @@ pub fn quotient_values<R: DeviceRuntime>(
             Arg::Buf(&out),
         ],
     )?;
-    let mut w = vec![0u32; 4 * n];
-    rt.read(&out, &mut w)?;
-    Ok(from_words(w)
-        .chunks_exact(4)
-        .map(|c| EF::from_basis_coefficients_slice(c).expect("4 coefficients"))
-        .collect())
+    download_ext(rt, &out, n)
 }

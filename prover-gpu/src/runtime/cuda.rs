@@ -86,7 +86,7 @@ impl CudaRuntime {
         let ctx = CudaContext::new(ordinal).map_err(err)?;
         let stream = ctx.default_stream();
         let mut functions = HashMap::new();
-        for file in mipstark_kernels::KERNEL_FILES {
+        for file in mipstark_kernels::kernel_files() {
             let module = ctx.load_module(ptx_for(file)?).map_err(err)?;
             let text = mipstark_kernels::source(file)
                 .map(|s| s.text)

@@ -59,7 +59,7 @@ impl OpenClRuntime {
         let queue = CommandQueue::create_default(&context, 0).map_err(err)?;
         let mut kernels = HashMap::new();
         let mut programs = Vec::new();
-        for file in mipstark_kernels::KERNEL_FILES {
+        for file in mipstark_kernels::kernel_files() {
             let src = mipstark_kernels::expanded(file).ok_or_else(|| GpuError::Compile {
                 file: file.to_string(),
                 log: "missing source".into(),
