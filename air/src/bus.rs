@@ -7,6 +7,35 @@ use p3_lookup::LookupBus;
 pub const BYTE: LookupBus<'static> = LookupBus::new("byte");
 /// Instruction fetches: `(pc, opcode, rs, rt, rd, imm_lo, imm_hi)`.
 pub const PROGRAM: LookupBus<'static> = LookupBus::new("program");
+/// 32-bit ALU operations: `(op, a[4], b[4], c[4])` with `a = op(b, c)`, words as bytes.
+pub const ALU: LookupBus<'static> = LookupBus::new("alu");
+
+/// Operations on the `alu` bus. The CPU maps each instruction to one of these; each ALU chip
+/// answers a subset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum AluOp {
+    Add = 0,
+    Sub = 1,
+    And = 2,
+    Or = 3,
+    Xor = 4,
+    Nor = 5,
+}
+
+impl AluOp {
+    /// The result the chips must constrain.
+    pub fn eval(self, b: u32, c: u32) -> u32 {
+        match self {
+            AluOp::Add => b.wrapping_add(c),
+            AluOp::Sub => b.wrapping_sub(c),
+            AluOp::And => b & c,
+            AluOp::Or => b | c,
+            AluOp::Xor => b ^ c,
+            AluOp::Nor => !(b | c),
+        }
+    }
+}
 
 /// Operations of the byte table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod alu;
 pub mod bus;
 pub mod byte;
 pub mod debug;

@@ -1,0 +1,14 @@
+//! ALU chips: each receives `(op, a, b, c)` on the `alu` bus for the operations it answers and
+//! constrains `a = op(b, c)` over bytes.
+
+pub mod add_sub;
+pub mod bitwise;
+pub mod events;
+
+use crate::F;
+use p3_field::PrimeCharacteristicRing;
+
+/// A word as its four little-endian bytes, as field elements.
+pub fn word_bytes(v: u32) -> [F; 4] {
+    v.to_le_bytes().map(F::from_u8)
+}
