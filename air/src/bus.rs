@@ -21,6 +21,10 @@ pub enum AluOp {
     Or = 3,
     Xor = 4,
     Nor = 5,
+    /// Signed `b < c` (0 or 1).
+    Slt = 6,
+    /// Unsigned `b < c` (0 or 1).
+    Sltu = 7,
 }
 
 impl AluOp {
@@ -33,6 +37,8 @@ impl AluOp {
             AluOp::Or => b | c,
             AluOp::Xor => b ^ c,
             AluOp::Nor => !(b | c),
+            AluOp::Slt => ((b as i32) < (c as i32)) as u32,
+            AluOp::Sltu => (b < c) as u32,
         }
     }
 }

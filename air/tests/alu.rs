@@ -6,6 +6,7 @@ use std::sync::Arc;
 use mipstark_air::alu::add_sub::AddSubChip;
 use mipstark_air::alu::bitwise::{self, BitwiseChip};
 use mipstark_air::alu::events::{alu_events, AluEvent};
+use mipstark_air::alu::lt::LtChip;
 use mipstark_air::alu::word_bytes;
 use mipstark_air::bus::{AluOp, ALU};
 use mipstark_air::byte::{ByteChip, ByteLookups};
@@ -78,6 +79,8 @@ fn sample_events() -> Vec<AluEvent> {
         AluOp::Or,
         AluOp::Xor,
         AluOp::Nor,
+        AluOp::Slt,
+        AluOp::Sltu,
     ] {
         for (b, c) in [
             (0u32, 0u32),
@@ -101,6 +104,7 @@ struct Traces {
     byte: RowMajorMatrix<F>,
     add_sub: RowMajorMatrix<F>,
     bitwise: RowMajorMatrix<F>,
+    lt: RowMajorMatrix<F>,
     sender: RowMajorMatrix<F>,
 }
 
@@ -108,10 +112,12 @@ fn traces(events: &[AluEvent]) -> Traces {
     let mut bytes = ByteLookups::default();
     let add_sub = AddSubChip::generate_trace(events, &mut bytes);
     let bitwise = BitwiseChip::generate_trace(events, &mut bytes);
+    let lt = LtChip::generate_trace(events, &mut bytes);
     Traces {
         byte: ByteChip::generate_trace(&bytes),
         add_sub,
         bitwise,
+        lt,
         sender: sender_trace(events),
     }
 }
@@ -122,18 +128,25 @@ fn check(t: &Traces) -> Result<(), DebugError> {
     let b = check_chip("add_sub", &AddSubChip, &t.add_sub, None, &[])?;
     let c = check_chip("bitwise", &BitwiseChip, &t.bitwise, None, &[])?;
     let d = check_chip("sender", &AluSender, &t.sender, None, &[])?;
+    let e = check_chip("lt", &LtChip, &t.lt, None, &[])?;
     check_buses(&[
         ("byte", &a),
         ("add_sub", &b),
         ("bitwise", &c),
         ("sender", &d),
+        ("lt", &e),
     ])
 }
 
 #[test]
 fn honest_alu_traces_satisfy_constraints_and_balance() {
     let events = sample_events();
-    assert!(events.iter().any(|e| e.op == AluOp::Nor) && events.iter().any(|e| e.op == AluOp::Sub));
+    for op in [AluOp::Nor, AluOp::Sub, AluOp::Slt, AluOp::Sltu] {
+        assert!(
+            events.iter().filter(|e| e.op == op).count() >= 5,
+            "too few {op:?} events"
+        );
+    }
     check(&traces(&events)).unwrap();
 }
 
@@ -163,6 +176,10 @@ fn tampered_alu_traces_are_caught() {
     t.bitwise.values[at + 12] += F::ONE; // table_out[0]
     t.bitwise.values[at] += F::ONE; // a[0]: the row's own constraint still holds
     assert!(matches!(check(&t), Err(DebugError::Bus { .. })));
+    // A comparison claiming the opposite answer breaks the borrow relation.
+    let mut t = traces(&events);
+    t.lt.values[0] = F::ONE - t.lt.values[0];
+    assert!(matches!(check(&t), Err(DebugError::Constraint { ref chip, .. }) if chip == "lt"));
 }
 
 #[derive(Clone)]
@@ -170,6 +187,7 @@ enum AluAir {
     Byte(ByteChip),
     AddSub(AddSubChip),
     Bitwise(BitwiseChip),
+    Lt(LtChip),
     Sender(AluSender),
 }
 
@@ -179,6 +197,7 @@ impl BaseAir<F> for AluAir {
             AluAir::Byte(a) => a.width(),
             AluAir::AddSub(a) => a.width(),
             AluAir::Bitwise(a) => a.width(),
+            AluAir::Lt(a) => a.width(),
             AluAir::Sender(a) => a.width(),
         }
     }
@@ -208,6 +227,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
             AluAir::Byte(a) => a.eval(b),
             AluAir::AddSub(a) => a.eval(b),
             AluAir::Bitwise(a) => a.eval(b),
+            AluAir::Lt(a) => a.eval(b),
             AluAir::Sender(a) => a.eval(b),
         }
     }
@@ -221,9 +241,10 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         AluAir::Byte(ByteChip),
         AluAir::AddSub(AddSubChip),
         AluAir::Bitwise(BitwiseChip),
+        AluAir::Lt(LtChip),
         AluAir::Sender(AluSender),
     ];
-    let mats = [t.byte, t.add_sub, t.bitwise, t.sender];
+    let mats = [t.byte, t.add_sub, t.bitwise, t.lt, t.sender];
     let config = make_config(StarkParams::TESTING);
     let instances: Vec<StarkInstance<'_, _, AluAir>> = airs
         .iter()
@@ -236,12 +257,6 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         .collect();
     let pd = ProverData::from_instances(&config, &instances).unwrap();
     let proof = prove_batch(&config, &instances, &pd).unwrap();
-    verify_batch(
-        &config,
-        &airs,
-        &proof,
-        &[vec![], vec![], vec![], vec![]],
-        &pd.common,
-    )
-    .expect("Plonky3 verifies the ALU chips");
+    verify_batch(&config, &airs, &proof, &vec![vec![]; 5], &pd.common)
+        .expect("Plonky3 verifies the ALU chips");
 }

@@ -28,6 +28,10 @@ pub fn alu_op(op: Op) -> Option<(AluOp, bool)> {
         Op::Xor => (AluOp::Xor, false),
         Op::Xori => (AluOp::Xor, true),
         Op::Nor => (AluOp::Nor, false),
+        Op::Slt => (AluOp::Slt, false),
+        Op::Slti => (AluOp::Slt, true),
+        Op::Sltu => (AluOp::Sltu, false),
+        Op::Sltiu => (AluOp::Sltu, true),
         _ => return None,
     })
 }

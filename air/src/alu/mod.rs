@@ -4,6 +4,7 @@
 pub mod add_sub;
 pub mod bitwise;
 pub mod events;
+pub mod lt;
 
 use crate::F;
 use p3_field::PrimeCharacteristicRing;
