@@ -25,6 +25,14 @@ pub enum AluOp {
     Slt = 6,
     /// Unsigned `b < c` (0 or 1).
     Sltu = 7,
+    /// `b << (c & 31)`.
+    Sll = 8,
+    /// Logical `b >> (c & 31)`.
+    Srl = 9,
+    /// Arithmetic `b >> (c & 31)`.
+    Sra = 10,
+    /// `b` rotated right by `c & 31`.
+    Rotr = 11,
 }
 
 impl AluOp {
@@ -39,6 +47,10 @@ impl AluOp {
             AluOp::Nor => !(b | c),
             AluOp::Slt => ((b as i32) < (c as i32)) as u32,
             AluOp::Sltu => (b < c) as u32,
+            AluOp::Sll => b << (c & 31),
+            AluOp::Srl => b >> (c & 31),
+            AluOp::Sra => ((b as i32) >> (c & 31)) as u32,
+            AluOp::Rotr => b.rotate_right(c & 31),
         }
     }
 }

@@ -7,6 +7,7 @@ use mipstark_air::alu::add_sub::AddSubChip;
 use mipstark_air::alu::bitwise::{self, BitwiseChip};
 use mipstark_air::alu::events::{alu_events, AluEvent};
 use mipstark_air::alu::lt::LtChip;
+use mipstark_air::alu::shift::ShiftChip;
 use mipstark_air::alu::word_bytes;
 use mipstark_air::bus::{AluOp, ALU};
 use mipstark_air::byte::{ByteChip, ByteLookups};
@@ -81,6 +82,10 @@ fn sample_events() -> Vec<AluEvent> {
         AluOp::Nor,
         AluOp::Slt,
         AluOp::Sltu,
+        AluOp::Sll,
+        AluOp::Srl,
+        AluOp::Sra,
+        AluOp::Rotr,
     ] {
         for (b, c) in [
             (0u32, 0u32),
@@ -88,6 +93,10 @@ fn sample_events() -> Vec<AluEvent> {
             (0x8000_0000, 0x8000_0000),
             (0, u32::MAX),
             (0x7fff_ffff, 0xffff_ffff),
+            (0x8123_4567, 31),
+            (0x8123_4567, 8),
+            (0xf00f_1234, 13),
+            (0x1234_5678, 0xffff_ffe4),
         ] {
             ev.push(AluEvent {
                 op,
@@ -105,6 +114,7 @@ struct Traces {
     add_sub: RowMajorMatrix<F>,
     bitwise: RowMajorMatrix<F>,
     lt: RowMajorMatrix<F>,
+    shift: RowMajorMatrix<F>,
     sender: RowMajorMatrix<F>,
 }
 
@@ -113,11 +123,14 @@ fn traces(events: &[AluEvent]) -> Traces {
     let add_sub = AddSubChip::generate_trace(events, &mut bytes);
     let bitwise = BitwiseChip::generate_trace(events, &mut bytes);
     let lt = LtChip::generate_trace(events, &mut bytes);
+    let shift = ShiftChip::generate_trace(events, &mut bytes);
+    let byte = ByteChip::generate_trace(&bytes);
     Traces {
-        byte: ByteChip::generate_trace(&bytes),
+        byte,
         add_sub,
         bitwise,
         lt,
+        shift,
         sender: sender_trace(events),
     }
 }
@@ -129,19 +142,30 @@ fn check(t: &Traces) -> Result<(), DebugError> {
     let c = check_chip("bitwise", &BitwiseChip, &t.bitwise, None, &[])?;
     let d = check_chip("sender", &AluSender, &t.sender, None, &[])?;
     let e = check_chip("lt", &LtChip, &t.lt, None, &[])?;
+    let f = check_chip("shift", &ShiftChip, &t.shift, None, &[])?;
     check_buses(&[
         ("byte", &a),
         ("add_sub", &b),
         ("bitwise", &c),
         ("sender", &d),
         ("lt", &e),
+        ("shift", &f),
     ])
 }
 
 #[test]
 fn honest_alu_traces_satisfy_constraints_and_balance() {
     let events = sample_events();
-    for op in [AluOp::Nor, AluOp::Sub, AluOp::Slt, AluOp::Sltu] {
+    for op in [
+        AluOp::Nor,
+        AluOp::Sub,
+        AluOp::Slt,
+        AluOp::Sltu,
+        AluOp::Sll,
+        AluOp::Srl,
+        AluOp::Sra,
+        AluOp::Rotr,
+    ] {
         assert!(
             events.iter().filter(|e| e.op == op).count() >= 5,
             "too few {op:?} events"
@@ -176,6 +200,10 @@ fn tampered_alu_traces_are_caught() {
     t.bitwise.values[at + 12] += F::ONE; // table_out[0]
     t.bitwise.values[at] += F::ONE; // a[0]: the row's own constraint still holds
     assert!(matches!(check(&t), Err(DebugError::Bus { .. })));
+    // A shift result off by one bit breaks the chain or the byte selection.
+    let mut t = traces(&events);
+    t.shift.values[0] += F::ONE;
+    assert!(matches!(check(&t), Err(DebugError::Constraint { ref chip, .. }) if chip == "shift"));
     // A comparison claiming the opposite answer breaks the borrow relation.
     let mut t = traces(&events);
     t.lt.values[0] = F::ONE - t.lt.values[0];
@@ -188,6 +216,7 @@ enum AluAir {
     AddSub(AddSubChip),
     Bitwise(BitwiseChip),
     Lt(LtChip),
+    Shift(ShiftChip),
     Sender(AluSender),
 }
 
@@ -198,6 +227,7 @@ impl BaseAir<F> for AluAir {
             AluAir::AddSub(a) => a.width(),
             AluAir::Bitwise(a) => a.width(),
             AluAir::Lt(a) => a.width(),
+            AluAir::Shift(a) => a.width(),
             AluAir::Sender(a) => a.width(),
         }
     }
@@ -228,6 +258,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
             AluAir::AddSub(a) => a.eval(b),
             AluAir::Bitwise(a) => a.eval(b),
             AluAir::Lt(a) => a.eval(b),
+            AluAir::Shift(a) => a.eval(b),
             AluAir::Sender(a) => a.eval(b),
         }
     }
@@ -242,9 +273,10 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         AluAir::AddSub(AddSubChip),
         AluAir::Bitwise(BitwiseChip),
         AluAir::Lt(LtChip),
+        AluAir::Shift(ShiftChip),
         AluAir::Sender(AluSender),
     ];
-    let mats = [t.byte, t.add_sub, t.bitwise, t.lt, t.sender];
+    let mats = [t.byte, t.add_sub, t.bitwise, t.lt, t.shift, t.sender];
     let config = make_config(StarkParams::TESTING);
     let instances: Vec<StarkInstance<'_, _, AluAir>> = airs
         .iter()
@@ -257,6 +289,6 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         .collect();
     let pd = ProverData::from_instances(&config, &instances).unwrap();
     let proof = prove_batch(&config, &instances, &pd).unwrap();
-    verify_batch(&config, &airs, &proof, &vec![vec![]; 5], &pd.common)
+    verify_batch(&config, &airs, &proof, &vec![vec![]; 6], &pd.common)
         .expect("Plonky3 verifies the ALU chips");
 }

@@ -15,40 +15,62 @@ pub struct AluEvent {
     pub c: u32,
 }
 
-/// The ALU operation of an instruction, and whether its second operand is the immediate.
-pub fn alu_op(op: Op) -> Option<(AluOp, bool)> {
+/// Where an instruction's ALU operands come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operands {
+    /// `b` = rs (slot 0), `c` = rt (slot 1).
+    RsRt,
+    /// `b` = rs (slot 0), `c` = the immediate.
+    RsImm,
+    /// `b` = rt (slot 0), `c` = the shift amount in the instruction.
+    RtSa,
+    /// `b` = rt (slot 1), `c` = rs (slot 0): variable shifts.
+    RtRs,
+}
+
+/// The ALU operation of an instruction and where its operands come from.
+pub fn alu_op(op: Op) -> Option<(AluOp, Operands)> {
+    use Operands::*;
     Some(match op {
-        Op::Addu | Op::Add => (AluOp::Add, false),
-        Op::Addiu | Op::Addi => (AluOp::Add, true),
-        Op::Subu | Op::Sub => (AluOp::Sub, false),
-        Op::And => (AluOp::And, false),
-        Op::Andi => (AluOp::And, true),
-        Op::Or => (AluOp::Or, false),
-        Op::Ori => (AluOp::Or, true),
-        Op::Xor => (AluOp::Xor, false),
-        Op::Xori => (AluOp::Xor, true),
-        Op::Nor => (AluOp::Nor, false),
-        Op::Slt => (AluOp::Slt, false),
-        Op::Slti => (AluOp::Slt, true),
-        Op::Sltu => (AluOp::Sltu, false),
-        Op::Sltiu => (AluOp::Sltu, true),
+        Op::Addu | Op::Add => (AluOp::Add, RsRt),
+        Op::Addiu | Op::Addi => (AluOp::Add, RsImm),
+        Op::Subu | Op::Sub => (AluOp::Sub, RsRt),
+        Op::And => (AluOp::And, RsRt),
+        Op::Andi => (AluOp::And, RsImm),
+        Op::Or => (AluOp::Or, RsRt),
+        Op::Ori => (AluOp::Or, RsImm),
+        Op::Xor => (AluOp::Xor, RsRt),
+        Op::Xori => (AluOp::Xor, RsImm),
+        Op::Nor => (AluOp::Nor, RsRt),
+        Op::Slt => (AluOp::Slt, RsRt),
+        Op::Slti => (AluOp::Slt, RsImm),
+        Op::Sltu => (AluOp::Sltu, RsRt),
+        Op::Sltiu => (AluOp::Sltu, RsImm),
+        Op::Sll => (AluOp::Sll, RtSa),
+        Op::Srl => (AluOp::Srl, RtSa),
+        Op::Sra => (AluOp::Sra, RtSa),
+        Op::Rotr => (AluOp::Rotr, RtSa),
+        Op::Sllv => (AluOp::Sll, RtRs),
+        Op::Srlv => (AluOp::Srl, RtRs),
+        Op::Srav => (AluOp::Sra, RtRs),
+        Op::Rotrv => (AluOp::Rotr, RtRs),
         _ => return None,
     })
 }
 
-/// Every ALU request of the steps in `record`: `b` is rs (access slot 0), `c` is rt (slot 1)
-/// or the immediate.
+/// Every ALU request of the steps in `record`, with operands read from the access slots the
+/// emulator records them in (see [`Operands`]).
 pub fn alu_events(program: &Program, record: &ExecutionRecord) -> Vec<AluEvent> {
     record
         .steps
         .iter()
         .filter_map(|s| {
-            let (op, imm) = alu_op(s.op)?;
-            let b = s.regs[0].value;
-            let c = if imm {
-                program.decoded[((s.pc - program.text_base) / 4) as usize].imm
-            } else {
-                s.regs[1].value
+            let (op, operands) = alu_op(s.op)?;
+            let imm = || program.decoded[((s.pc - program.text_base) / 4) as usize].imm;
+            let (b, c) = match operands {
+                Operands::RsRt => (s.regs[0].value, s.regs[1].value),
+                Operands::RsImm | Operands::RtSa => (s.regs[0].value, imm()),
+                Operands::RtRs => (s.regs[1].value, s.regs[0].value),
             };
             // The ALU answers the true result; only the CPU's write to $0 discards it.
             Some(AluEvent {

@@ -5,6 +5,7 @@ pub mod add_sub;
 pub mod bitwise;
 pub mod events;
 pub mod lt;
+pub mod shift;
 
 use crate::F;
 use p3_field::PrimeCharacteristicRing;
