@@ -101,12 +101,12 @@ impl ShiftChip {
                 256 >> rr
             };
             let mut carry = 0u32;
-            for i in 0..5 {
-                let x = t[i] as u32 * mult + carry;
+            for (i, &ti) in t.iter().enumerate() {
+                let x = ti as u32 * mult + carry;
                 r.u[i] = F::from_u32(x & 255);
                 carry = x >> 8;
                 r.carry[i] = F::from_u32(carry);
-                r.t[i] = F::from_u8(t[i]);
+                r.t[i] = F::from_u8(ti);
             }
             for i in 0..8 {
                 r.c0_bits[i] = F::from_u8((c0 >> i) & 1);
