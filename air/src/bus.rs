@@ -33,6 +33,16 @@ pub enum AluOp {
     Sra = 10,
     /// `b` rotated right by `c & 31`.
     Rotr = 11,
+    /// Leading zeros of `b` (`c` unused, 0).
+    Clz = 12,
+    /// Leading ones of `b`.
+    Clo = 13,
+    /// Sign-extended low byte of `b`.
+    Seb = 14,
+    /// Sign-extended low half of `b`.
+    Seh = 15,
+    /// Bytes swapped within each half of `b`.
+    Wsbh = 16,
 }
 
 impl AluOp {
@@ -51,6 +61,11 @@ impl AluOp {
             AluOp::Srl => b >> (c & 31),
             AluOp::Sra => ((b as i32) >> (c & 31)) as u32,
             AluOp::Rotr => b.rotate_right(c & 31),
+            AluOp::Clz => b.leading_zeros(),
+            AluOp::Clo => b.leading_ones(),
+            AluOp::Seb => b as u8 as i8 as i32 as u32,
+            AluOp::Seh => b as u16 as i16 as i32 as u32,
+            AluOp::Wsbh => ((b & 0x00ff_00ff) << 8) | ((b >> 8) & 0x00ff_00ff),
         }
     }
 }
@@ -69,15 +84,18 @@ pub enum ByteOp {
     Xor = 3,
     /// `(4, x, 0, x >> 7)`: the sign bit of a byte.
     Msb = 4,
+    /// `(5, x, 0, clz8(x))`: leading zeros of a byte (8 for 0).
+    Clz8 = 5,
 }
 
 impl ByteOp {
-    pub const ALL: [ByteOp; 5] = [
+    pub const ALL: [ByteOp; 6] = [
         ByteOp::Range,
         ByteOp::And,
         ByteOp::Or,
         ByteOp::Xor,
         ByteOp::Msb,
+        ByteOp::Clz8,
     ];
 
     /// The table's answer for `(x, y)`.
@@ -88,6 +106,7 @@ impl ByteOp {
             ByteOp::Or => x | y,
             ByteOp::Xor => x ^ y,
             ByteOp::Msb => x >> 7,
+            ByteOp::Clz8 => x.leading_zeros() as u8,
         }
     }
 }

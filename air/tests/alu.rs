@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use mipstark_air::alu::add_sub::AddSubChip;
+use mipstark_air::alu::bitmanip::BitManipChip;
 use mipstark_air::alu::bitwise::{self, BitwiseChip};
 use mipstark_air::alu::events::{alu_events, AluEvent};
 use mipstark_air::alu::lt::LtChip;
@@ -106,6 +107,29 @@ fn sample_events() -> Vec<AluEvent> {
             });
         }
     }
+    for op in [AluOp::Clz, AluOp::Clo, AluOp::Seb, AluOp::Seh, AluOp::Wsbh] {
+        for b in [
+            0u32,
+            1,
+            0x80,
+            0xff,
+            0x7f80,
+            0x8000,
+            0xffff_ffff,
+            0x8000_0000,
+            0x00ff_0000,
+            0x0001_0000,
+            0xfffe_ffff,
+            0x1234_5678,
+        ] {
+            ev.push(AluEvent {
+                op,
+                a: op.eval(b, 0),
+                b,
+                c: 0,
+            });
+        }
+    }
     ev
 }
 
@@ -115,6 +139,7 @@ struct Traces {
     bitwise: RowMajorMatrix<F>,
     lt: RowMajorMatrix<F>,
     shift: RowMajorMatrix<F>,
+    bitmanip: RowMajorMatrix<F>,
     sender: RowMajorMatrix<F>,
 }
 
@@ -124,33 +149,51 @@ fn traces(events: &[AluEvent]) -> Traces {
     let bitwise = BitwiseChip::generate_trace(events, &mut bytes);
     let lt = LtChip::generate_trace(events, &mut bytes);
     let shift = ShiftChip::generate_trace(events, &mut bytes);
+    let bitmanip = BitManipChip::generate_trace(events, &mut bytes);
     let byte = ByteChip::generate_trace(&bytes);
+    let sender = sender_trace(events);
     Traces {
         byte,
         add_sub,
         bitwise,
         lt,
         shift,
-        sender: sender_trace(events),
+        bitmanip,
+        sender,
     }
 }
 
 fn check(t: &Traces) -> Result<(), DebugError> {
     let pre = ByteChip::preprocessed();
-    let a = check_chip("byte", &ByteChip, &t.byte, Some(&pre), &[])?;
-    let b = check_chip("add_sub", &AddSubChip, &t.add_sub, None, &[])?;
-    let c = check_chip("bitwise", &BitwiseChip, &t.bitwise, None, &[])?;
-    let d = check_chip("sender", &AluSender, &t.sender, None, &[])?;
-    let e = check_chip("lt", &LtChip, &t.lt, None, &[])?;
-    let f = check_chip("shift", &ShiftChip, &t.shift, None, &[])?;
-    check_buses(&[
-        ("byte", &a),
-        ("add_sub", &b),
-        ("bitwise", &c),
-        ("sender", &d),
-        ("lt", &e),
-        ("shift", &f),
-    ])
+    let ints = [
+        (
+            "byte",
+            check_chip("byte", &ByteChip, &t.byte, Some(&pre), &[])?,
+        ),
+        (
+            "add_sub",
+            check_chip("add_sub", &AddSubChip, &t.add_sub, None, &[])?,
+        ),
+        (
+            "bitwise",
+            check_chip("bitwise", &BitwiseChip, &t.bitwise, None, &[])?,
+        ),
+        ("lt", check_chip("lt", &LtChip, &t.lt, None, &[])?),
+        (
+            "shift",
+            check_chip("shift", &ShiftChip, &t.shift, None, &[])?,
+        ),
+        (
+            "bitmanip",
+            check_chip("bitmanip", &BitManipChip, &t.bitmanip, None, &[])?,
+        ),
+        (
+            "sender",
+            check_chip("sender", &AluSender, &t.sender, None, &[])?,
+        ),
+    ];
+    let refs: Vec<(&str, &[_])> = ints.iter().map(|(n, i)| (*n, i.as_slice())).collect();
+    check_buses(&refs)
 }
 
 #[test]
@@ -204,6 +247,10 @@ fn tampered_alu_traces_are_caught() {
     let mut t = traces(&events);
     t.shift.values[0] += F::ONE;
     assert!(matches!(check(&t), Err(DebugError::Constraint { ref chip, .. }) if chip == "shift"));
+    // CLZ claiming one more leading zero than the top byte has.
+    let mut t = traces(&events);
+    t.bitmanip.values[0] += F::ONE;
+    assert!(check(&t).is_err());
     // A comparison claiming the opposite answer breaks the borrow relation.
     let mut t = traces(&events);
     t.lt.values[0] = F::ONE - t.lt.values[0];
@@ -217,6 +264,7 @@ enum AluAir {
     Bitwise(BitwiseChip),
     Lt(LtChip),
     Shift(ShiftChip),
+    BitManip(BitManipChip),
     Sender(AluSender),
 }
 
@@ -228,6 +276,7 @@ impl BaseAir<F> for AluAir {
             AluAir::Bitwise(a) => a.width(),
             AluAir::Lt(a) => a.width(),
             AluAir::Shift(a) => a.width(),
+            AluAir::BitManip(a) => a.width(),
             AluAir::Sender(a) => a.width(),
         }
     }
@@ -259,6 +308,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
             AluAir::Bitwise(a) => a.eval(b),
             AluAir::Lt(a) => a.eval(b),
             AluAir::Shift(a) => a.eval(b),
+            AluAir::BitManip(a) => a.eval(b),
             AluAir::Sender(a) => a.eval(b),
         }
     }
@@ -274,9 +324,12 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         AluAir::Bitwise(BitwiseChip),
         AluAir::Lt(LtChip),
         AluAir::Shift(ShiftChip),
+        AluAir::BitManip(BitManipChip),
         AluAir::Sender(AluSender),
     ];
-    let mats = [t.byte, t.add_sub, t.bitwise, t.lt, t.shift, t.sender];
+    let mats = [
+        t.byte, t.add_sub, t.bitwise, t.lt, t.shift, t.bitmanip, t.sender,
+    ];
     let config = make_config(StarkParams::TESTING);
     let instances: Vec<StarkInstance<'_, _, AluAir>> = airs
         .iter()
@@ -289,6 +342,6 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         .collect();
     let pd = ProverData::from_instances(&config, &instances).unwrap();
     let proof = prove_batch(&config, &instances, &pd).unwrap();
-    verify_batch(&config, &airs, &proof, &vec![vec![]; 6], &pd.common)
+    verify_batch(&config, &airs, &proof, &vec![vec![]; 7], &pd.common)
         .expect("Plonky3 verifies the ALU chips");
 }

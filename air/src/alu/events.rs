@@ -26,6 +26,10 @@ pub enum Operands {
     RtSa,
     /// `b` = rt (slot 1), `c` = rs (slot 0): variable shifts.
     RtRs,
+    /// `b` = rs (slot 0), `c` = 0: CLZ/CLO.
+    Rs,
+    /// `b` = rt (slot 0), `c` = 0: SEB/SEH/WSBH.
+    Rt,
 }
 
 /// The ALU operation of an instruction and where its operands come from.
@@ -54,6 +58,11 @@ pub fn alu_op(op: Op) -> Option<(AluOp, Operands)> {
         Op::Srlv => (AluOp::Srl, RtRs),
         Op::Srav => (AluOp::Sra, RtRs),
         Op::Rotrv => (AluOp::Rotr, RtRs),
+        Op::Clz => (AluOp::Clz, Rs),
+        Op::Clo => (AluOp::Clo, Rs),
+        Op::Seb => (AluOp::Seb, Rt),
+        Op::Seh => (AluOp::Seh, Rt),
+        Op::Wsbh => (AluOp::Wsbh, Rt),
         _ => return None,
     })
 }
@@ -71,6 +80,7 @@ pub fn alu_events(program: &Program, record: &ExecutionRecord) -> Vec<AluEvent> 
                 Operands::RsRt => (s.regs[0].value, s.regs[1].value),
                 Operands::RsImm | Operands::RtSa => (s.regs[0].value, imm()),
                 Operands::RtRs => (s.regs[1].value, s.regs[0].value),
+                Operands::Rs | Operands::Rt => (s.regs[0].value, 0),
             };
             // The ALU answers the true result; only the CPU's write to $0 discards it.
             Some(AluEvent {

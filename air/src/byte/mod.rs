@@ -52,7 +52,11 @@ impl Default for ByteLookups {
 impl ByteLookups {
     /// Records one lookup of `op` on `(x, y)`; returns the answer.
     pub fn add(&mut self, op: ByteOp, x: u8, y: u8) -> u8 {
-        let y = if op == ByteOp::Msb { 0 } else { y };
+        let y = if matches!(op, ByteOp::Msb | ByteOp::Clz8) {
+            0
+        } else {
+            y
+        };
         self.counts[op as usize * ROWS + x as usize + 256 * y as usize] += 1;
         op.eval(x, y)
     }
