@@ -98,6 +98,11 @@ impl ByteOp {
         ByteOp::Clz8,
     ];
 
+    /// Unary operations are looked up with `y = 0`.
+    pub fn is_unary(self) -> bool {
+        matches!(self, ByteOp::Msb | ByteOp::Clz8)
+    }
+
     /// The table's answer for `(x, y)`.
     pub fn eval(self, x: u8, y: u8) -> u8 {
         match self {

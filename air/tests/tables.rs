@@ -120,7 +120,7 @@ fn byte_user_trace(rows: usize, seed: u64) -> (RowMajorMatrix<F>, ByteLookups) {
     let mut v = Vec::new();
     for i in 0..rows {
         let op = ByteOp::ALL[rng.gen_range(0..ByteOp::ALL.len())];
-        let (x, y): (u8, u8) = (rng.gen(), if op == ByteOp::Msb { 0 } else { rng.gen() });
+        let (x, y): (u8, u8) = (rng.gen(), if op.is_unary() { 0 } else { rng.gen() });
         let real = i % 5 != 4; // some padding rows
         let z = if real {
             lookups.add(op, x, y)
