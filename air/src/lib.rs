@@ -4,6 +4,7 @@ pub mod alu;
 pub mod bus;
 pub mod byte;
 pub mod debug;
+pub mod gadgets;
 pub mod program;
 
 /// The field every chip is defined over.

@@ -66,6 +66,12 @@ impl ByteLookups {
         self.add(ByteOp::Range, v as u8, (v >> 8) as u8);
     }
 
+    /// Records the range checks of `gadgets::range_check_word` for a word.
+    pub fn range_word(&mut self, w: u32) {
+        self.range_u16(w as u16);
+        self.range_u16((w >> 16) as u16);
+    }
+
     /// Merges another chip's lookups.
     pub fn merge(&mut self, other: &ByteLookups) {
         for (a, b) in self.counts.iter_mut().zip(&other.counts) {

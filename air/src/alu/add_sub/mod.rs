@@ -4,13 +4,14 @@
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::events::AluEvent;
 use super::word_bytes;
-use crate::bus::{AluOp, ByteOp, ALU, BYTE};
+use crate::bus::AluOp;
 use crate::byte::ByteLookups;
+use crate::gadgets::{assert_add_bytes, one_hot_or_none, op_id, range_check_word, receive_alu};
 use crate::{cols, cols_mut, F};
 
 #[repr(C)]
@@ -59,8 +60,7 @@ impl AddSubChip {
             r.is_add = F::from_bool(e.op == AluOp::Add);
             r.is_sub = F::from_bool(e.op == AluOp::Sub);
             for w in [e.a, e.b, e.c] {
-                bytes.range_u16(w as u16);
-                bytes.range_u16((w >> 16) as u16);
+                bytes.range_word(w);
             }
         }
         m
@@ -80,37 +80,17 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AddSubChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
         let r: &AddSubCols<AB::Var> = cols(main.current_slice());
-        b.assert_bool(r.is_add);
-        b.assert_bool(r.is_sub);
-        let is_real: AB::Expr = r.is_add.into() + r.is_sub.into();
-        b.assert_bool(is_real.clone());
-        let base = AB::Expr::from_u32(256);
-        let mut carry_in = AB::Expr::ZERO;
-        for i in 0..4 {
-            b.assert_bool(r.carry[i]);
-            let out = base.clone() * r.carry[i].into();
-            // ADD: b + c + cin = a + 256·cout; SUB: a + c + cin = b + 256·cout.
-            let add =
-                r.b[i].into() + r.c[i].into() + carry_in.clone() - r.a[i].into() - out.clone();
-            let sub = r.a[i].into() + r.c[i].into() + carry_in.clone() - r.b[i].into() - out;
-            b.assert_zero(r.is_add.into() * add + r.is_sub.into() * sub);
-            carry_in = r.carry[i].into();
-        }
+        let is_real = one_hot_or_none(b, &[r.is_add, r.is_sub]);
+        // ADD: b + c = a; SUB: a + c = b. One chain with (x, z) chosen by the selector.
+        let (add, sub): (AB::Expr, AB::Expr) = (r.is_add.into(), r.is_sub.into());
+        let x = core::array::from_fn(|i| add.clone() * r.b[i].into() + sub.clone() * r.a[i].into());
+        let z = core::array::from_fn(|i| add.clone() * r.a[i].into() + sub.clone() * r.b[i].into());
+        let y = r.c.map(Into::into);
+        assert_add_bytes(b, x, y, z, r.carry);
         for w in [r.a, r.b, r.c] {
-            for pair in [[w[0], w[1]], [w[2], w[3]]] {
-                let key = [
-                    AB::Expr::from_u8(ByteOp::Range as u8),
-                    pair[0].into(),
-                    pair[1].into(),
-                    AB::Expr::ZERO,
-                ];
-                BYTE.lookup_key(b, key, Count::bounded(is_real.clone(), 1));
-            }
+            range_check_word(b, w.map(Into::into), is_real.clone());
         }
-        let op = r.is_add.into() * AB::Expr::from_u8(AluOp::Add as u8)
-            + r.is_sub.into() * AB::Expr::from_u8(AluOp::Sub as u8);
-        let mut tuple = vec![op];
-        tuple.extend(r.a.iter().chain(&r.b).chain(&r.c).map(|v| (*v).into()));
-        ALU.table_entry(b, tuple, is_real);
+        let op = op_id::<AB>(&[(r.is_add, AluOp::Add as u8), (r.is_sub, AluOp::Sub as u8)]);
+        receive_alu(b, op, r.a, r.b, r.c, is_real);
     }
 }

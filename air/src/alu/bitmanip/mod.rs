@@ -13,8 +13,9 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::events::AluEvent;
 use super::word_bytes;
-use crate::bus::{AluOp, ByteOp, ALU, BYTE};
+use crate::bus::{AluOp, ByteOp, BYTE};
 use crate::byte::ByteLookups;
+use crate::gadgets::{one_hot_or_none, op_id, range_check_word, receive_alu};
 use crate::{cols, cols_mut, F};
 
 #[repr(C)]
@@ -57,8 +58,7 @@ impl BitManipChip {
             r.a = word_bytes(e.a);
             r.b = word_bytes(e.b);
             r.c = word_bytes(e.c);
-            bytes.range_u16(e.b as u16);
-            bytes.range_u16((e.b >> 16) as u16);
+            bytes.range_word(e.b);
             match e.op {
                 AluOp::Clz | AluOp::Clo => {
                     let w: [u8; 4] = if e.op == AluOp::Clz {
@@ -109,12 +109,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitManipChip {
         let r: &BitManipCols<AB::Var> = cols(main.current_slice());
         let k = |v: u32| AB::Expr::from_u32(v);
         let ex = |v: AB::Var| -> AB::Expr { v.into() };
-        let mut is_real = AB::Expr::ZERO;
-        for s in [r.is_clz, r.is_clo, r.is_seb, r.is_seh, r.is_wsbh] {
-            b.assert_bool(s);
-            is_real += s.into();
-        }
-        b.assert_bool(is_real.clone());
+        let is_real = one_hot_or_none(b, &[r.is_clz, r.is_clo, r.is_seb, r.is_seh, r.is_wsbh]);
         for c in r.c {
             b.assert_zero(c);
         }
@@ -193,25 +188,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitManipChip {
             b.when(r.is_wsbh).assert_eq(r.a[i], r.b[j]);
         }
 
-        for pair in [[r.b[0], r.b[1]], [r.b[2], r.b[3]]] {
-            BYTE.lookup_key(
-                b,
-                [
-                    k(ByteOp::Range as u32),
-                    pair[0].into(),
-                    pair[1].into(),
-                    AB::Expr::ZERO,
-                ],
-                Count::bounded(is_real.clone(), 1),
-            );
-        }
-        let op = ex(r.is_clz) * k(AluOp::Clz as u32)
-            + ex(r.is_clo) * k(AluOp::Clo as u32)
-            + ex(r.is_seb) * k(AluOp::Seb as u32)
-            + ex(r.is_seh) * k(AluOp::Seh as u32)
-            + ex(r.is_wsbh) * k(AluOp::Wsbh as u32);
-        let mut tuple = vec![op];
-        tuple.extend(r.a.iter().chain(&r.b).chain(&r.c).map(|v| (*v).into()));
-        ALU.table_entry(b, tuple, is_real);
+        range_check_word(b, r.b.map(Into::into), is_real.clone());
+        let op = op_id::<AB>(&[
+            (r.is_clz, AluOp::Clz as u8),
+            (r.is_clo, AluOp::Clo as u8),
+            (r.is_seb, AluOp::Seb as u8),
+            (r.is_seh, AluOp::Seh as u8),
+            (r.is_wsbh, AluOp::Wsbh as u8),
+        ]);
+        receive_alu(b, op, r.a, r.b, r.c, is_real);
     }
 }

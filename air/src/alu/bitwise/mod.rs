@@ -9,8 +9,9 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::events::AluEvent;
 use super::word_bytes;
-use crate::bus::{AluOp, ByteOp, ALU, BYTE};
+use crate::bus::{AluOp, ByteOp, BYTE};
 use crate::byte::ByteLookups;
+use crate::gadgets::{one_hot_or_none, op_id, receive_alu};
 use crate::{cols, cols_mut, F};
 
 #[repr(C)]
@@ -80,13 +81,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitwiseChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
         let r: &BitwiseCols<AB::Var> = cols(main.current_slice());
-        let sels = [r.is_and, r.is_or, r.is_xor, r.is_nor];
-        let mut is_real = AB::Expr::ZERO;
-        for s in sels {
-            b.assert_bool(s);
-            is_real += s.into();
-        }
-        b.assert_bool(is_real.clone());
+        let is_real = one_hot_or_none(b, &[r.is_and, r.is_or, r.is_xor, r.is_nor]);
         let k = |v: u8| AB::Expr::from_u8(v);
         b.assert_eq(
             r.byte_op,
@@ -108,12 +103,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitwiseChip {
                 Count::bounded(is_real.clone(), 1),
             );
         }
-        let op = r.is_and.into() * k(AluOp::And as u8)
-            + r.is_or.into() * k(AluOp::Or as u8)
-            + r.is_xor.into() * k(AluOp::Xor as u8)
-            + r.is_nor.into() * k(AluOp::Nor as u8);
-        let mut tuple = vec![op];
-        tuple.extend(r.a.iter().chain(&r.b).chain(&r.c).map(|v| (*v).into()));
-        ALU.table_entry(b, tuple, is_real);
+        let op = op_id::<AB>(&[
+            (r.is_and, AluOp::And as u8),
+            (r.is_or, AluOp::Or as u8),
+            (r.is_xor, AluOp::Xor as u8),
+            (r.is_nor, AluOp::Nor as u8),
+        ]);
+        receive_alu(b, op, r.a, r.b, r.c, is_real);
     }
 }

@@ -10,8 +10,9 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::events::AluEvent;
 use super::word_bytes;
-use crate::bus::{AluOp, ByteOp, ALU, BYTE};
+use crate::bus::{AluOp, ByteOp, BYTE};
 use crate::byte::ByteLookups;
+use crate::gadgets::{assert_add_bytes, one_hot_or_none, op_id, range_check_word, receive_alu};
 use crate::{cols, cols_mut, F};
 
 #[repr(C)]
@@ -60,8 +61,7 @@ impl LtChip {
             r.is_slt = F::from_bool(e.op == AluOp::Slt);
             r.is_sltu = F::from_bool(e.op == AluOp::Sltu);
             for w in [e.b, e.c, diff] {
-                bytes.range_u16(w as u16);
-                bytes.range_u16((w >> 16) as u16);
+                bytes.range_word(w);
             }
         }
         m
@@ -81,21 +81,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LtChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
         let r: &LtCols<AB::Var> = cols(main.current_slice());
-        b.assert_bool(r.is_slt);
-        b.assert_bool(r.is_sltu);
-        let is_real: AB::Expr = r.is_slt.into() + r.is_sltu.into();
-        b.assert_bool(is_real.clone());
-        // c + diff = b with carries.
-        let mut carry_in = AB::Expr::ZERO;
-        for i in 0..4 {
-            b.assert_bool(r.carry[i]);
-            b.assert_zero(
-                r.c[i].into() + r.diff[i].into() + carry_in.clone()
-                    - r.b[i].into()
-                    - AB::Expr::from_u32(256) * r.carry[i].into(),
-            );
-            carry_in = r.carry[i].into();
-        }
+        let is_real = one_hot_or_none(b, &[r.is_slt, r.is_sltu]);
+        // c + diff = b: the carry out is the borrow of b − c.
+        assert_add_bytes(
+            b,
+            r.c.map(Into::into),
+            r.diff.map(Into::into),
+            r.b.map(Into::into),
+            r.carry,
+        );
         let borrow: AB::Expr = r.carry[3].into();
         let (bs, cs): (AB::Expr, AB::Expr) = (r.b_msb.into(), r.c_msb.into());
         let signs_differ = bs.clone() + cs.clone() - AB::Expr::TWO * bs.clone() * cs;
@@ -117,20 +111,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LtChip {
             Count::bounded(is_real.clone(), 1),
         );
         for w in [r.b, r.c, r.diff] {
-            for pair in [[w[0], w[1]], [w[2], w[3]]] {
-                let key = [
-                    AB::Expr::from_u8(ByteOp::Range as u8),
-                    pair[0].into(),
-                    pair[1].into(),
-                    AB::Expr::ZERO,
-                ];
-                BYTE.lookup_key(b, key, Count::bounded(is_real.clone(), 1));
-            }
+            range_check_word(b, w.map(Into::into), is_real.clone());
         }
-        let op = r.is_slt.into() * AB::Expr::from_u8(AluOp::Slt as u8)
-            + r.is_sltu.into() * AB::Expr::from_u8(AluOp::Sltu as u8);
-        let mut tuple = vec![op];
-        tuple.extend(r.a.iter().chain(&r.b).chain(&r.c).map(|v| (*v).into()));
-        ALU.table_entry(b, tuple, is_real);
+        let op = op_id::<AB>(&[(r.is_slt, AluOp::Slt as u8), (r.is_sltu, AluOp::Sltu as u8)]);
+        receive_alu(b, op, r.a, r.b, r.c, is_real);
     }
 }

@@ -16,8 +16,9 @@ use p3_matrix::dense::RowMajorMatrix;
 
 use super::events::AluEvent;
 use super::word_bytes;
-use crate::bus::{AluOp, ByteOp, ALU, BYTE};
+use crate::bus::{AluOp, ByteOp, BYTE};
 use crate::byte::ByteLookups;
+use crate::gadgets::{one_hot_or_none, op_id, range_check_word, receive_alu};
 use crate::{cols, cols_mut, F};
 
 #[repr(C)]
@@ -123,8 +124,7 @@ impl ShiftChip {
             r.is_sra = F::from_bool(e.op == AluOp::Sra);
             r.is_rotr = F::from_bool(e.op == AluOp::Rotr);
             for w in [e.b, e.c] {
-                bytes.range_u16(w as u16);
-                bytes.range_u16((w >> 16) as u16);
+                bytes.range_word(w);
             }
             // The same pairs the AIR range-checks: u[0..4], (u[4], carry[4]), carry[0..4].
             for (x, y) in [
@@ -160,13 +160,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftChip {
         let main = b.main();
         let r: &ShiftCols<AB::Var> = cols(main.current_slice());
         let k = |v: u32| AB::Expr::from_u32(v);
-        let sels = [r.is_sll, r.is_srl, r.is_sra, r.is_rotr];
-        let mut is_real = AB::Expr::ZERO;
-        for s in sels {
-            b.assert_bool(s);
-            is_real += s.into();
-        }
-        b.assert_bool(is_real.clone());
+        let is_real = one_hot_or_none(b, &[r.is_sll, r.is_srl, r.is_sra, r.is_rotr]);
 
         // The shift amount: bits of c[0]; s = bits 0..5.
         let mut c0 = AB::Expr::ZERO;
@@ -248,8 +242,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftChip {
             count(),
         );
         for w in [r.b, r.c] {
-            BYTE.lookup_key(b, range(w[0].into(), w[1].into()), count());
-            BYTE.lookup_key(b, range(w[2].into(), w[3].into()), count());
+            range_check_word(b, w.map(Into::into), is_real.clone());
         }
         BYTE.lookup_key(b, range(r.u[0].into(), r.u[1].into()), count());
         BYTE.lookup_key(b, range(r.u[2].into(), r.u[3].into()), count());
@@ -257,12 +250,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ShiftChip {
         BYTE.lookup_key(b, range(r.carry[0].into(), r.carry[1].into()), count());
         BYTE.lookup_key(b, range(r.carry[2].into(), r.carry[3].into()), count());
 
-        let op = r.is_sll.into() * k(AluOp::Sll as u32)
-            + r.is_srl.into() * k(AluOp::Srl as u32)
-            + r.is_sra.into() * k(AluOp::Sra as u32)
-            + r.is_rotr.into() * k(AluOp::Rotr as u32);
-        let mut tuple = vec![op];
-        tuple.extend(r.a.iter().chain(&r.b).chain(&r.c).map(|v| (*v).into()));
-        ALU.table_entry(b, tuple, is_real);
+        let op = op_id::<AB>(&[
+            (r.is_sll, AluOp::Sll as u8),
+            (r.is_srl, AluOp::Srl as u8),
+            (r.is_sra, AluOp::Sra as u8),
+            (r.is_rotr, AluOp::Rotr as u8),
+        ]);
+        receive_alu(b, op, r.a, r.b, r.c, is_real);
     }
 }

@@ -1,0 +1,71 @@
+//! Constraint pieces several chips share.
+
+use p3_air::AirBuilder;
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+
+use crate::bus::{ByteOp, ALU, BYTE};
+use crate::F;
+
+/// Asserts each selector boolean and at most one set; returns their sum (`is_real`).
+pub fn one_hot_or_none<AB: AirBuilder>(b: &mut AB, sels: &[AB::Var]) -> AB::Expr {
+    let mut sum = AB::Expr::ZERO;
+    for s in sels {
+        b.assert_bool(*s);
+        sum += (*s).into();
+    }
+    b.assert_bool(sum.clone());
+    sum
+}
+
+/// Range-checks the four bytes of a word through the byte table (two pair lookups).
+pub fn range_check_word<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    w: [AB::Expr; 4],
+    count: AB::Expr,
+) {
+    let [w0, w1, w2, w3] = w;
+    for (x, y) in [(w0, w1), (w2, w3)] {
+        let key = [AB::Expr::from_u8(ByteOp::Range as u8), x, y, AB::Expr::ZERO];
+        BYTE.lookup_key(b, key, Count::bounded(count.clone(), 1));
+    }
+}
+
+/// Asserts `x + y = z (mod 2^32)` bytewise with boolean carries `carry` (`carry[3]` is the
+/// carry out of the word). With all bytes range-checked the solution is unique.
+pub fn assert_add_bytes<AB: AirBuilder>(
+    b: &mut AB,
+    x: [AB::Expr; 4],
+    y: [AB::Expr; 4],
+    z: [AB::Expr; 4],
+    carry: [AB::Var; 4],
+) {
+    let mut carry_in = AB::Expr::ZERO;
+    for i in 0..4 {
+        b.assert_bool(carry[i]);
+        let out = AB::Expr::from_u32(256) * carry[i].into();
+        b.assert_zero(x[i].clone() + y[i].clone() + carry_in - z[i].clone() - out);
+        carry_in = carry[i].into();
+    }
+}
+
+/// Answers `(op, a, b, c)` on the `alu` bus, `count` times.
+pub fn receive_alu<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    op: AB::Expr,
+    a: [AB::Var; 4],
+    x: [AB::Var; 4],
+    y: [AB::Var; 4],
+    count: AB::Expr,
+) {
+    let mut tuple = vec![op];
+    tuple.extend(a.iter().chain(&x).chain(&y).map(|v| (*v).into()));
+    ALU.table_entry(b, tuple, count);
+}
+
+/// `Σ sel_i · id_i`: the operation id a row answers, from its selectors.
+pub fn op_id<AB: AirBuilder>(sels: &[(AB::Var, u8)]) -> AB::Expr {
+    sels.iter()
+        .map(|(s, id)| (*s).into() * AB::Expr::from_u8(*id))
+        .sum()
+}
