@@ -9,6 +9,50 @@ pub const BYTE: LookupBus<'static> = LookupBus::new("byte");
 pub const PROGRAM: LookupBus<'static> = LookupBus::new("program");
 /// 32-bit ALU operations: `(op, a[4], b[4], c[4])` with `a = op(b, c)`, words as bytes.
 pub const ALU: LookupBus<'static> = LookupBus::new("alu");
+/// 64-bit multiplies into HI/LO: `(op, hi[4], lo[4], b[4], c[4], acc_hi[4], acc_lo[4])` with
+/// `hi:lo = acc ± b·c` (`acc` is 0 for MULT/MULTU).
+pub const MUL64: LookupBus<'static> = LookupBus::new("mul64");
+
+/// Operations on the `mul64` bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Mul64Op {
+    Mult = 0,
+    Multu = 1,
+    Madd = 2,
+    Maddu = 3,
+    Msub = 4,
+    Msubu = 5,
+}
+
+impl Mul64Op {
+    pub const ALL: [Mul64Op; 6] = [
+        Mul64Op::Mult,
+        Mul64Op::Multu,
+        Mul64Op::Madd,
+        Mul64Op::Maddu,
+        Mul64Op::Msub,
+        Mul64Op::Msubu,
+    ];
+
+    pub fn is_signed(self) -> bool {
+        matches!(self, Mul64Op::Mult | Mul64Op::Madd | Mul64Op::Msub)
+    }
+
+    /// `hi:lo` after the operation, from the accumulator `acc` (ignored by MULT/MULTU).
+    pub fn eval(self, b: u32, c: u32, acc: u64) -> u64 {
+        let prod = if self.is_signed() {
+            (b as i32 as i64).wrapping_mul(c as i32 as i64) as u64
+        } else {
+            b as u64 * c as u64
+        };
+        match self {
+            Mul64Op::Mult | Mul64Op::Multu => prod,
+            Mul64Op::Madd | Mul64Op::Maddu => acc.wrapping_add(prod),
+            Mul64Op::Msub | Mul64Op::Msubu => acc.wrapping_sub(prod),
+        }
+    }
+}
 
 /// Operations on the `alu` bus. The CPU maps each instruction to one of these; each ALU chip
 /// answers a subset.
@@ -43,6 +87,8 @@ pub enum AluOp {
     Seh = 15,
     /// Bytes swapped within each half of `b`.
     Wsbh = 16,
+    /// Low 32 bits of `b·c`.
+    Mul = 17,
 }
 
 impl AluOp {
@@ -66,6 +112,7 @@ impl AluOp {
             AluOp::Seb => b as u8 as i8 as i32 as u32,
             AluOp::Seh => b as u16 as i16 as i32 as u32,
             AluOp::Wsbh => ((b & 0x00ff_00ff) << 8) | ((b >> 8) & 0x00ff_00ff),
+            AluOp::Mul => b.wrapping_mul(c),
         }
     }
 }

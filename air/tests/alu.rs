@@ -6,11 +6,12 @@ use std::sync::Arc;
 use mipstark_air::alu::add_sub::AddSubChip;
 use mipstark_air::alu::bitmanip::BitManipChip;
 use mipstark_air::alu::bitwise::{self, BitwiseChip};
-use mipstark_air::alu::events::{alu_events, AluEvent};
+use mipstark_air::alu::events::{alu_events, mul64_events, AluEvent, Mul64Event};
 use mipstark_air::alu::lt::LtChip;
+use mipstark_air::alu::mul::MulChip;
 use mipstark_air::alu::shift::ShiftChip;
 use mipstark_air::alu::word_bytes;
-use mipstark_air::bus::{AluOp, ALU};
+use mipstark_air::bus::{AluOp, Mul64Op, ALU, MUL64};
 use mipstark_air::byte::{ByteChip, ByteLookups};
 use mipstark_air::debug::{check_buses, check_chip, DebugError};
 use mipstark_air::F;
@@ -46,6 +47,51 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluSender {
     }
 }
 
+/// Sends each HI/LO multiply on the `mul64` bus, as the CPU chip will.
+#[derive(Clone, Copy)]
+struct Mul64Sender;
+
+const MUL64_COLS: usize = 26;
+
+impl BaseAir<F> for Mul64Sender {
+    fn width(&self) -> usize {
+        MUL64_COLS
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Mul64Sender {
+    fn eval(&self, b: &mut AB) {
+        let m = b.main();
+        let r = m.current_slice().to_vec();
+        b.assert_bool(r[25]);
+        MUL64.lookup_key(b, r[..25].to_vec(), Count::bounded(r[25].into(), 1));
+    }
+}
+
+fn mul64_sender_trace(events: &[Mul64Event]) -> RowMajorMatrix<F> {
+    let h = events.len().next_power_of_two().max(1);
+    let mut v = F::zero_vec(h * MUL64_COLS);
+    for (row, e) in v.chunks_exact_mut(MUL64_COLS).zip(events) {
+        row[0] = F::from_u8(e.op as u8);
+        let words = [
+            (e.result >> 32) as u32,
+            e.result as u32,
+            e.b,
+            e.c,
+            (e.acc >> 32) as u32,
+            e.acc as u32,
+        ];
+        for (i, w) in words.iter().enumerate() {
+            row[1 + 4 * i..5 + 4 * i].copy_from_slice(&word_bytes(*w));
+        }
+        row[25] = F::ONE;
+    }
+    RowMajorMatrix::new(v, MUL64_COLS)
+}
+
 fn sender_trace(events: &[AluEvent]) -> RowMajorMatrix<F> {
     let h = events.len().next_power_of_two();
     let mut v = F::zero_vec(h * SENDER_COLS);
@@ -59,7 +105,21 @@ fn sender_trace(events: &[AluEvent]) -> RowMajorMatrix<F> {
     RowMajorMatrix::new(v, SENDER_COLS)
 }
 
-fn events_of(name: &str, hint: Option<u32>) -> Vec<AluEvent> {
+/// ALU and HI/LO multiply requests of a run.
+#[derive(Default)]
+struct Events {
+    alu: Vec<AluEvent>,
+    mul64: Vec<Mul64Event>,
+}
+
+impl Events {
+    fn extend(&mut self, other: Events) {
+        self.alu.extend(other.alu);
+        self.mul64.extend(other.mul64);
+    }
+}
+
+fn events_of(name: &str, hint: Option<u32>) -> Events {
     let program = Program::from_elf(&mipstark_tests::guests::zkvm_elf(name)).unwrap();
     let input = match hint {
         Some(h) => GuestInput::default().with_u32_hint(h),
@@ -67,14 +127,33 @@ fn events_of(name: &str, hint: Option<u32>) -> Vec<AluEvent> {
     };
     let mut ex = Executor::new(Arc::new(program.clone()), input, ExecConfig::default());
     ex.run_recording(1 << 24).unwrap().expect("halts");
-    alu_events(&program, &ex.take_record())
+    let record = ex.take_record();
+    Events {
+        alu: alu_events(&program, &record),
+        mul64: mul64_events(&record),
+    }
 }
 
-fn sample_events() -> Vec<AluEvent> {
+const EDGE_WORDS: [u32; 9] = [
+    0,
+    1,
+    0x80,
+    0xff,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_ffff,
+    0x1234_5678,
+    0xfffe_0001,
+];
+
+fn sample_events() -> Events {
     let mut ev = events_of("insn_arith", None);
+    ev.extend(events_of("insn_muldiv", None));
     ev.extend(events_of("sha256", Some(100)));
-    ev.extend(events_of("keccak256", Some(40)).into_iter().take(3000));
-    for op in [
+    let mut k = events_of("keccak256", Some(40));
+    k.alu.truncate(3000);
+    ev.extend(k);
+    let binary = [
         AluOp::Add,
         AluOp::Sub,
         AluOp::And,
@@ -83,46 +162,48 @@ fn sample_events() -> Vec<AluEvent> {
         AluOp::Nor,
         AluOp::Slt,
         AluOp::Sltu,
-        AluOp::Sll,
-        AluOp::Srl,
-        AluOp::Sra,
-        AluOp::Rotr,
-    ] {
-        for (b, c) in [
-            (0u32, 0u32),
-            (u32::MAX, 1),
-            (0x8000_0000, 0x8000_0000),
-            (0, u32::MAX),
-            (0x7fff_ffff, 0xffff_ffff),
-            (0x8123_4567, 31),
-            (0x8123_4567, 8),
-            (0xf00f_1234, 13),
-            (0x1234_5678, 0xffff_ffe4),
-        ] {
-            ev.push(AluEvent {
-                op,
-                a: op.eval(b, c),
-                b,
-                c,
-            });
+        AluOp::Mul,
+    ];
+    let shifts = [AluOp::Sll, AluOp::Srl, AluOp::Sra, AluOp::Rotr];
+    let unary = [AluOp::Clz, AluOp::Clo, AluOp::Seb, AluOp::Seh, AluOp::Wsbh];
+    for b in EDGE_WORDS {
+        for c in EDGE_WORDS {
+            for op in binary {
+                ev.alu.push(AluEvent {
+                    op,
+                    a: op.eval(b, c),
+                    b,
+                    c,
+                });
+            }
+            for op in Mul64Op::ALL {
+                let acc = ((c as u64) << 32) | b as u64;
+                let acc = if matches!(op, Mul64Op::Mult | Mul64Op::Multu) {
+                    0
+                } else {
+                    acc
+                };
+                ev.mul64.push(Mul64Event {
+                    op,
+                    b,
+                    c,
+                    acc,
+                    result: op.eval(b, c, acc),
+                });
+            }
         }
-    }
-    for op in [AluOp::Clz, AluOp::Clo, AluOp::Seb, AluOp::Seh, AluOp::Wsbh] {
-        for b in [
-            0u32,
-            1,
-            0x80,
-            0xff,
-            0x7f80,
-            0x8000,
-            0xffff_ffff,
-            0x8000_0000,
-            0x00ff_0000,
-            0x0001_0000,
-            0xfffe_ffff,
-            0x1234_5678,
-        ] {
-            ev.push(AluEvent {
+        for op in shifts {
+            for c in [0u32, 1, 7, 8, 13, 31, 0xffff_ffe4] {
+                ev.alu.push(AluEvent {
+                    op,
+                    a: op.eval(b, c),
+                    b,
+                    c,
+                });
+            }
+        }
+        for op in unary {
+            ev.alu.push(AluEvent {
                 op,
                 a: op.eval(b, 0),
                 b,
@@ -140,18 +221,21 @@ struct Traces {
     lt: RowMajorMatrix<F>,
     shift: RowMajorMatrix<F>,
     bitmanip: RowMajorMatrix<F>,
+    mul: RowMajorMatrix<F>,
     sender: RowMajorMatrix<F>,
+    mul64_sender: RowMajorMatrix<F>,
 }
 
-fn traces(events: &[AluEvent]) -> Traces {
+fn traces(ev: &Events) -> Traces {
     let mut bytes = ByteLookups::default();
-    let add_sub = AddSubChip::generate_trace(events, &mut bytes);
-    let bitwise = BitwiseChip::generate_trace(events, &mut bytes);
-    let lt = LtChip::generate_trace(events, &mut bytes);
-    let shift = ShiftChip::generate_trace(events, &mut bytes);
-    let bitmanip = BitManipChip::generate_trace(events, &mut bytes);
+    let add_sub = AddSubChip::generate_trace(&ev.alu, &mut bytes);
+    let bitwise = BitwiseChip::generate_trace(&ev.alu, &mut bytes);
+    let lt = LtChip::generate_trace(&ev.alu, &mut bytes);
+    let shift = ShiftChip::generate_trace(&ev.alu, &mut bytes);
+    let bitmanip = BitManipChip::generate_trace(&ev.alu, &mut bytes);
+    let mul = MulChip::generate_trace(&ev.alu, &ev.mul64, &mut bytes);
     let byte = ByteChip::generate_trace(&bytes);
-    let sender = sender_trace(events);
+    let (sender, mul64_sender) = (sender_trace(&ev.alu), mul64_sender_trace(&ev.mul64));
     Traces {
         byte,
         add_sub,
@@ -159,7 +243,9 @@ fn traces(events: &[AluEvent]) -> Traces {
         lt,
         shift,
         bitmanip,
+        mul,
         sender,
+        mul64_sender,
     }
 }
 
@@ -187,9 +273,14 @@ fn check(t: &Traces) -> Result<(), DebugError> {
             "bitmanip",
             check_chip("bitmanip", &BitManipChip, &t.bitmanip, None, &[])?,
         ),
+        ("mul", check_chip("mul", &MulChip, &t.mul, None, &[])?),
         (
             "sender",
             check_chip("sender", &AluSender, &t.sender, None, &[])?,
+        ),
+        (
+            "mul64_sender",
+            check_chip("mul64_sender", &Mul64Sender, &t.mul64_sender, None, &[])?,
         ),
     ];
     let refs: Vec<(&str, &[_])> = ints.iter().map(|(n, i)| (*n, i.as_slice())).collect();
@@ -198,7 +289,7 @@ fn check(t: &Traces) -> Result<(), DebugError> {
 
 #[test]
 fn honest_alu_traces_satisfy_constraints_and_balance() {
-    let events = sample_events();
+    let ev = sample_events();
     for op in [
         AluOp::Nor,
         AluOp::Sub,
@@ -208,34 +299,39 @@ fn honest_alu_traces_satisfy_constraints_and_balance() {
         AluOp::Srl,
         AluOp::Sra,
         AluOp::Rotr,
+        AluOp::Clz,
+        AluOp::Mul,
     ] {
         assert!(
-            events.iter().filter(|e| e.op == op).count() >= 5,
+            ev.alu.iter().filter(|e| e.op == op).count() >= 5,
             "too few {op:?} events"
         );
     }
-    check(&traces(&events)).unwrap();
+    assert!(
+        ev.mul64.len() > 6 * 81,
+        "the guests' MULT/MADD/MSUB requests are missing"
+    );
+    check(&traces(&ev)).unwrap();
 }
 
 #[test]
 fn tampered_alu_traces_are_caught() {
-    let events = sample_events();
+    let ev = sample_events();
+    let constraint_in = |t: &Traces, chip: &str| matches!(check(t), Err(DebugError::Constraint { chip: ref c, .. }) if c == chip);
     // A wrong sum byte breaks the carry chain.
-    let mut t = traces(&events);
+    let mut t = traces(&ev);
     t.add_sub.values[0] += F::ONE;
-    assert!(
-        matches!(check(&t), Err(DebugError::Constraint { ref chip, row: 0, .. }) if chip == "add_sub")
-    );
+    assert!(constraint_in(&t, "add_sub"));
     // A flipped carry also breaks it.
-    let mut t = traces(&events);
+    let mut t = traces(&ev);
     t.add_sub.values[12] = F::ONE - t.add_sub.values[12];
-    assert!(matches!(check(&t), Err(DebugError::Constraint { ref chip, .. }) if chip == "add_sub"));
+    assert!(constraint_in(&t, "add_sub"));
     // A wrong result requested by the CPU has no matching ALU row.
-    let mut t = traces(&events);
+    let mut t = traces(&ev);
     t.sender.values[1] += F::ONE;
     assert!(matches!(check(&t), Err(DebugError::Bus { ref bus, .. }) if bus == "alu"));
     // A bitwise answer the byte table does not hold (table_out edited along with a).
-    let mut t = traces(&events);
+    let mut t = traces(&ev);
     let row = (0..t.bitwise.values.len() / bitwise::NUM_COLS)
         .find(|r| t.bitwise.values[r * bitwise::NUM_COLS + 17] == F::ONE) // an AND row (is_and)
         .expect("an AND row");
@@ -243,18 +339,22 @@ fn tampered_alu_traces_are_caught() {
     t.bitwise.values[at + 12] += F::ONE; // table_out[0]
     t.bitwise.values[at] += F::ONE; // a[0]: the row's own constraint still holds
     assert!(matches!(check(&t), Err(DebugError::Bus { .. })));
-    // A shift result off by one bit breaks the chain or the byte selection.
-    let mut t = traces(&events);
+    // A shift result off by one breaks the chain or the byte selection.
+    let mut t = traces(&ev);
     t.shift.values[0] += F::ONE;
-    assert!(matches!(check(&t), Err(DebugError::Constraint { ref chip, .. }) if chip == "shift"));
+    assert!(constraint_in(&t, "shift"));
     // CLZ claiming one more leading zero than the top byte has.
-    let mut t = traces(&events);
+    let mut t = traces(&ev);
     t.bitmanip.values[0] += F::ONE;
     assert!(check(&t).is_err());
+    // A product byte off by one (HI of a MULT) breaks the multiplication chain.
+    let mut t = traces(&ev);
+    t.mul.values[8 + 4] += F::ONE; // r[4], the low byte of HI
+    assert!(constraint_in(&t, "mul"));
     // A comparison claiming the opposite answer breaks the borrow relation.
-    let mut t = traces(&events);
+    let mut t = traces(&ev);
     t.lt.values[0] = F::ONE - t.lt.values[0];
-    assert!(matches!(check(&t), Err(DebugError::Constraint { ref chip, .. }) if chip == "lt"));
+    assert!(constraint_in(&t, "lt"));
 }
 
 #[derive(Clone)]
@@ -265,7 +365,9 @@ enum AluAir {
     Lt(LtChip),
     Shift(ShiftChip),
     BitManip(BitManipChip),
+    Mul(MulChip),
     Sender(AluSender),
+    Mul64Sender(Mul64Sender),
 }
 
 impl BaseAir<F> for AluAir {
@@ -277,7 +379,9 @@ impl BaseAir<F> for AluAir {
             AluAir::Lt(a) => a.width(),
             AluAir::Shift(a) => a.width(),
             AluAir::BitManip(a) => a.width(),
+            AluAir::Mul(a) => a.width(),
             AluAir::Sender(a) => a.width(),
+            AluAir::Mul64Sender(a) => a.width(),
         }
     }
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
@@ -309,15 +413,18 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
             AluAir::Lt(a) => a.eval(b),
             AluAir::Shift(a) => a.eval(b),
             AluAir::BitManip(a) => a.eval(b),
+            AluAir::Mul(a) => a.eval(b),
             AluAir::Sender(a) => a.eval(b),
+            AluAir::Mul64Sender(a) => a.eval(b),
         }
     }
 }
 
 #[test]
 fn alu_chips_prove_and_verify_with_plonky3() {
-    let events = events_of("sha256", Some(64));
-    let t = traces(&events);
+    let mut ev = events_of("sha256", Some(64));
+    ev.extend(events_of("insn_muldiv", None));
+    let t = traces(&ev);
     let airs = vec![
         AluAir::Byte(ByteChip),
         AluAir::AddSub(AddSubChip),
@@ -325,10 +432,20 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         AluAir::Lt(LtChip),
         AluAir::Shift(ShiftChip),
         AluAir::BitManip(BitManipChip),
+        AluAir::Mul(MulChip),
         AluAir::Sender(AluSender),
+        AluAir::Mul64Sender(Mul64Sender),
     ];
     let mats = [
-        t.byte, t.add_sub, t.bitwise, t.lt, t.shift, t.bitmanip, t.sender,
+        t.byte,
+        t.add_sub,
+        t.bitwise,
+        t.lt,
+        t.shift,
+        t.bitmanip,
+        t.mul,
+        t.sender,
+        t.mul64_sender,
     ];
     let config = make_config(StarkParams::TESTING);
     let instances: Vec<StarkInstance<'_, _, AluAir>> = airs
@@ -342,6 +459,12 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         .collect();
     let pd = ProverData::from_instances(&config, &instances).unwrap();
     let proof = prove_batch(&config, &instances, &pd).unwrap();
-    verify_batch(&config, &airs, &proof, &vec![vec![]; 7], &pd.common)
-        .expect("Plonky3 verifies the ALU chips");
+    verify_batch(
+        &config,
+        &airs,
+        &proof,
+        &vec![vec![]; airs.len()],
+        &pd.common,
+    )
+    .expect("Plonky3 verifies the ALU chips");
 }

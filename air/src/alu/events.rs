@@ -4,7 +4,7 @@
 use mipstark_emulator::insn::Op;
 use mipstark_emulator::{ExecutionRecord, Program};
 
-use crate::bus::AluOp;
+use crate::bus::{AluOp, Mul64Op};
 
 /// One ALU request: `a = op(b, c)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +63,7 @@ pub fn alu_op(op: Op) -> Option<(AluOp, Operands)> {
         Op::Seb => (AluOp::Seb, Rt),
         Op::Seh => (AluOp::Seh, Rt),
         Op::Wsbh => (AluOp::Wsbh, Rt),
+        Op::Mul => (AluOp::Mul, RsRt),
         _ => return None,
     })
 }
@@ -88,6 +89,51 @@ pub fn alu_events(program: &Program, record: &ExecutionRecord) -> Vec<AluEvent> 
                 a: op.eval(b, c),
                 b,
                 c,
+            })
+        })
+        .collect()
+}
+
+/// One `mul64` request: `hi:lo = acc ± b·c`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mul64Event {
+    pub op: Mul64Op,
+    pub b: u32,
+    pub c: u32,
+    /// HI:LO before (0 for MULT/MULTU, which do not read them).
+    pub acc: u64,
+    /// HI:LO after.
+    pub result: u64,
+}
+
+/// The `mul64` requests of the steps in `record`: rs and rt are access slots 0 and 1, HI and LO
+/// slots 2 and 3 (previous value = accumulator, new value = result).
+pub fn mul64_events(record: &ExecutionRecord) -> Vec<Mul64Event> {
+    record
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let op = match s.op {
+                Op::Mult => Mul64Op::Mult,
+                Op::Multu => Mul64Op::Multu,
+                Op::Madd => Mul64Op::Madd,
+                Op::Maddu => Mul64Op::Maddu,
+                Op::Msub => Mul64Op::Msub,
+                Op::Msubu => Mul64Op::Msubu,
+                _ => return None,
+            };
+            let (b, c) = (s.regs[0].value, s.regs[1].value);
+            let acc = match op {
+                Mul64Op::Mult | Mul64Op::Multu => 0,
+                _ => ((s.regs[2].prev_value as u64) << 32) | s.regs[3].prev_value as u64,
+            };
+            let result = ((s.regs[2].value as u64) << 32) | s.regs[3].value as u64;
+            Some(Mul64Event {
+                op,
+                b,
+                c,
+                acc,
+                result,
             })
         })
         .collect()

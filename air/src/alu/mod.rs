@@ -6,6 +6,7 @@ pub mod bitmanip;
 pub mod bitwise;
 pub mod events;
 pub mod lt;
+pub mod mul;
 pub mod shift;
 
 use crate::F;
