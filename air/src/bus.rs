@@ -13,6 +13,33 @@ pub const ALU: LookupBus<'static> = LookupBus::new("alu");
 /// `hi:lo = acc ± b·c` (`acc` is 0 for MULT/MULTU).
 pub const MUL64: LookupBus<'static> = LookupBus::new("mul64");
 
+/// Divisions into HI/LO: `(op, q[4], r[4], b[4], c[4])` with `q` going to LO and `r` to HI.
+pub const DIVREM: LookupBus<'static> = LookupBus::new("divrem");
+
+/// Operations on the `divrem` bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum DivOp {
+    Div = 0,
+    Divu = 1,
+}
+
+impl DivOp {
+    /// `(quotient, remainder)` with mipstark's rule for the unpredictable cases (qemu's): a zero
+    /// divisor, or INT_MIN / −1, gives quotient = dividend and remainder 0.
+    pub fn eval(self, b: u32, c: u32) -> (u32, u32) {
+        match self {
+            DivOp::Divu if c == 0 => (b, 0),
+            DivOp::Divu => (b / c, b % c),
+            DivOp::Div if c == 0 || (b == 0x8000_0000 && c == u32::MAX) => (b, 0),
+            DivOp::Div => (
+                ((b as i32) / (c as i32)) as u32,
+                ((b as i32) % (c as i32)) as u32,
+            ),
+        }
+    }
+}
+
 /// Operations on the `mul64` bus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]

@@ -6,12 +6,15 @@ use std::sync::Arc;
 use mipstark_air::alu::add_sub::AddSubChip;
 use mipstark_air::alu::bitmanip::BitManipChip;
 use mipstark_air::alu::bitwise::{self, BitwiseChip};
-use mipstark_air::alu::events::{alu_events, mul64_events, AluEvent, Mul64Event};
+use mipstark_air::alu::divrem::DivRemChip;
+use mipstark_air::alu::events::{
+    alu_events, div_events, mul64_events, AluEvent, DivEvent, Mul64Event,
+};
 use mipstark_air::alu::lt::LtChip;
 use mipstark_air::alu::mul::MulChip;
 use mipstark_air::alu::shift::ShiftChip;
 use mipstark_air::alu::word_bytes;
-use mipstark_air::bus::{AluOp, Mul64Op, ALU, MUL64};
+use mipstark_air::bus::{AluOp, DivOp, Mul64Op, ALU, DIVREM, MUL64};
 use mipstark_air::byte::{ByteChip, ByteLookups};
 use mipstark_air::debug::{check_buses, check_chip, DebugError};
 use mipstark_air::F;
@@ -92,6 +95,43 @@ fn mul64_sender_trace(events: &[Mul64Event]) -> RowMajorMatrix<F> {
     RowMajorMatrix::new(v, MUL64_COLS)
 }
 
+/// Sends each division on the `divrem` bus: `(op, q, r, b, c, is_real)`.
+#[derive(Clone, Copy)]
+struct DivSender;
+
+const DIV_COLS: usize = 18;
+
+impl BaseAir<F> for DivSender {
+    fn width(&self) -> usize {
+        DIV_COLS
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for DivSender {
+    fn eval(&self, b: &mut AB) {
+        let m = b.main();
+        let r = m.current_slice().to_vec();
+        b.assert_bool(r[17]);
+        DIVREM.lookup_key(b, r[..17].to_vec(), Count::bounded(r[17].into(), 1));
+    }
+}
+
+fn div_sender_trace(events: &[DivEvent]) -> RowMajorMatrix<F> {
+    let h = events.len().next_power_of_two().max(1);
+    let mut v = F::zero_vec(h * DIV_COLS);
+    for (row, e) in v.chunks_exact_mut(DIV_COLS).zip(events) {
+        row[0] = F::from_u8(e.op as u8);
+        for (i, w) in [e.q, e.r, e.b, e.c].iter().enumerate() {
+            row[1 + 4 * i..5 + 4 * i].copy_from_slice(&word_bytes(*w));
+        }
+        row[17] = F::ONE;
+    }
+    RowMajorMatrix::new(v, DIV_COLS)
+}
+
 fn sender_trace(events: &[AluEvent]) -> RowMajorMatrix<F> {
     let h = events.len().next_power_of_two();
     let mut v = F::zero_vec(h * SENDER_COLS);
@@ -105,17 +145,19 @@ fn sender_trace(events: &[AluEvent]) -> RowMajorMatrix<F> {
     RowMajorMatrix::new(v, SENDER_COLS)
 }
 
-/// ALU and HI/LO multiply requests of a run.
+/// ALU, HI/LO multiply and division requests of a run.
 #[derive(Default)]
 struct Events {
     alu: Vec<AluEvent>,
     mul64: Vec<Mul64Event>,
+    div: Vec<DivEvent>,
 }
 
 impl Events {
     fn extend(&mut self, other: Events) {
         self.alu.extend(other.alu);
         self.mul64.extend(other.mul64);
+        self.div.extend(other.div);
     }
 }
 
@@ -128,9 +170,18 @@ fn events_of(name: &str, hint: Option<u32>) -> Events {
     let mut ex = Executor::new(Arc::new(program.clone()), input, ExecConfig::default());
     ex.run_recording(1 << 24).unwrap().expect("halts");
     let record = ex.take_record();
+    let div = div_events(&record);
+    for e in &div {
+        assert_eq!(
+            e.op.eval(e.b, e.c),
+            (e.q, e.r),
+            "the bus rule disagrees with the emulator on {e:?}"
+        );
+    }
     Events {
         alu: alu_events(&program, &record),
         mul64: mul64_events(&record),
+        div,
     }
 }
 
@@ -191,6 +242,10 @@ fn sample_events() -> Events {
                     result: op.eval(b, c, acc),
                 });
             }
+            for op in [DivOp::Div, DivOp::Divu] {
+                let (q, r) = op.eval(b, c);
+                ev.div.push(DivEvent { op, b, c, q, r });
+            }
         }
         for op in shifts {
             for c in [0u32, 1, 7, 8, 13, 31, 0xffff_ffe4] {
@@ -222,8 +277,10 @@ struct Traces {
     shift: RowMajorMatrix<F>,
     bitmanip: RowMajorMatrix<F>,
     mul: RowMajorMatrix<F>,
+    div: RowMajorMatrix<F>,
     sender: RowMajorMatrix<F>,
     mul64_sender: RowMajorMatrix<F>,
+    div_sender: RowMajorMatrix<F>,
 }
 
 fn traces(ev: &Events) -> Traces {
@@ -234,8 +291,11 @@ fn traces(ev: &Events) -> Traces {
     let shift = ShiftChip::generate_trace(&ev.alu, &mut bytes);
     let bitmanip = BitManipChip::generate_trace(&ev.alu, &mut bytes);
     let mul = MulChip::generate_trace(&ev.alu, &ev.mul64, &mut bytes);
+    let div = DivRemChip::generate_trace(&ev.div, &mut bytes);
     let byte = ByteChip::generate_trace(&bytes);
-    let (sender, mul64_sender) = (sender_trace(&ev.alu), mul64_sender_trace(&ev.mul64));
+    let sender = sender_trace(&ev.alu);
+    let mul64_sender = mul64_sender_trace(&ev.mul64);
+    let div_sender = div_sender_trace(&ev.div);
     Traces {
         byte,
         add_sub,
@@ -244,8 +304,10 @@ fn traces(ev: &Events) -> Traces {
         shift,
         bitmanip,
         mul,
+        div,
         sender,
         mul64_sender,
+        div_sender,
     }
 }
 
@@ -274,6 +336,7 @@ fn check(t: &Traces) -> Result<(), DebugError> {
             check_chip("bitmanip", &BitManipChip, &t.bitmanip, None, &[])?,
         ),
         ("mul", check_chip("mul", &MulChip, &t.mul, None, &[])?),
+        ("div", check_chip("div", &DivRemChip, &t.div, None, &[])?),
         (
             "sender",
             check_chip("sender", &AluSender, &t.sender, None, &[])?,
@@ -281,6 +344,10 @@ fn check(t: &Traces) -> Result<(), DebugError> {
         (
             "mul64_sender",
             check_chip("mul64_sender", &Mul64Sender, &t.mul64_sender, None, &[])?,
+        ),
+        (
+            "div_sender",
+            check_chip("div_sender", &DivSender, &t.div_sender, None, &[])?,
         ),
     ];
     let refs: Vec<(&str, &[_])> = ints.iter().map(|(n, i)| (*n, i.as_slice())).collect();
@@ -310,6 +377,10 @@ fn honest_alu_traces_satisfy_constraints_and_balance() {
     assert!(
         ev.mul64.len() > 6 * 81,
         "the guests' MULT/MADD/MSUB requests are missing"
+    );
+    assert!(
+        ev.div.len() > 2 * 81,
+        "the guests' DIV/DIVU requests are missing"
     );
     check(&traces(&ev)).unwrap();
 }
@@ -351,6 +422,30 @@ fn tampered_alu_traces_are_caught() {
     let mut t = traces(&ev);
     t.mul.values[8 + 4] += F::ONE; // r[4], the low byte of HI
     assert!(constraint_in(&t, "mul"));
+    // A quotient one too small with the remainder grown to keep b = q·c + r: the bound fails.
+    let w = mipstark_air::alu::divrem::NUM_COLS;
+    let row = ev
+        .div
+        .iter()
+        .position(|e| e.op == DivOp::Divu && e.c == 0x1234_5678 && e.b == u32::MAX)
+        .expect("a DIVU row");
+    let e = ev.div[row];
+    let (q, r) = (e.q - 1, e.r + e.c);
+    let mut t = traces(&ev);
+    t.div.values[row * w + 8..row * w + 12].copy_from_slice(&word_bytes(q));
+    t.div.values[row * w + 12..row * w + 16].copy_from_slice(&word_bytes(r));
+    t.div_sender.values[row * DIV_COLS + 1..row * DIV_COLS + 5].copy_from_slice(&word_bytes(q));
+    t.div_sender.values[row * DIV_COLS + 5..row * DIV_COLS + 9].copy_from_slice(&word_bytes(r));
+    assert!(check(&t).is_err());
+    // Claiming the zero-divisor rule for a non-zero divisor.
+    let mut t = traces(&ev);
+    let row = ev
+        .div
+        .iter()
+        .position(|e| e.c == 1 && e.b == 0x80)
+        .expect("a /1 row");
+    t.div.values[row * w + 20] = F::ONE; // c_zero
+    assert!(constraint_in(&t, "div"));
     // A comparison claiming the opposite answer breaks the borrow relation.
     let mut t = traces(&ev);
     t.lt.values[0] = F::ONE - t.lt.values[0];
@@ -366,8 +461,10 @@ enum AluAir {
     Shift(ShiftChip),
     BitManip(BitManipChip),
     Mul(MulChip),
+    Div(DivRemChip),
     Sender(AluSender),
     Mul64Sender(Mul64Sender),
+    DivSender(DivSender),
 }
 
 impl BaseAir<F> for AluAir {
@@ -380,8 +477,10 @@ impl BaseAir<F> for AluAir {
             AluAir::Shift(a) => a.width(),
             AluAir::BitManip(a) => a.width(),
             AluAir::Mul(a) => a.width(),
+            AluAir::Div(a) => a.width(),
             AluAir::Sender(a) => a.width(),
             AluAir::Mul64Sender(a) => a.width(),
+            AluAir::DivSender(a) => a.width(),
         }
     }
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
@@ -414,8 +513,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
             AluAir::Shift(a) => a.eval(b),
             AluAir::BitManip(a) => a.eval(b),
             AluAir::Mul(a) => a.eval(b),
+            AluAir::Div(a) => a.eval(b),
             AluAir::Sender(a) => a.eval(b),
             AluAir::Mul64Sender(a) => a.eval(b),
+            AluAir::DivSender(a) => a.eval(b),
         }
     }
 }
@@ -433,8 +534,10 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         AluAir::Shift(ShiftChip),
         AluAir::BitManip(BitManipChip),
         AluAir::Mul(MulChip),
+        AluAir::Div(DivRemChip),
         AluAir::Sender(AluSender),
         AluAir::Mul64Sender(Mul64Sender),
+        AluAir::DivSender(DivSender),
     ];
     let mats = [
         t.byte,
@@ -444,8 +547,10 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         t.shift,
         t.bitmanip,
         t.mul,
+        t.div,
         t.sender,
         t.mul64_sender,
+        t.div_sender,
     ];
     let config = make_config(StarkParams::TESTING);
     let instances: Vec<StarkInstance<'_, _, AluAir>> = airs

@@ -4,7 +4,7 @@
 use mipstark_emulator::insn::Op;
 use mipstark_emulator::{ExecutionRecord, Program};
 
-use crate::bus::{AluOp, Mul64Op};
+use crate::bus::{AluOp, DivOp, Mul64Op};
 
 /// One ALU request: `a = op(b, c)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,6 +134,39 @@ pub fn mul64_events(record: &ExecutionRecord) -> Vec<Mul64Event> {
                 c,
                 acc,
                 result,
+            })
+        })
+        .collect()
+}
+
+/// One `divrem` request: `b = q·c + r` (or the zero-divisor / overflow rule).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DivEvent {
+    pub op: DivOp,
+    pub b: u32,
+    pub c: u32,
+    pub q: u32,
+    pub r: u32,
+}
+
+/// The DIV/DIVU requests of the steps in `record`: rs, rt in slots 0 and 1, HI (remainder) and
+/// LO (quotient) written in slots 2 and 3.
+pub fn div_events(record: &ExecutionRecord) -> Vec<DivEvent> {
+    record
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let op = match s.op {
+                Op::Div => DivOp::Div,
+                Op::Divu => DivOp::Divu,
+                _ => return None,
+            };
+            Some(DivEvent {
+                op,
+                b: s.regs[0].value,
+                c: s.regs[1].value,
+                q: s.regs[3].value,
+                r: s.regs[2].value,
             })
         })
         .collect()

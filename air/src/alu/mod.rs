@@ -4,6 +4,7 @@
 pub mod add_sub;
 pub mod bitmanip;
 pub mod bitwise;
+pub mod divrem;
 pub mod events;
 pub mod lt;
 pub mod mul;
