@@ -63,3 +63,61 @@ KERNEL void ntt_scale_pad(CONST_PTR GLOBAL u32 *coeffs, GLOBAL u32 *out, u32 log
     kb_t f = kb_mul(kb_from_monty(scale_monty), kb_pow(kb_from_monty(shift_monty), (u32)row));
     out[t] = kb_to_monty(kb_mul(kb_from_monty(coeffs[t]), f));
 }
+
+/* Stages whose butterflies stay inside blocks of 2^NTT_LOCAL_LOG rows, run in local (shared)
+ * memory in one launch instead of one launch per stage. A work group of 2^(lb-1) items takes one
+ * block of one column: group id = block * width + column. lb = min(log_n, NTT_LOCAL_LOG). */
+#define NTT_LOCAL_LOG 9u
+#define NTT_LOCAL (1u << NTT_LOCAL_LOG)
+
+/* DIF stages log_n-lb .. log_n-1 (the small spans): natural order in, bit-reversed out. */
+KERNEL void ntt_dif_tail_local(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 log_n, u32 width) {
+    LOCAL u32 buf[NTT_LOCAL];
+    u32 lb = log_n < NTT_LOCAL_LOG ? log_n : NTT_LOCAL_LOG;
+    u32 t = LOCAL_ID();
+    u64 g = GROUP_ID();
+    u64 col = g % width, base = (g / width) << lb;
+    u32 span_all = 1u << (lb - 1);
+    buf[t] = data[(base + t) * width + col];
+    buf[t + span_all] = data[(base + t + span_all) * width + col];
+    BARRIER();
+    for (u32 s = log_n - lb; s < log_n; s++) {
+        u32 span_log = log_n - 1u - s;
+        u32 j = t & ((1u << span_log) - 1u);
+        u32 i0 = ((t >> span_log) << (span_log + 1u)) + j;
+        u32 i1 = i0 + (1u << span_log);
+        kb_t w = kb_from_monty(tw[(u64)j << s]);
+        kb_t a = kb_from_monty(buf[i0]), b = kb_from_monty(buf[i1]);
+        buf[i0] = kb_to_monty(kb_add(a, b));
+        buf[i1] = kb_to_monty(kb_mul(kb_sub(a, b), w));
+        BARRIER();
+    }
+    data[(base + t) * width + col] = buf[t];
+    data[(base + t + span_all) * width + col] = buf[t + span_all];
+}
+
+/* DIT stages 0 .. lb-1 (the small spans): bit-reversed in, natural out after the rest. */
+KERNEL void ntt_dit_head_local(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 log_n, u32 width) {
+    LOCAL u32 buf[NTT_LOCAL];
+    u32 lb = log_n < NTT_LOCAL_LOG ? log_n : NTT_LOCAL_LOG;
+    u32 t = LOCAL_ID();
+    u64 g = GROUP_ID();
+    u64 col = g % width, base = (g / width) << lb;
+    u32 span_all = 1u << (lb - 1);
+    buf[t] = data[(base + t) * width + col];
+    buf[t + span_all] = data[(base + t + span_all) * width + col];
+    BARRIER();
+    for (u32 s = 0; s < lb; s++) {
+        u32 j = t & ((1u << s) - 1u);
+        u32 i0 = ((t >> s) << (s + 1u)) + j;
+        u32 i1 = i0 + (1u << s);
+        kb_t w = kb_from_monty(tw[(u64)j << (log_n - 1u - s)]);
+        kb_t a = kb_from_monty(buf[i0]);
+        kb_t b = kb_mul(w, kb_from_monty(buf[i1]));
+        buf[i0] = kb_to_monty(kb_add(a, b));
+        buf[i1] = kb_to_monty(kb_sub(a, b));
+        BARRIER();
+    }
+    data[(base + t) * width + col] = buf[t];
+    data[(base + t + span_all) * width + col] = buf[t + span_all];
+}

@@ -36,16 +36,34 @@ fn check_height(h: usize) -> Result<u32, GpuError> {
     Ok(log)
 }
 
+/// Must match `NTT_LOCAL_LOG` in ntt.cu: stages with butterfly spans below 2^LOCAL_LOG run in
+/// one local-memory launch.
+const LOCAL_LOG: u32 = 9;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    /// Decimation in frequency: natural in, bit-reversed out (large spans first).
+    Dif,
+    /// Decimation in time: bit-reversed in, natural out (small spans first).
+    Dit,
+}
+
+/// All `log_n` radix-2 stages: the ones with large spans one launch each through global
+/// memory, the rest in a single local-memory launch.
 fn run_stages<R: DeviceRuntime>(
     rt: &R,
-    kernel: &str,
+    dir: Direction,
     data: &R::Buffer,
     log_n: u32,
     width: usize,
     tw: &R::Buffer,
 ) -> Result<(), GpuError> {
+    if log_n == 0 {
+        return Ok(());
+    }
+    let lb = log_n.min(LOCAL_LOG);
     let pairs = ((1usize << log_n) / 2) * width;
-    for stage in 0..log_n {
+    let global = |stage: u32, kernel: &str| {
         rt.launch(
             kernel,
             pairs,
@@ -56,9 +74,37 @@ fn run_stages<R: DeviceRuntime>(
                 Arg::U32(stage),
                 Arg::U32(width as u32),
             ],
-        )?;
+        )
+    };
+    let local = |kernel: &str| {
+        let group = 1usize << (lb - 1);
+        rt.launch_groups(
+            kernel,
+            pairs,
+            Some(group),
+            &[
+                Arg::Buf(data),
+                Arg::Buf(tw),
+                Arg::U32(log_n),
+                Arg::U32(width as u32),
+            ],
+        )
+    };
+    match dir {
+        Direction::Dif => {
+            for stage in 0..log_n - lb {
+                global(stage, "ntt_dif_stage")?;
+            }
+            local("ntt_dif_tail_local")
+        }
+        Direction::Dit => {
+            local("ntt_dit_head_local")?;
+            for stage in lb..log_n {
+                global(stage, "ntt_dit_stage")?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
 }
 
 /// Evaluations of the columns of `coeffs` (natural order) on the subgroup, rows bit-reversed.
@@ -69,7 +115,7 @@ pub fn dft_bitrev<R: DeviceRuntime>(
     let log_n = check_height(coeffs.height())?;
     let data = rt.upload(as_words(&coeffs.values))?;
     let tw = rt.upload(as_words(&twiddles(log_n, false)))?;
-    run_stages(rt, "ntt_dif_stage", &data, log_n, coeffs.width(), &tw)?;
+    run_stages(rt, Direction::Dif, &data, log_n, coeffs.width(), &tw)?;
     Ok(RowMajorMatrix::new(
         download(rt, &data, coeffs.values.len())?,
         coeffs.width(),
@@ -103,7 +149,7 @@ pub fn coset_lde_device<R: DeviceRuntime>(
     )?;
     if log_n > 0 {
         let itw = rt.upload(as_words(&twiddles(log_n, true)))?;
-        run_stages(rt, "ntt_dit_stage", &coeffs, log_n, width, &itw)?;
+        run_stages(rt, Direction::Dit, &coeffs, log_n, width, &itw)?;
     }
     // 2. Scale coefficient j by shift^j / n into a zero-padded buffer of the extended height.
     let big = rt.alloc((n << log_blowup) * width)?;
@@ -124,7 +170,7 @@ pub fn coset_lde_device<R: DeviceRuntime>(
     // 3. Forward DIF: natural coefficients -> evaluations on the coset, bit-reversed.
     if log_big > 0 {
         let tw = rt.upload(as_words(&twiddles(log_big, false)))?;
-        run_stages(rt, "ntt_dif_stage", &big, log_big, width, &tw)?;
+        run_stages(rt, Direction::Dif, &big, log_big, width, &tw)?;
     }
     Ok(big)
 }

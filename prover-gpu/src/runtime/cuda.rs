@@ -146,10 +146,11 @@ impl DeviceRuntime for CudaRuntime {
         self.stream.synchronize().map_err(err)
     }
 
-    fn launch(
+    fn launch_groups(
         &self,
         kernel: &str,
         threads: usize,
+        group: Option<usize>,
         args: &[Arg<'_, Self::Buffer>],
     ) -> Result<(), GpuError> {
         if threads == 0 {
@@ -159,11 +160,17 @@ impl DeviceRuntime for CudaRuntime {
             .functions
             .get(kernel)
             .ok_or_else(|| GpuError::UnknownKernel(kernel.to_string()))?;
-        let blocks = u32::try_from(threads.div_ceil(BLOCK as usize))
+        let block = group.unwrap_or(BLOCK as usize);
+        if group.is_some() && !threads.is_multiple_of(block) {
+            return Err(GpuError::Shape(format!(
+                "{threads} threads are not a multiple of the group size {block}"
+            )));
+        }
+        let blocks = u32::try_from(threads.div_ceil(block))
             .map_err(|_| GpuError::Shape(format!("{threads} threads exceed one grid")))?;
         let cfg = LaunchConfig {
             grid_dim: (blocks, 1, 1),
-            block_dim: (BLOCK, 1, 1),
+            block_dim: (block as u32, 1, 1),
             shared_mem_bytes: 0,
         };
         let mut b = self.stream.launch_builder(f);

@@ -27,13 +27,26 @@ pub trait DeviceRuntime {
     fn write(&self, buf: &mut Self::Buffer, data: &[u32]) -> Result<(), GpuError>;
     /// Copies the first `out.len()` words of `buf` to the host.
     fn read(&self, buf: &Self::Buffer, out: &mut [u32]) -> Result<(), GpuError>;
-    /// Launches `kernel` over `threads` work items (one-dimensional) and waits for it.
+    /// Launches `kernel` over `threads` work items (one-dimensional) and waits for it. With
+    /// `group = Some(g)` the work items form groups of exactly `g` that share local memory
+    /// (`threads` must then be a multiple of `g`); with `None` the runtime picks.
+    fn launch_groups(
+        &self,
+        kernel: &str,
+        threads: usize,
+        group: Option<usize>,
+        args: &[Arg<'_, Self::Buffer>],
+    ) -> Result<(), GpuError>;
+
+    /// [`DeviceRuntime::launch_groups`] for kernels that need no particular group size.
     fn launch(
         &self,
         kernel: &str,
         threads: usize,
         args: &[Arg<'_, Self::Buffer>],
-    ) -> Result<(), GpuError>;
+    ) -> Result<(), GpuError> {
+        self.launch_groups(kernel, threads, None, args)
+    }
 
     /// A buffer holding `data`.
     fn upload(&self, data: &[u32]) -> Result<Self::Buffer, GpuError> {

@@ -140,14 +140,22 @@ impl DeviceRuntime for OpenClRuntime {
         Ok(())
     }
 
-    fn launch(
+    fn launch_groups(
         &self,
         kernel: &str,
         threads: usize,
+        group: Option<usize>,
         args: &[Arg<'_, Self::Buffer>],
     ) -> Result<(), GpuError> {
         if threads == 0 {
             return Ok(());
+        }
+        if let Some(g) = group {
+            if !threads.is_multiple_of(g) {
+                return Err(GpuError::Shape(format!(
+                    "{threads} threads are not a multiple of the group size {g}"
+                )));
+            }
         }
         let k = self
             .kernels
@@ -168,11 +176,11 @@ impl DeviceRuntime for OpenClRuntime {
             }
         }
         // SAFETY: global size covers `threads`; kernels bounds-check their index.
-        let ev = unsafe {
-            exec.set_global_work_size(threads)
-                .enqueue_nd_range(&self.queue)
+        exec.set_global_work_size(threads);
+        if let Some(g) = group {
+            exec.set_local_work_size(g);
         }
-        .map_err(err)?;
+        let ev = unsafe { exec.enqueue_nd_range(&self.queue) }.map_err(err)?;
         ev.wait().map_err(err)?;
         Ok(())
     }
