@@ -40,6 +40,33 @@ impl DivOp {
     }
 }
 
+/// Bit-field extract/insert: `(op, a[4], b[4], old[4], lsb, size_minus_1)` with
+/// `a = EXT(b, lsb, size)` or `a = INS(old, b, lsb, size)` (`old` is 0 for EXT).
+pub const BITFIELD: LookupBus<'static> = LookupBus::new("bitfield");
+
+/// Operations on the `bitfield` bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum BitfieldOp {
+    Ext = 0,
+    Ins = 1,
+}
+
+impl BitfieldOp {
+    /// The result for field `[lsb, lsb + size)`, `1 ≤ size`, `lsb + size ≤ 32`.
+    pub fn eval(self, b: u32, old: u32, lsb: u32, size: u32) -> u32 {
+        let mask = if size == 32 {
+            u32::MAX
+        } else {
+            (1u32 << size) - 1
+        };
+        match self {
+            BitfieldOp::Ext => (b >> lsb) & mask,
+            BitfieldOp::Ins => (old & !(mask << lsb)) | ((b & mask) << lsb),
+        }
+    }
+}
+
 /// Operations on the `mul64` bus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(u8)]

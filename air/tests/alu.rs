@@ -4,17 +4,19 @@
 use std::sync::Arc;
 
 use mipstark_air::alu::add_sub::AddSubChip;
+use mipstark_air::alu::bitfield::BitfieldChip;
 use mipstark_air::alu::bitmanip::BitManipChip;
 use mipstark_air::alu::bitwise::{self, BitwiseChip};
 use mipstark_air::alu::divrem::DivRemChip;
 use mipstark_air::alu::events::{
-    alu_events, div_events, mul64_events, AluEvent, DivEvent, Mul64Event,
+    alu_events, bitfield_events, div_events, mul64_events, AluEvent, BitfieldEvent, DivEvent,
+    Mul64Event,
 };
 use mipstark_air::alu::lt::LtChip;
 use mipstark_air::alu::mul::MulChip;
 use mipstark_air::alu::shift::ShiftChip;
 use mipstark_air::alu::word_bytes;
-use mipstark_air::bus::{AluOp, DivOp, Mul64Op, ALU, DIVREM, MUL64};
+use mipstark_air::bus::{AluOp, BitfieldOp, DivOp, Mul64Op, ALU, BITFIELD, DIVREM, MUL64};
 use mipstark_air::byte::{ByteChip, ByteLookups};
 use mipstark_air::debug::{check_buses, check_chip, DebugError};
 use mipstark_air::F;
@@ -132,6 +134,45 @@ fn div_sender_trace(events: &[DivEvent]) -> RowMajorMatrix<F> {
     RowMajorMatrix::new(v, DIV_COLS)
 }
 
+/// Sends each EXT/INS on the `bitfield` bus: `(op, a, b, old, lsb, size − 1)` when `is_real`.
+#[derive(Clone, Copy)]
+struct BitfieldSender;
+
+const BITFIELD_COLS: usize = 16;
+
+impl BaseAir<F> for BitfieldSender {
+    fn width(&self) -> usize {
+        BITFIELD_COLS
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitfieldSender {
+    fn eval(&self, b: &mut AB) {
+        let m = b.main();
+        let r = m.current_slice().to_vec();
+        b.assert_bool(r[15]);
+        BITFIELD.lookup_key(b, r[..15].to_vec(), Count::bounded(r[15].into(), 1));
+    }
+}
+
+fn bitfield_sender_trace(events: &[BitfieldEvent]) -> RowMajorMatrix<F> {
+    let h = events.len().next_power_of_two().max(1);
+    let mut v = F::zero_vec(h * BITFIELD_COLS);
+    for (row, e) in v.chunks_exact_mut(BITFIELD_COLS).zip(events) {
+        row[0] = F::from_u8(e.op as u8);
+        for (i, w) in [e.a, e.b, e.old].iter().enumerate() {
+            row[1 + 4 * i..5 + 4 * i].copy_from_slice(&word_bytes(*w));
+        }
+        row[13] = F::from_u32(e.lsb);
+        row[14] = F::from_u32(e.size - 1);
+        row[15] = F::ONE;
+    }
+    RowMajorMatrix::new(v, BITFIELD_COLS)
+}
+
 fn sender_trace(events: &[AluEvent]) -> RowMajorMatrix<F> {
     let h = events.len().next_power_of_two();
     let mut v = F::zero_vec(h * SENDER_COLS);
@@ -151,6 +192,7 @@ struct Events {
     alu: Vec<AluEvent>,
     mul64: Vec<Mul64Event>,
     div: Vec<DivEvent>,
+    bitfield: Vec<BitfieldEvent>,
 }
 
 impl Events {
@@ -158,6 +200,7 @@ impl Events {
         self.alu.extend(other.alu);
         self.mul64.extend(other.mul64);
         self.div.extend(other.div);
+        self.bitfield.extend(other.bitfield);
     }
 }
 
@@ -178,10 +221,12 @@ fn events_of(name: &str, hint: Option<u32>) -> Events {
             "the bus rule disagrees with the emulator on {e:?}"
         );
     }
+    let bitfield = bitfield_events(&program, &record);
     Events {
         alu: alu_events(&program, &record),
         mul64: mul64_events(&record),
         div,
+        bitfield,
     }
 }
 
@@ -200,6 +245,32 @@ const EDGE_WORDS: [u32; 9] = [
 fn sample_events() -> Events {
     let mut ev = events_of("insn_arith", None);
     ev.extend(events_of("insn_muldiv", None));
+    ev.extend(events_of("insn_bits", None));
+    for lsb in [0u32, 1, 7, 8, 13, 31] {
+        for size in [1u32, 2, 8, 9, 16, 32 - lsb] {
+            if lsb + size > 32 {
+                continue;
+            }
+            for (b, old) in [
+                (0xdead_beefu32, 0x1111_1111u32),
+                (u32::MAX, 0),
+                (0, u32::MAX),
+                (0x8000_0001, 0x7fff_fffe),
+            ] {
+                for op in [BitfieldOp::Ext, BitfieldOp::Ins] {
+                    let old = if op == BitfieldOp::Ext { 0 } else { old };
+                    ev.bitfield.push(BitfieldEvent {
+                        op,
+                        a: op.eval(b, old, lsb, size),
+                        b,
+                        old,
+                        lsb,
+                        size,
+                    });
+                }
+            }
+        }
+    }
     ev.extend(events_of("sha256", Some(100)));
     let mut k = events_of("keccak256", Some(40));
     k.alu.truncate(3000);
@@ -278,9 +349,11 @@ struct Traces {
     bitmanip: RowMajorMatrix<F>,
     mul: RowMajorMatrix<F>,
     div: RowMajorMatrix<F>,
+    bitfield: RowMajorMatrix<F>,
     sender: RowMajorMatrix<F>,
     mul64_sender: RowMajorMatrix<F>,
     div_sender: RowMajorMatrix<F>,
+    bitfield_sender: RowMajorMatrix<F>,
 }
 
 fn traces(ev: &Events) -> Traces {
@@ -288,14 +361,23 @@ fn traces(ev: &Events) -> Traces {
     let add_sub = AddSubChip::generate_trace(&ev.alu, &mut bytes);
     let bitwise = BitwiseChip::generate_trace(&ev.alu, &mut bytes);
     let lt = LtChip::generate_trace(&ev.alu, &mut bytes);
-    let shift = ShiftChip::generate_trace(&ev.alu, &mut bytes);
+    // The bit-field chip's shift requests are answered by the shift chip too.
+    let shifts: Vec<AluEvent> = ev
+        .alu
+        .iter()
+        .copied()
+        .chain(BitfieldChip::alu_requests(&ev.bitfield))
+        .collect();
+    let shift = ShiftChip::generate_trace(&shifts, &mut bytes);
     let bitmanip = BitManipChip::generate_trace(&ev.alu, &mut bytes);
     let mul = MulChip::generate_trace(&ev.alu, &ev.mul64, &mut bytes);
     let div = DivRemChip::generate_trace(&ev.div, &mut bytes);
+    let bitfield = BitfieldChip::generate_trace(&ev.bitfield, &mut bytes);
     let byte = ByteChip::generate_trace(&bytes);
     let sender = sender_trace(&ev.alu);
     let mul64_sender = mul64_sender_trace(&ev.mul64);
     let div_sender = div_sender_trace(&ev.div);
+    let bitfield_sender = bitfield_sender_trace(&ev.bitfield);
     Traces {
         byte,
         add_sub,
@@ -305,9 +387,11 @@ fn traces(ev: &Events) -> Traces {
         bitmanip,
         mul,
         div,
+        bitfield,
         sender,
         mul64_sender,
         div_sender,
+        bitfield_sender,
     }
 }
 
@@ -349,6 +433,20 @@ fn check(t: &Traces) -> Result<(), DebugError> {
             "div_sender",
             check_chip("div_sender", &DivSender, &t.div_sender, None, &[])?,
         ),
+        (
+            "bitfield",
+            check_chip("bitfield", &BitfieldChip, &t.bitfield, None, &[])?,
+        ),
+        (
+            "bitfield_sender",
+            check_chip(
+                "bitfield_sender",
+                &BitfieldSender,
+                &t.bitfield_sender,
+                None,
+                &[],
+            )?,
+        ),
     ];
     let refs: Vec<(&str, &[_])> = ints.iter().map(|(n, i)| (*n, i.as_slice())).collect();
     check_buses(&refs)
@@ -382,6 +480,7 @@ fn honest_alu_traces_satisfy_constraints_and_balance() {
         ev.div.len() > 2 * 81,
         "the guests' DIV/DIVU requests are missing"
     );
+    assert!(ev.bitfield.len() > 100, "the EXT/INS requests are missing");
     check(&traces(&ev)).unwrap();
 }
 
@@ -446,6 +545,15 @@ fn tampered_alu_traces_are_caught() {
         .expect("a /1 row");
     t.div.values[row * w + 20] = F::ONE; // c_zero
     assert!(constraint_in(&t, "div"));
+    // An INS result with a bit outside the field flipped.
+    let mut t = traces(&ev);
+    let row = ev
+        .bitfield
+        .iter()
+        .position(|e| e.op == BitfieldOp::Ins && e.lsb == 8 && e.size == 8)
+        .expect("an INS row");
+    t.bitfield.values[row * mipstark_air::alu::bitfield::NUM_COLS] += F::ONE; // a[0], outside the field
+    assert!(constraint_in(&t, "bitfield"));
     // A comparison claiming the opposite answer breaks the borrow relation.
     let mut t = traces(&ev);
     t.lt.values[0] = F::ONE - t.lt.values[0];
@@ -462,9 +570,11 @@ enum AluAir {
     BitManip(BitManipChip),
     Mul(MulChip),
     Div(DivRemChip),
+    Bitfield(BitfieldChip),
     Sender(AluSender),
     Mul64Sender(Mul64Sender),
     DivSender(DivSender),
+    BitfieldSender(BitfieldSender),
 }
 
 impl BaseAir<F> for AluAir {
@@ -478,6 +588,8 @@ impl BaseAir<F> for AluAir {
             AluAir::BitManip(a) => a.width(),
             AluAir::Mul(a) => a.width(),
             AluAir::Div(a) => a.width(),
+            AluAir::Bitfield(a) => a.width(),
+            AluAir::BitfieldSender(a) => a.width(),
             AluAir::Sender(a) => a.width(),
             AluAir::Mul64Sender(a) => a.width(),
             AluAir::DivSender(a) => a.width(),
@@ -514,6 +626,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
             AluAir::BitManip(a) => a.eval(b),
             AluAir::Mul(a) => a.eval(b),
             AluAir::Div(a) => a.eval(b),
+            AluAir::Bitfield(a) => a.eval(b),
+            AluAir::BitfieldSender(a) => a.eval(b),
             AluAir::Sender(a) => a.eval(b),
             AluAir::Mul64Sender(a) => a.eval(b),
             AluAir::DivSender(a) => a.eval(b),
@@ -525,6 +639,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
 fn alu_chips_prove_and_verify_with_plonky3() {
     let mut ev = events_of("sha256", Some(64));
     ev.extend(events_of("insn_muldiv", None));
+    ev.extend(events_of("insn_bits", None));
     let t = traces(&ev);
     let airs = vec![
         AluAir::Byte(ByteChip),
@@ -535,9 +650,11 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         AluAir::BitManip(BitManipChip),
         AluAir::Mul(MulChip),
         AluAir::Div(DivRemChip),
+        AluAir::Bitfield(BitfieldChip),
         AluAir::Sender(AluSender),
         AluAir::Mul64Sender(Mul64Sender),
         AluAir::DivSender(DivSender),
+        AluAir::BitfieldSender(BitfieldSender),
     ];
     let mats = [
         t.byte,
@@ -548,9 +665,11 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         t.bitmanip,
         t.mul,
         t.div,
+        t.bitfield,
         t.sender,
         t.mul64_sender,
         t.div_sender,
+        t.bitfield_sender,
     ];
     let config = make_config(StarkParams::TESTING);
     let instances: Vec<StarkInstance<'_, _, AluAir>> = airs

@@ -4,7 +4,7 @@
 use mipstark_emulator::insn::Op;
 use mipstark_emulator::{ExecutionRecord, Program};
 
-use crate::bus::{AluOp, DivOp, Mul64Op};
+use crate::bus::{AluOp, BitfieldOp, DivOp, Mul64Op};
 
 /// One ALU request: `a = op(b, c)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,6 +167,57 @@ pub fn div_events(record: &ExecutionRecord) -> Vec<DivEvent> {
                 c: s.regs[1].value,
                 q: s.regs[3].value,
                 r: s.regs[2].value,
+            })
+        })
+        .collect()
+}
+
+/// One `bitfield` request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BitfieldEvent {
+    pub op: BitfieldOp,
+    pub a: u32,
+    pub b: u32,
+    /// rt before the instruction (INS merges into it; 0 for EXT).
+    pub old: u32,
+    pub lsb: u32,
+    pub size: u32,
+}
+
+/// The EXT/INS requests of the steps in `record`: rs in slot 0, rt written in slot 1 (its
+/// previous value is INS's `old`); position and size from the instruction.
+pub fn bitfield_events(program: &Program, record: &ExecutionRecord) -> Vec<BitfieldEvent> {
+    record
+        .steps
+        .iter()
+        .filter_map(|s| {
+            let op = match s.op {
+                Op::Ext => BitfieldOp::Ext,
+                Op::Ins => BitfieldOp::Ins,
+                _ => return None,
+            };
+            let imm = program.decoded[((s.pc - program.text_base) / 4) as usize].imm;
+            let (lsb, hi) = (imm & 31, (imm >> 8) & 31);
+            // EXT encodes size − 1, INS the field's msb.
+            let size = if op == BitfieldOp::Ext {
+                hi + 1
+            } else {
+                hi - lsb + 1
+            };
+            let old = if op == BitfieldOp::Ins {
+                s.regs[1].prev_value
+            } else {
+                0
+            };
+            let b = s.regs[0].value;
+            // The true result (a write to $0 records 0).
+            Some(BitfieldEvent {
+                op,
+                a: op.eval(b, old, lsb, size),
+                b,
+                old,
+                lsb,
+                size,
             })
         })
         .collect()
