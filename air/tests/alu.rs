@@ -22,59 +22,36 @@ use mipstark_air::debug::{check_buses, check_chip, DebugError};
 use mipstark_air::F;
 use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
 use mipstark_prover_cpu_ref::{make_config, StarkParams};
-use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+mod common;
+
+use common::BusSender;
+use p3_air::{Air, AirBuilder, BaseAir};
 use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
-/// Sends each event on the `alu` bus, as the CPU chip will: `(op, a, b, c, is_real)`.
-#[derive(Clone, Copy)]
-struct AluSender;
-
 const SENDER_COLS: usize = 14;
-
-impl BaseAir<F> for AluSender {
-    fn width(&self) -> usize {
-        SENDER_COLS
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
-
-impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluSender {
-    fn eval(&self, b: &mut AB) {
-        let m = b.main();
-        let r = m.current_slice().to_vec();
-        b.assert_bool(r[13]);
-        ALU.lookup_key(b, r[..13].to_vec(), Count::bounded(r[13].into(), 1));
-    }
-}
-
-/// Sends each HI/LO multiply on the `mul64` bus, as the CPU chip will.
-#[derive(Clone, Copy)]
-struct Mul64Sender;
+/// The CPU's stand-ins: `(op, a, b, c)` on `alu`, `(op, hi, lo, b, c, acc_hi, acc_lo)` on `mul64`,
+/// `(op, q, r, b, c)` on `divrem`, `(op, a, b, old, lsb, size − 1)` on `bitfield`.
+const ALU_SENDER: BusSender = BusSender {
+    bus: ALU,
+    fields: SENDER_COLS - 1,
+};
+const MUL64_SENDER: BusSender = BusSender {
+    bus: MUL64,
+    fields: MUL64_COLS - 1,
+};
+const DIV_SENDER: BusSender = BusSender {
+    bus: DIVREM,
+    fields: DIV_COLS - 1,
+};
+const BITFIELD_SENDER: BusSender = BusSender {
+    bus: BITFIELD,
+    fields: BITFIELD_COLS - 1,
+};
 
 const MUL64_COLS: usize = 26;
-
-impl BaseAir<F> for Mul64Sender {
-    fn width(&self) -> usize {
-        MUL64_COLS
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
-
-impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Mul64Sender {
-    fn eval(&self, b: &mut AB) {
-        let m = b.main();
-        let r = m.current_slice().to_vec();
-        b.assert_bool(r[25]);
-        MUL64.lookup_key(b, r[..25].to_vec(), Count::bounded(r[25].into(), 1));
-    }
-}
 
 fn mul64_sender_trace(events: &[Mul64Event]) -> RowMajorMatrix<F> {
     let h = events.len().next_power_of_two().max(1);
@@ -97,29 +74,7 @@ fn mul64_sender_trace(events: &[Mul64Event]) -> RowMajorMatrix<F> {
     RowMajorMatrix::new(v, MUL64_COLS)
 }
 
-/// Sends each division on the `divrem` bus: `(op, q, r, b, c, is_real)`.
-#[derive(Clone, Copy)]
-struct DivSender;
-
 const DIV_COLS: usize = 18;
-
-impl BaseAir<F> for DivSender {
-    fn width(&self) -> usize {
-        DIV_COLS
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
-
-impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for DivSender {
-    fn eval(&self, b: &mut AB) {
-        let m = b.main();
-        let r = m.current_slice().to_vec();
-        b.assert_bool(r[17]);
-        DIVREM.lookup_key(b, r[..17].to_vec(), Count::bounded(r[17].into(), 1));
-    }
-}
 
 fn div_sender_trace(events: &[DivEvent]) -> RowMajorMatrix<F> {
     let h = events.len().next_power_of_two().max(1);
@@ -134,29 +89,7 @@ fn div_sender_trace(events: &[DivEvent]) -> RowMajorMatrix<F> {
     RowMajorMatrix::new(v, DIV_COLS)
 }
 
-/// Sends each EXT/INS on the `bitfield` bus: `(op, a, b, old, lsb, size − 1)` when `is_real`.
-#[derive(Clone, Copy)]
-struct BitfieldSender;
-
 const BITFIELD_COLS: usize = 16;
-
-impl BaseAir<F> for BitfieldSender {
-    fn width(&self) -> usize {
-        BITFIELD_COLS
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
-
-impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitfieldSender {
-    fn eval(&self, b: &mut AB) {
-        let m = b.main();
-        let r = m.current_slice().to_vec();
-        b.assert_bool(r[15]);
-        BITFIELD.lookup_key(b, r[..15].to_vec(), Count::bounded(r[15].into(), 1));
-    }
-}
 
 fn bitfield_sender_trace(events: &[BitfieldEvent]) -> RowMajorMatrix<F> {
     let h = events.len().next_power_of_two().max(1);
@@ -423,15 +356,15 @@ fn check(t: &Traces) -> Result<(), DebugError> {
         ("div", check_chip("div", &DivRemChip, &t.div, None, &[])?),
         (
             "sender",
-            check_chip("sender", &AluSender, &t.sender, None, &[])?,
+            check_chip("sender", &ALU_SENDER, &t.sender, None, &[])?,
         ),
         (
             "mul64_sender",
-            check_chip("mul64_sender", &Mul64Sender, &t.mul64_sender, None, &[])?,
+            check_chip("mul64_sender", &MUL64_SENDER, &t.mul64_sender, None, &[])?,
         ),
         (
             "div_sender",
-            check_chip("div_sender", &DivSender, &t.div_sender, None, &[])?,
+            check_chip("div_sender", &DIV_SENDER, &t.div_sender, None, &[])?,
         ),
         (
             "bitfield",
@@ -441,7 +374,7 @@ fn check(t: &Traces) -> Result<(), DebugError> {
             "bitfield_sender",
             check_chip(
                 "bitfield_sender",
-                &BitfieldSender,
+                &BITFIELD_SENDER,
                 &t.bitfield_sender,
                 None,
                 &[],
@@ -571,10 +504,7 @@ enum AluAir {
     Mul(MulChip),
     Div(DivRemChip),
     Bitfield(BitfieldChip),
-    Sender(AluSender),
-    Mul64Sender(Mul64Sender),
-    DivSender(DivSender),
-    BitfieldSender(BitfieldSender),
+    Sender(BusSender),
 }
 
 impl BaseAir<F> for AluAir {
@@ -589,10 +519,7 @@ impl BaseAir<F> for AluAir {
             AluAir::Mul(a) => a.width(),
             AluAir::Div(a) => a.width(),
             AluAir::Bitfield(a) => a.width(),
-            AluAir::BitfieldSender(a) => a.width(),
             AluAir::Sender(a) => a.width(),
-            AluAir::Mul64Sender(a) => a.width(),
-            AluAir::DivSender(a) => a.width(),
         }
     }
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
@@ -627,10 +554,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
             AluAir::Mul(a) => a.eval(b),
             AluAir::Div(a) => a.eval(b),
             AluAir::Bitfield(a) => a.eval(b),
-            AluAir::BitfieldSender(a) => a.eval(b),
             AluAir::Sender(a) => a.eval(b),
-            AluAir::Mul64Sender(a) => a.eval(b),
-            AluAir::DivSender(a) => a.eval(b),
         }
     }
 }
@@ -651,10 +575,10 @@ fn alu_chips_prove_and_verify_with_plonky3() {
         AluAir::Mul(MulChip),
         AluAir::Div(DivRemChip),
         AluAir::Bitfield(BitfieldChip),
-        AluAir::Sender(AluSender),
-        AluAir::Mul64Sender(Mul64Sender),
-        AluAir::DivSender(DivSender),
-        AluAir::BitfieldSender(BitfieldSender),
+        AluAir::Sender(ALU_SENDER),
+        AluAir::Sender(MUL64_SENDER),
+        AluAir::Sender(DIV_SENDER),
+        AluAir::Sender(BITFIELD_SENDER),
     ];
     let mats = [
         t.byte,

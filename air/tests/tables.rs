@@ -11,74 +11,41 @@ use mipstark_air::program::ProgramChip;
 use mipstark_air::F;
 use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
 use mipstark_prover_cpu_ref::{make_config, StarkParams};
-use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+mod common;
+
+use common::BusSender;
+use p3_air::{Air, AirBuilder, BaseAir};
 use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use rand::{Rng, SeedableRng};
 
-/// A test chip that looks up `(op, x, y, z)` rows on the byte bus when `is_real`.
-#[derive(Clone, Copy)]
-struct ByteUser;
-
-impl BaseAir<F> for ByteUser {
-    fn width(&self) -> usize {
-        5
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
-
-impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ByteUser {
-    fn eval(&self, b: &mut AB) {
-        let m = b.main();
-        let r = m.current_slice().to_vec();
-        b.assert_bool(r[4]);
-        BYTE.lookup_key(b, [r[0], r[1], r[2], r[3]], Count::bounded(r[4].into(), 1));
-    }
-}
-
-/// A test chip that fetches `(pc, opcode, rs, rt, rd, imm_lo, imm_hi)` when `is_real`, like the
-/// CPU will.
-#[derive(Clone, Copy)]
-struct Fetcher;
-
-impl BaseAir<F> for Fetcher {
-    fn width(&self) -> usize {
-        8
-    }
-    fn main_next_row_columns(&self) -> Vec<usize> {
-        vec![]
-    }
-}
-
-impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Fetcher {
-    fn eval(&self, b: &mut AB) {
-        let m = b.main();
-        let r = m.current_slice().to_vec();
-        b.assert_bool(r[7]);
-        PROGRAM.lookup_key(b, r[..7].to_vec(), Count::bounded(r[7].into(), 1));
-    }
-}
+/// Looks up `(op, x, y, z)` rows on the byte bus.
+const BYTE_USER: BusSender = BusSender {
+    bus: BYTE,
+    fields: 4,
+};
+/// Fetches `(pc, opcode, rs, rt, rd, imm_lo, imm_hi)` like the CPU will.
+const FETCHER: BusSender = BusSender {
+    bus: PROGRAM,
+    fields: 7,
+};
 
 /// Plonky3's batch prover takes one AIR type: the test chips as an enum.
 #[derive(Clone)]
 enum TestAir {
     Byte(ByteChip),
-    User(ByteUser),
+    Sender(BusSender),
     Program(ProgramChip),
-    Fetch(Fetcher),
 }
 
 impl BaseAir<F> for TestAir {
     fn width(&self) -> usize {
         match self {
             TestAir::Byte(a) => a.width(),
-            TestAir::User(a) => a.width(),
+            TestAir::Sender(a) => a.width(),
             TestAir::Program(a) => a.width(),
-            TestAir::Fetch(a) => a.width(),
         }
     }
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
@@ -107,9 +74,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for TestAir {
     fn eval(&self, b: &mut AB) {
         match self {
             TestAir::Byte(a) => a.eval(b),
-            TestAir::User(a) => a.eval(b),
+            TestAir::Sender(a) => a.eval(b),
             TestAir::Program(a) => a.eval(b),
-            TestAir::Fetch(a) => a.eval(b),
         }
     }
 }
@@ -144,7 +110,7 @@ fn byte_table_balances_and_names_tampering() {
     let table = ByteChip::generate_trace(&lookups);
     let pre = ByteChip::preprocessed();
     let t = check_chip("byte", &ByteChip, &table, Some(&pre), &[]).unwrap();
-    let u = check_chip("user", &ByteUser, &user, None, &[]).unwrap();
+    let u = check_chip("user", &BYTE_USER, &user, None, &[]).unwrap();
     check_buses(&[("byte", &t), ("user", &u)]).unwrap();
 
     // A wrong AND answer is a tuple the table does not have.
@@ -153,7 +119,7 @@ fn byte_table_balances_and_names_tampering() {
         .find(|r| bad.values[5 * r] == F::from_u8(ByteOp::And as u8) && r % 5 != 4)
         .unwrap();
     bad.values[5 * row + 3] += F::ONE;
-    let u = check_chip("user", &ByteUser, &bad, None, &[]).unwrap();
+    let u = check_chip("user", &BYTE_USER, &bad, None, &[]).unwrap();
     assert!(matches!(
         check_buses(&[("byte", &t), ("user", &u)]),
         Err(DebugError::Bus { .. })
@@ -162,7 +128,7 @@ fn byte_table_balances_and_names_tampering() {
     let mut bad = user.clone();
     bad.values[5 * 7 + 4] = F::TWO;
     assert_eq!(
-        check_chip("user", &ByteUser, &bad, None, &[]).unwrap_err(),
+        check_chip("user", &BYTE_USER, &bad, None, &[]).unwrap_err(),
         DebugError::Constraint {
             chip: "user".into(),
             row: 7,
@@ -215,12 +181,12 @@ fn program_table_matches_fetches_of_a_real_run() {
     let pre = chip.preprocessed_trace().unwrap();
     let fetches = fetch_trace(&program, &record);
     let t = check_chip("program", &chip, &table, Some(&pre), &[]).unwrap();
-    let f = check_chip("fetch", &Fetcher, &fetches, None, &[]).unwrap();
+    let f = check_chip("fetch", &FETCHER, &fetches, None, &[]).unwrap();
     check_buses(&[("program", &t), ("fetch", &f)]).unwrap();
     // Fetching a different opcode at a real pc is caught.
     let mut bad = fetches.clone();
     bad.values[8 * 3 + 1] += F::ONE;
-    let f = check_chip("fetch", &Fetcher, &bad, None, &[]).unwrap();
+    let f = check_chip("fetch", &FETCHER, &bad, None, &[]).unwrap();
     assert!(matches!(
         check_buses(&[("program", &t), ("fetch", &f)]),
         Err(DebugError::Bus { .. })
@@ -240,9 +206,9 @@ fn tables_prove_and_verify_with_plonky3() {
     ];
     let airs = vec![
         TestAir::Byte(ByteChip),
-        TestAir::User(ByteUser),
+        TestAir::Sender(BYTE_USER),
         TestAir::Program(pchip),
-        TestAir::Fetch(Fetcher),
+        TestAir::Sender(FETCHER),
     ];
     let config = make_config(StarkParams::TESTING);
     let instances: Vec<StarkInstance<'_, _, TestAir>> = airs
