@@ -70,17 +70,30 @@ KERNEL void ntt_scale_pad(CONST_PTR GLOBAL u32 *coeffs, GLOBAL u32 *out, u32 log
 #define NTT_LOCAL_LOG 9u
 #define NTT_LOCAL (1u << NTT_LOCAL_LOG)
 
+/* Moves this group's block of one column between global memory and `buf` (to_local = 1 loads,
+ * 0 stores); each item moves rows t and t + 2^(lb-1). Loads end with a barrier. */
+DEVICE void ntt_block_copy(GLOBAL u32 *data, LOCAL_PTR u32 *buf, u32 width, u32 lb, u32 t, int to_local) {
+    u64 g = GROUP_ID();
+    u64 col = g % width, base = (g / width) << lb;
+    u32 half_block = 1u << (lb - 1);
+    for (u32 k = 0; k < 2; k++) {
+        u32 i = t + k * half_block;
+        u64 at = (base + i) * width + col;
+        if (to_local) {
+            buf[i] = data[at];
+        } else {
+            data[at] = buf[i];
+        }
+    }
+    if (to_local) BARRIER();
+}
+
 /* DIF stages log_n-lb .. log_n-1 (the small spans): natural order in, bit-reversed out. */
 KERNEL void ntt_dif_tail_local(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 log_n, u32 width) {
     LOCAL u32 buf[NTT_LOCAL];
     u32 lb = log_n < NTT_LOCAL_LOG ? log_n : NTT_LOCAL_LOG;
     u32 t = LOCAL_ID();
-    u64 g = GROUP_ID();
-    u64 col = g % width, base = (g / width) << lb;
-    u32 span_all = 1u << (lb - 1);
-    buf[t] = data[(base + t) * width + col];
-    buf[t + span_all] = data[(base + t + span_all) * width + col];
-    BARRIER();
+    ntt_block_copy(data, buf, width, lb, t, 1);
     for (u32 s = log_n - lb; s < log_n; s++) {
         u32 span_log = log_n - 1u - s;
         u32 j = t & ((1u << span_log) - 1u);
@@ -92,8 +105,7 @@ KERNEL void ntt_dif_tail_local(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 l
         buf[i1] = kb_to_monty(kb_mul(kb_sub(a, b), w));
         BARRIER();
     }
-    data[(base + t) * width + col] = buf[t];
-    data[(base + t + span_all) * width + col] = buf[t + span_all];
+    ntt_block_copy(data, buf, width, lb, t, 0);
 }
 
 /* DIT stages 0 .. lb-1 (the small spans): bit-reversed in, natural out after the rest. */
@@ -101,12 +113,7 @@ KERNEL void ntt_dit_head_local(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 l
     LOCAL u32 buf[NTT_LOCAL];
     u32 lb = log_n < NTT_LOCAL_LOG ? log_n : NTT_LOCAL_LOG;
     u32 t = LOCAL_ID();
-    u64 g = GROUP_ID();
-    u64 col = g % width, base = (g / width) << lb;
-    u32 span_all = 1u << (lb - 1);
-    buf[t] = data[(base + t) * width + col];
-    buf[t + span_all] = data[(base + t + span_all) * width + col];
-    BARRIER();
+    ntt_block_copy(data, buf, width, lb, t, 1);
     for (u32 s = 0; s < lb; s++) {
         u32 j = t & ((1u << s) - 1u);
         u32 i0 = ((t >> s) << (s + 1u)) + j;
@@ -118,6 +125,5 @@ KERNEL void ntt_dit_head_local(GLOBAL u32 *data, CONST_PTR GLOBAL u32 *tw, u32 l
         buf[i1] = kb_to_monty(kb_sub(a, b));
         BARRIER();
     }
-    data[(base + t) * width + col] = buf[t];
-    data[(base + t + span_all) * width + col] = buf[t + span_all];
+    ntt_block_copy(data, buf, width, lb, t, 0);
 }

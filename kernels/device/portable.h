@@ -17,6 +17,7 @@ typedef unsigned long long u64;
 #define DEVICE static __device__ __forceinline__
 #define GLOBAL
 #define LOCAL __shared__
+#define LOCAL_PTR
 #define CONSTANT __device__ const
 #define CONST_PTR const
 #define GLOBAL_ID() ((u64)blockIdx.x * (u64)blockDim.x + (u64)threadIdx.x)
@@ -32,6 +33,7 @@ typedef ulong u64;
 #define DEVICE static inline
 #define GLOBAL __global
 #define LOCAL __local
+#define LOCAL_PTR __local
 #define CONSTANT __constant
 #define CONST_PTR const
 #define GLOBAL_ID() ((u64)get_global_id(0))
