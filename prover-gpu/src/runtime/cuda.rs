@@ -161,11 +161,7 @@ impl DeviceRuntime for CudaRuntime {
             .get(kernel)
             .ok_or_else(|| GpuError::UnknownKernel(kernel.to_string()))?;
         let block = group.unwrap_or(BLOCK as usize);
-        if group.is_some() && !threads.is_multiple_of(block) {
-            return Err(GpuError::Shape(format!(
-                "{threads} threads are not a multiple of the group size {block}"
-            )));
-        }
+        super::check_group(threads, group)?;
         let blocks = u32::try_from(threads.div_ceil(block))
             .map_err(|_| GpuError::Shape(format!("{threads} threads exceed one grid")))?;
         let cfg = LaunchConfig {

@@ -7,6 +7,16 @@ pub mod opencl;
 
 use crate::error::GpuError;
 
+/// Rejects a launch whose thread count does not fill whole groups of the requested size.
+pub(crate) fn check_group(threads: usize, group: Option<usize>) -> Result<(), GpuError> {
+    match group {
+        Some(g) if g == 0 || !threads.is_multiple_of(g) => Err(GpuError::Shape(format!(
+            "{threads} threads are not a multiple of the group size {g}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// A kernel argument: a device buffer or a scalar (matching the kernel's `u32`/`u64` parameter).
 pub enum Arg<'a, B> {
     Buf(&'a B),

@@ -150,13 +150,7 @@ impl DeviceRuntime for OpenClRuntime {
         if threads == 0 {
             return Ok(());
         }
-        if let Some(g) = group {
-            if !threads.is_multiple_of(g) {
-                return Err(GpuError::Shape(format!(
-                    "{threads} threads are not a multiple of the group size {g}"
-                )));
-            }
-        }
+        super::check_group(threads, group)?;
         let k = self
             .kernels
             .get(kernel)
