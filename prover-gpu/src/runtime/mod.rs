@@ -8,6 +8,7 @@ pub mod opencl;
 use crate::error::GpuError;
 
 /// Rejects a launch whose thread count does not fill whole groups of the requested size.
+#[cfg(any(feature = "cuda", feature = "opencl"))]
 pub(crate) fn check_group(threads: usize, group: Option<usize>) -> Result<(), GpuError> {
     match group {
         Some(g) if g == 0 || !threads.is_multiple_of(g) => Err(GpuError::Shape(format!(
