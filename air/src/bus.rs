@@ -1,7 +1,7 @@
 //! The buses chips talk through (docs/air-design.md). Names are the LogUp bus identifiers;
 //! every tuple on one bus has the same width.
 
-use p3_lookup::LookupBus;
+use p3_lookup::{LookupBus, PermutationCheckBus};
 
 /// Byte-table queries: `(op, x, y, z)`.
 pub const BYTE: LookupBus<'static> = LookupBus::new("byte");
@@ -146,6 +146,27 @@ pub enum AluOp {
 }
 
 impl AluOp {
+    pub const ALL: [AluOp; 18] = [
+        AluOp::Add,
+        AluOp::Sub,
+        AluOp::And,
+        AluOp::Or,
+        AluOp::Xor,
+        AluOp::Nor,
+        AluOp::Slt,
+        AluOp::Sltu,
+        AluOp::Sll,
+        AluOp::Srl,
+        AluOp::Sra,
+        AluOp::Rotr,
+        AluOp::Clz,
+        AluOp::Clo,
+        AluOp::Seb,
+        AluOp::Seh,
+        AluOp::Wsbh,
+        AluOp::Mul,
+    ];
+
     /// The result the chips must constrain.
     pub fn eval(self, b: u32, c: u32) -> u32 {
         match self {
@@ -216,3 +237,73 @@ impl ByteOp {
         }
     }
 }
+
+/// The memory argument: `(addr, v[4], ts)`. Every access receives the location's previous
+/// `(value, ts)` and sends the new one; the memory chips send each location's initial value at
+/// timestamp 0 and receive its final one. Registers live at [`REG_SPACE`]` + r`, memory words at
+/// `byte_address >> 2`.
+pub const MEMORY: PermutationCheckBus<'static> = PermutationCheckBus::new("memory");
+/// Base address of the register file in the memory argument's address space.
+pub const REG_SPACE: u32 = 1 << 30;
+
+/// Loads and stores: `(op, clk, base[4], offset[4], rt_before[4], rt_after[4])`.
+pub const MEM_INSTR: LookupBus<'static> = LookupBus::new("mem_instr");
+
+/// Syscalls: `(clk, halts)` from the CPU to the syscall chip.
+pub const SYSCALL: LookupBus<'static> = LookupBus::new("syscall");
+
+/// Operations on the `mem_instr` bus.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum LsOp {
+    Lb = 0,
+    Lbu = 1,
+    Lh = 2,
+    Lhu = 3,
+    Lw = 4,
+    Lwl = 5,
+    Lwr = 6,
+    Sb = 7,
+    Sh = 8,
+    Sw = 9,
+    Swl = 10,
+    Swr = 11,
+    Ll = 12,
+    Sc = 13,
+}
+
+impl LsOp {
+    pub const ALL: [LsOp; 14] = [
+        LsOp::Lb,
+        LsOp::Lbu,
+        LsOp::Lh,
+        LsOp::Lhu,
+        LsOp::Lw,
+        LsOp::Lwl,
+        LsOp::Lwr,
+        LsOp::Sb,
+        LsOp::Sh,
+        LsOp::Sw,
+        LsOp::Swl,
+        LsOp::Swr,
+        LsOp::Ll,
+        LsOp::Sc,
+    ];
+
+    /// True for operations that write memory (SC writes only when it succeeds).
+    pub fn is_store(self) -> bool {
+        matches!(
+            self,
+            LsOp::Sb | LsOp::Sh | LsOp::Sw | LsOp::Swl | LsOp::Swr | LsOp::Sc
+        )
+    }
+}
+
+/// Syscall buffers, word by word: `(clk, word_addr, byte_offset, pv_index, writes, public)`.
+/// The syscall sends the token for the buffer's first byte and receives the one past its last
+/// byte; each buffer row receives the token of its first byte and sends the next one, so the
+/// rows must cover the buffer exactly.
+pub const SYSMEM: PermutationCheckBus<'static> = PermutationCheckBus::new("sysmem");
+
+/// Public-values bytes: `(index, byte)`.
+pub const PUBLIC: PermutationCheckBus<'static> = PermutationCheckBus::new("public");

@@ -3,12 +3,19 @@
 pub mod alu;
 pub mod bus;
 pub mod byte;
+pub mod cpu;
 pub mod debug;
 pub mod gadgets;
+pub mod load_store;
+pub mod machine;
+pub mod memory;
 pub mod program;
+pub mod syscall;
 
 /// The field every chip is defined over.
 pub type F = p3_koala_bear::KoalaBear;
+/// Its order `p = 2^31 − 2^24 + 1`.
+pub const F_ORDER: u32 = 0x7f00_0001;
 
 /// Views a `#[repr(C)]` columns struct of `T`s over a row slice (the width is the struct's
 /// size in `T`s, never typed by hand).

@@ -366,6 +366,11 @@ impl Executor {
         &self.regs[..32]
     }
     /// HI and LO.
+    /// All tracked registers (GPRs, then HI and LO), as the memory argument numbers them.
+    pub fn registers(&self) -> &[u32; NUM_REGS] {
+        &self.regs
+    }
+
     pub fn hi_lo(&self) -> (u32, u32) {
         (self.regs[32], self.regs[33])
     }

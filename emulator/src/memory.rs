@@ -123,6 +123,17 @@ impl Memory {
         self.words.get(addr)
     }
 
+    /// Every nonzero aligned word as `(address, value)`, in address order: the part of memory a
+    /// prover's initial image has to state (everything else starts as zero).
+    pub fn nonzero_words(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.words.pages().flat_map(|(base, page)| {
+            page.iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0)
+                .map(move |(i, v)| (base + 4 * i as u32, *v))
+        })
+    }
+
     /// Writes the aligned word containing `addr`.
     #[inline(always)]
     pub fn set_word(&mut self, addr: u32, value: u32) {

@@ -1,0 +1,373 @@
+//! The CPU chip: one row per executed instruction.
+//!
+//! A row fetches its decoded instruction from the program table (one `program` lookup by pc),
+//! performs up to four register accesses as accesses of the memory argument, and hands the
+//! operation to the chip that constrains it (`alu`, `mul64`, `divrem`, `bitfield`, `mem_instr`,
+//! `syscall`). What stays here is control flow: delay slots, branch conditions and targets,
+//! jumps, links, conditional moves, the no-trap conditions of ADD/SUB/TEQ/TNE, and halting.
+//!
+//! Real rows form a prefix; padding rows keep the machine state unchanged, so the last row of
+//! every trace holds the state after the shard, which the chip exposes as public values next
+//! to the state before it (see [`Boundary`]).
+
+mod trace;
+
+use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+
+use crate::bus::{
+    ByteOp, ALU, BITFIELD, BYTE, DIVREM, MEMORY, MEM_INSTR, MUL64, PROGRAM, REG_SPACE, SYSCALL,
+};
+use crate::program::decode::DecodedCols;
+use crate::{cols, F};
+
+pub use trace::{CpuTraceError, MAX_CLK};
+
+/// One register-access slot.
+#[repr(C)]
+pub struct SlotCols<T> {
+    pub value: [T; 4],
+    pub prev: [T; 4],
+    pub prev_ts: T,
+    /// `ts − prev_ts − 1` as bytes, the top one below 32 (timestamps stay below 2^29).
+    pub diff: [T; 4],
+}
+
+#[repr(C)]
+pub struct CpuCols<T> {
+    pub is_real: T,
+    pub clk: T,
+    pub pc: T,
+    /// The pc after this one (the delay slot of a branch).
+    pub npc: T,
+    /// `npc` of the next row.
+    pub new_npc: T,
+    /// This instruction sits in a delay slot.
+    pub in_delay: T,
+    /// The machine has halted before this row.
+    pub halted: T,
+    /// This row's syscall halts.
+    pub is_halt: T,
+    pub d: DecodedCols<T>,
+    pub slots: [SlotCols<T>; 4],
+    /// The comparison's byte differences, 1 when equal, and the inverse witnessing inequality.
+    pub cmp_diff: [T; 4],
+    pub cmp_eq: T,
+    pub cmp_inv: T,
+    /// Sign bits of the comparison / ALU operands `b` (slot 0), `c` and result `a`.
+    pub sign_b: T,
+    pub sign_c: T,
+    pub sign_a: T,
+    /// ADD: `sign_b == sign_c`; SUB: `sign_b != sign_c` (the cases where overflow is possible).
+    pub same_sign: T,
+    /// Branch taken, or MOVZ/MOVN moves.
+    pub taken: T,
+    /// Branch-likely not taken: the delay slot is skipped.
+    pub nullify: T,
+}
+
+pub const NUM_COLS: usize = std::mem::size_of::<CpuCols<u8>>();
+
+/// The machine state at a shard boundary: the CPU's public values are `before ++ after`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Boundary {
+    pub pc: u32,
+    pub npc: u32,
+    pub clk: u64,
+    pub in_delay: bool,
+    pub halted: bool,
+}
+
+pub const NUM_BOUNDARY: usize = 5;
+pub const NUM_PUBLIC: usize = 2 * NUM_BOUNDARY;
+
+impl Boundary {
+    /// The state a program starts in.
+    pub fn start(entry: u32) -> Self {
+        Boundary {
+            pc: entry,
+            npc: entry.wrapping_add(4),
+            clk: mipstark_emulator::record::CLK_STRIDE,
+            in_delay: false,
+            halted: false,
+        }
+    }
+
+    pub fn to_field(&self) -> [F; NUM_BOUNDARY] {
+        [
+            F::from_u32(self.pc),
+            F::from_u32(self.npc),
+            F::from_u64(self.clk),
+            F::from_bool(self.in_delay),
+            F::from_bool(self.halted),
+        ]
+    }
+}
+
+/// The CPU chip (one instance per shard).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuChip;
+
+impl BaseAir<F> for CpuChip {
+    fn width(&self) -> usize {
+        NUM_COLS
+    }
+    fn num_public_values(&self) -> usize {
+        NUM_PUBLIC
+    }
+}
+
+fn word<AB: AirBuilder>(w: &[AB::Var; 4]) -> [AB::Expr; 4] {
+    w.map(Into::into)
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let r: &CpuCols<AB::Var> = cols(main.current_slice());
+        let n: &CpuCols<AB::Var> = cols(main.next_slice());
+        let publics: Vec<AB::Expr> = b.public_values().iter().map(|&p| p.into()).collect();
+        let d = &r.d;
+        let c = &d.class;
+        let one = AB::Expr::ONE;
+        let is_real: AB::Expr = r.is_real.into();
+
+        // Exactly one class on real rows, none (and no decoded field at all) on padding rows.
+        b.assert_bool(r.is_real);
+        let mut class_sum = AB::Expr::ZERO;
+        for f in c.as_array() {
+            b.assert_bool(f);
+            class_sum += f.into();
+        }
+        b.assert_eq(class_sum, is_real.clone());
+        for f in d.as_array() {
+            b.when(one.clone() - is_real.clone()).assert_zero(f);
+        }
+        let mut fetch = vec![r.pc.into()];
+        fetch.extend(d.as_array().map(Into::into));
+        PROGRAM.lookup_key(b, fetch, Count::bounded(is_real.clone(), 1));
+
+        // Register accesses.
+        let s = &r.slots;
+        for (k, slot) in s.iter().enumerate() {
+            let (m, w): (AB::Expr, AB::Expr) = (d.mem[k].into(), d.write[k].into());
+            for i in 0..4 {
+                b.when(m.clone() * (one.clone() - w.clone()))
+                    .assert_eq(slot.value[i], slot.prev[i]);
+                b.when((one.clone() - m.clone()) * (one.clone() - w.clone()))
+                    .assert_zero(slot.value[i]);
+                b.when(one.clone() - m.clone()).assert_zero(slot.prev[i]);
+            }
+            let ts: AB::Expr = r.clk.into() + AB::Expr::from_usize(k);
+            let diff = slot.diff[0].into()
+                + slot.diff[1].into() * AB::Expr::from_u32(1 << 8)
+                + slot.diff[2].into() * AB::Expr::from_u32(1 << 16)
+                + slot.diff[3].into() * AB::Expr::from_u32(1 << 24);
+            b.when(m.clone())
+                .assert_eq(ts.clone() - slot.prev_ts.into() - one.clone(), diff);
+            range_pair(b, slot.diff[0].into(), slot.diff[1].into(), m.clone());
+            range_pair(
+                b,
+                slot.diff[2].into(),
+                slot.diff[3].into() * AB::Expr::from_u8(8),
+                m.clone(),
+            );
+            let addr: AB::Expr = AB::Expr::from_u32(REG_SPACE) + d.reg[k].into();
+            let mut old = vec![addr.clone()];
+            old.extend(word::<AB>(&slot.prev));
+            old.push(slot.prev_ts.into());
+            MEMORY.receive(b, old, Count::bounded(m.clone(), 1));
+            let mut new = vec![addr];
+            new.extend(word::<AB>(&slot.value));
+            new.push(ts);
+            MEMORY.send(b, new, Count::bounded(m, 1));
+        }
+
+        // Values written from the instruction itself, and register moves.
+        for i in 0..4 {
+            b.when(d.imm_to_s0).assert_eq(s[0].value[i], d.imm[i]);
+            b.when(d.imm_to_s1).assert_eq(s[1].value[i], d.imm[i]);
+            b.when(c.mov).assert_eq(s[1].value[i], s[0].value[i]);
+        }
+
+        // Comparison: x = slot 0 against rt, the immediate or 0; MOVZ/MOVN test slot 1 against 0.
+        let movzn: AB::Expr = c.movz.into() + c.movn.into();
+        let mut sq = AB::Expr::ZERO;
+        for i in 0..4 {
+            let plain = s[0].value[i].into()
+                - d.cmp_rt.into() * s[1].value[i].into()
+                - d.cmp_imm.into() * d.imm[i].into();
+            let expect =
+                (one.clone() - movzn.clone()) * plain + movzn.clone() * s[1].value[i].into();
+            b.assert_eq(r.cmp_diff[i], expect);
+            b.when(r.cmp_eq).assert_zero(r.cmp_diff[i]);
+            sq += r.cmp_diff[i].into() * r.cmp_diff[i].into();
+        }
+        b.assert_bool(r.cmp_eq);
+        b.assert_eq(one.clone() - r.cmp_eq.into(), r.cmp_inv.into() * sq);
+        b.when(c.teq).assert_zero(r.cmp_eq);
+        b.when(c.tne).assert_one(r.cmp_eq);
+
+        // Sign bits through the byte table's MSB answers.
+        let sign_kinds: AB::Expr =
+            c.br_ltz.into() + c.br_gez.into() + c.br_lez.into() + c.br_gtz.into();
+        let ovf: AB::Expr = d.ovf_add.into() + d.ovf_sub.into();
+        let rri: AB::Expr = c.alu_rri.into();
+        msb(
+            b,
+            s[0].value[3].into(),
+            r.sign_b.into(),
+            sign_kinds.clone() + ovf.clone(),
+        );
+        let c_top =
+            rri.clone() * d.imm[3].into() + (one.clone() - rri.clone()) * s[1].value[3].into();
+        msb(b, c_top, r.sign_c.into(), ovf.clone());
+        let a_top = rri.clone() * s[1].value[3].into() + (one.clone() - rri) * s[2].value[3].into();
+        msb(b, a_top, r.sign_a.into(), ovf.clone());
+        let (sb, sc): (AB::Expr, AB::Expr) = (r.sign_b.into(), r.sign_c.into());
+        let xor = sb.clone() + sc.clone() - AB::Expr::TWO * sb.clone() * sc;
+        b.when(d.ovf_add)
+            .assert_eq(r.same_sign, one.clone() - xor.clone());
+        b.when(d.ovf_sub).assert_eq(r.same_sign, xor);
+        b.when(ovf * r.same_sign.into())
+            .assert_eq(r.sign_a, r.sign_b);
+
+        // Branch condition / conditional move.
+        let (eq, sb): (AB::Expr, AB::Expr) = (r.cmp_eq.into(), r.sign_b.into());
+        let taken = c.br_eq.into() * eq.clone()
+            + c.br_ne.into() * (one.clone() - eq.clone())
+            + c.br_ltz.into() * sb.clone()
+            + c.br_gez.into() * (one.clone() - sb.clone())
+            + c.br_lez.into() * (sb.clone() + eq.clone())
+            + c.br_gtz.into() * (one.clone() - sb - eq.clone())
+            + c.movz.into() * eq.clone()
+            + c.movn.into() * (one.clone() - eq);
+        b.assert_eq(r.taken, taken);
+        for i in 0..4 {
+            let moved = r.taken.into() * s[0].value[i].into()
+                + (one.clone() - r.taken.into()) * s[2].prev[i].into();
+            b.when(movzn.clone()).assert_eq(s[2].value[i], moved);
+        }
+        b.assert_eq(r.nullify, d.likely.into() * (one.clone() - r.taken.into()));
+
+        // Next pcs.
+        let is_branch: AB::Expr = c.branches().into_iter().map(Into::into).sum();
+        let npc4: AB::Expr = r.npc.into() + AB::Expr::from_u8(4);
+        let jr_target: AB::Expr = (0..4)
+            .map(|i| s[0].value[i].into() * AB::Expr::from_u32(1 << (8 * i)))
+            .sum();
+        let new_npc = npc4.clone()
+            + AB::Expr::from_u8(4) * r.nullify.into()
+            + (is_branch.clone() * r.taken.into() + c.jump.into())
+                * (d.target.into() - npc4.clone())
+            + c.jr.into() * (jr_target - npc4);
+        b.assert_eq(r.new_npc, new_npc);
+        // A register target must be below the field (top byte ≤ 0x7e) to name a pc.
+        msb(
+            b,
+            s[0].value[3].into() + one.clone(),
+            AB::Expr::ZERO,
+            c.jr.into(),
+        );
+        let is_control = is_branch + c.jump.into() + c.jr.into();
+        b.when(r.in_delay).assert_zero(is_control.clone());
+
+        // Halting: only a syscall halts, and nothing runs after it.
+        b.assert_bool(r.halted);
+        b.assert_bool(r.is_halt);
+        b.when(r.is_halt).assert_one(c.syscall);
+        b.when(r.halted).assert_zero(r.is_real);
+
+        // Transitions (padding rows keep the state).
+        let mut t = b.when_transition();
+        t.assert_eq(
+            n.pc,
+            r.pc.into()
+                + is_real.clone()
+                    * (r.npc.into() + r.nullify.into() * AB::Expr::from_u8(4) - r.pc.into()),
+        );
+        t.assert_eq(
+            n.npc,
+            r.npc.into() + is_real.clone() * (r.new_npc.into() - r.npc.into()),
+        );
+        t.assert_eq(n.clk, r.clk.into() + is_real.clone() * AB::Expr::from_u8(8));
+        t.assert_eq(
+            n.in_delay,
+            r.in_delay.into() + is_real.clone() * (is_control - r.in_delay.into()),
+        );
+        t.assert_eq(n.halted, r.halted.into() + r.is_halt.into());
+        t.when(n.is_real).assert_one(r.is_real);
+
+        // Boundaries.
+        let state = [r.pc, r.npc, r.clk, r.in_delay, r.halted];
+        for (k, v) in state.iter().enumerate() {
+            b.when_first_row().assert_eq(*v, publics[k].clone());
+            b.when_last_row()
+                .assert_eq(*v, publics[NUM_BOUNDARY + k].clone());
+        }
+        b.when_last_row().assert_zero(r.is_real);
+
+        // Requests to the chips that constrain each operation.
+        let op: AB::Expr = d.sub_op.into();
+        let (s0, s1, s2, s3) = (
+            word::<AB>(&s[0].value),
+            word::<AB>(&s[1].value),
+            word::<AB>(&s[2].value),
+            word::<AB>(&s[3].value),
+        );
+        let imm = word::<AB>(&d.imm);
+        let alu = |x: &[AB::Expr; 4], y: &[AB::Expr; 4], z: &[AB::Expr; 4]| {
+            let mut t = vec![op.clone()];
+            t.extend(x.iter().chain(y).chain(z).cloned());
+            t
+        };
+        ALU.lookup_key(b, alu(&s2, &s0, &s1), Count::bounded(c.alu_rrr.into(), 1));
+        ALU.lookup_key(b, alu(&s1, &s0, &imm), Count::bounded(c.alu_rri.into(), 1));
+        ALU.lookup_key(b, alu(&s2, &s1, &s0), Count::bounded(c.alu_var.into(), 1));
+        let acc = |w: &SlotCols<AB::Var>| w.prev.map(|v| d.acc.into() * v.into());
+        let mut t = vec![op.clone()];
+        t.extend(s2.iter().chain(&s3).chain(&s0).chain(&s1).cloned());
+        t.extend(acc(&s[2]).into_iter().chain(acc(&s[3])));
+        MUL64.lookup_key(b, t, Count::bounded(c.mul64.into(), 1));
+        let mut t = vec![op.clone()];
+        t.extend(s3.iter().chain(&s2).chain(&s0).chain(&s1).cloned());
+        DIVREM.lookup_key(b, t, Count::bounded(c.div.into(), 1));
+        let mut t = vec![op.clone()];
+        t.extend(s1.iter().chain(&s0).cloned());
+        t.extend(s[1].prev.map(|v| d.ins.into() * v.into()));
+        t.extend([d.imm[0].into(), d.imm[1].into()]);
+        BITFIELD.lookup_key(b, t, Count::bounded(c.bitfield.into(), 1));
+        let mut t = vec![op, r.clk.into()];
+        t.extend(s0.iter().chain(&imm).cloned());
+        t.extend(word::<AB>(&s[1].prev).into_iter().chain(s1.iter().cloned()));
+        MEM_INSTR.lookup_key(b, t, Count::bounded(c.load_store.into(), 1));
+        SYSCALL.lookup_key(
+            b,
+            [r.clk.into(), r.is_halt.into()],
+            Count::bounded(c.syscall.into(), 1),
+        );
+    }
+}
+
+/// Looks up `(Range, x, y)`: both bytes.
+pub(crate) fn range_pair<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    x: AB::Expr,
+    y: AB::Expr,
+    count: AB::Expr,
+) {
+    let key = [AB::Expr::from_u8(ByteOp::Range as u8), x, y, AB::Expr::ZERO];
+    BYTE.lookup_key(b, key, Count::bounded(count, 1));
+}
+
+/// Looks up `(Msb, x, 0, bit)`: `x` is a byte with top bit `bit`.
+pub(crate) fn msb<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    x: AB::Expr,
+    bit: AB::Expr,
+    count: AB::Expr,
+) {
+    let key = [AB::Expr::from_u8(ByteOp::Msb as u8), x, AB::Expr::ZERO, bit];
+    BYTE.lookup_key(b, key, Count::bounded(count, 1));
+}

@@ -1,0 +1,304 @@
+//! Loads and stores: LB/LBU/LH/LHU/LW/LWL/LWR/SB/SH/SW/SWL/SWR/LL/SC.
+//!
+//! One row per request on the `mem_instr` bus `(op, clk, base, offset, rt_before, rt_after)`:
+//! the effective address `base + offset` over bytes, its two low bits as a one-hot offset `k`
+//! (alignment checked), the word access of the memory argument at `clk`, and for every
+//! (operation, `k`) a fixed byte routing ([`route`]) from the old memory word and rt into the
+//! loaded value or the stored word.
+//!
+//! SC: the success bit is constrained boolean and decides between storing and not storing, but
+//! not tied to the LL link (the link is emulator state outside the memory argument). A prover
+//! can therefore report an SC as failed or succeeded at will; guests that use LL/SC retry loops
+//! stay correct under either answer, but this is a known gap (docs/air-design.md).
+
+mod trace;
+
+use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+
+use crate::bus::{LsOp, MEMORY, MEM_INSTR};
+use crate::cpu::{msb, range_pair};
+use crate::gadgets::{assert_add_bytes, one_hot_or_none, op_id, range_check_word};
+use crate::{cols, F};
+
+pub use trace::{load_value, mem_instr_events, store_value, MemInstrEvent};
+
+#[repr(C)]
+pub struct LoadStoreCols<T> {
+    /// One-hot operation, indexed by `LsOp as usize`.
+    pub sel: [T; 14],
+    pub clk: T,
+    pub base: [T; 4],
+    pub offset: [T; 4],
+    pub addr: [T; 4],
+    pub carry: [T; 4],
+    /// One-hot `addr & 3`.
+    pub k: [T; 4],
+    /// `(addr_byte0 − (addr & 3)) / 4`.
+    pub q: T,
+    pub rt_before: [T; 4],
+    pub rt_after: [T; 4],
+    pub mem_prev: [T; 4],
+    pub mem_new: [T; 4],
+    pub prev_ts: T,
+    pub diff: [T; 4],
+    /// The byte whose sign LB/LH extend, and that sign.
+    pub sign_byte: T,
+    pub sign: T,
+    pub sc_ok: T,
+}
+
+pub const NUM_COLS: usize = std::mem::size_of::<LoadStoreCols<u8>>();
+
+/// Where one output byte comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Src {
+    Mem(usize),
+    Reg(usize),
+    Zero,
+    /// 0xff × the sign bit.
+    Sign,
+}
+
+/// Output byte `j` for operation `op` at offset `k`: of rt_after for loads, of the new memory
+/// word for stores. `None` where the combination is misaligned (and constrained impossible).
+pub fn route(op: LsOp, k: usize, j: usize) -> Option<Src> {
+    use LsOp::*;
+    use Src::*;
+    Some(match op {
+        Lb | Lbu => match j {
+            0 => Mem(k),
+            _ if op == Lb => Sign,
+            _ => Zero,
+        },
+        Lh | Lhu => {
+            if k % 2 != 0 {
+                return None;
+            }
+            match j {
+                0 | 1 => Mem(k + j),
+                _ if op == Lh => Sign,
+                _ => Zero,
+            }
+        }
+        Lw | Ll => {
+            if k != 0 {
+                return None;
+            }
+            Mem(j)
+        }
+        Lwl => {
+            let s = 3 - k;
+            if j >= s {
+                Mem(j - s)
+            } else {
+                Reg(j)
+            }
+        }
+        Lwr => {
+            if j + k <= 3 {
+                Mem(j + k)
+            } else {
+                Reg(j)
+            }
+        }
+        Sb => {
+            if j == k {
+                Reg(0)
+            } else {
+                Mem(j)
+            }
+        }
+        Sh => {
+            if k % 2 != 0 {
+                return None;
+            }
+            if j == k || j == k + 1 {
+                Reg(j - k)
+            } else {
+                Mem(j)
+            }
+        }
+        Sw => {
+            if k != 0 {
+                return None;
+            }
+            Reg(j)
+        }
+        Swl => {
+            if j <= k {
+                Reg(j + 3 - k)
+            } else {
+                Mem(j)
+            }
+        }
+        Swr => {
+            if j >= k {
+                Reg(j - k)
+            } else {
+                Mem(j)
+            }
+        }
+        Sc => {
+            if k != 0 {
+                return None;
+            }
+            // Routed by `sc_ok` in the AIR.
+            Reg(j)
+        }
+    })
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadStoreChip;
+
+impl BaseAir<F> for LoadStoreChip {
+    fn width(&self) -> usize {
+        NUM_COLS
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let r: &LoadStoreCols<AB::Var> = cols(main.current_slice());
+        let is_real = one_hot_or_none(b, &r.sel);
+        let one = AB::Expr::ONE;
+
+        // Effective address and its offset within the word.
+        assert_add_bytes(
+            b,
+            r.base.map(Into::into),
+            r.offset.map(Into::into),
+            r.addr.map(Into::into),
+            r.carry,
+        );
+        range_check_word(b, r.addr.map(Into::into), is_real.clone());
+        let k_sum = one_hot_or_none(b, &r.k);
+        b.assert_eq(k_sum, is_real.clone());
+        let k_val: AB::Expr = (0..4)
+            .map(|i| r.k[i].into() * AB::Expr::from_usize(i))
+            .sum();
+        b.assert_eq(r.addr[0], k_val + r.q.into() * AB::Expr::from_u8(4));
+        range_pair(
+            b,
+            r.q.into() * AB::Expr::from_u8(4),
+            AB::Expr::ZERO,
+            is_real.clone(),
+        );
+        let word_addr = r.q.into()
+            + r.addr[1].into() * AB::Expr::from_u32(1 << 6)
+            + r.addr[2].into() * AB::Expr::from_u32(1 << 14)
+            + r.addr[3].into() * AB::Expr::from_u32(1 << 22);
+
+        // The memory access at clk.
+        let diff = (0..4)
+            .map(|i| r.diff[i].into() * AB::Expr::from_u32(1 << (8 * i)))
+            .sum::<AB::Expr>();
+        b.when(is_real.clone())
+            .assert_eq(r.clk.into() - r.prev_ts.into() - one.clone(), diff);
+        range_pair(b, r.diff[0].into(), r.diff[1].into(), is_real.clone());
+        range_pair(
+            b,
+            r.diff[2].into(),
+            r.diff[3].into() * AB::Expr::from_u8(8),
+            is_real.clone(),
+        );
+        let mut old = vec![word_addr.clone()];
+        old.extend(r.mem_prev.map(Into::into));
+        old.push(r.prev_ts.into());
+        MEMORY.receive(b, old, Count::bounded(is_real.clone(), 1));
+        let mut new = vec![word_addr];
+        new.extend(r.mem_new.map(Into::into));
+        new.push(r.clk.into());
+        MEMORY.send(b, new, Count::bounded(is_real.clone(), 1));
+
+        // Byte routing.
+        let src = |s: Src| -> AB::Expr {
+            match s {
+                Src::Mem(i) => r.mem_prev[i].into(),
+                Src::Reg(i) => r.rt_before[i].into(),
+                Src::Zero => AB::Expr::ZERO,
+                Src::Sign => r.sign.into() * AB::Expr::from_u8(0xff),
+            }
+        };
+        for op in LsOp::ALL {
+            let s = r.sel[op as usize];
+            for k in 0..4 {
+                let when = s.into() * r.k[k].into();
+                for j in 0..4 {
+                    match route(op, k, j) {
+                        None => b.assert_zero(when.clone()),
+                        Some(from) => {
+                            let out = if op.is_store() {
+                                r.mem_new[j]
+                            } else {
+                                r.rt_after[j]
+                            };
+                            if op == LsOp::Sc {
+                                // mem_new = sc_ok ? rt : mem_prev.
+                                let v = r.sc_ok.into() * r.rt_before[j].into()
+                                    + (one.clone() - r.sc_ok.into()) * r.mem_prev[j].into();
+                                b.when(s).assert_eq(out, v);
+                            } else {
+                                b.when(when.clone()).assert_eq(out, src(from));
+                            }
+                        }
+                    }
+                }
+                // The sign LB/LH extend is the top bit of the byte they load last.
+                let top = match op {
+                    LsOp::Lb => Some(k),
+                    LsOp::Lh if k % 2 == 0 => Some(k + 1),
+                    _ => None,
+                };
+                if let Some(t) = top {
+                    b.when(when).assert_eq(r.sign_byte, r.mem_prev[t]);
+                }
+            }
+        }
+        let signed: AB::Expr = r.sel[LsOp::Lb as usize].into() + r.sel[LsOp::Lh as usize].into();
+        msb(b, r.sign_byte.into(), r.sign.into(), signed);
+        b.assert_bool(r.sc_ok);
+        let sc = r.sel[LsOp::Sc as usize];
+        b.when(sc).assert_eq(r.rt_after[0], r.sc_ok);
+        for j in 1..4 {
+            b.when(sc).assert_zero(r.rt_after[j]);
+        }
+        // Loads leave memory as it was; stores leave rt (a read) as it was.
+        let loads: AB::Expr = LsOp::ALL
+            .iter()
+            .filter(|o| !o.is_store())
+            .map(|o| r.sel[*o as usize].into())
+            .sum();
+        let stores: AB::Expr = LsOp::ALL
+            .iter()
+            .filter(|o| o.is_store() && **o != LsOp::Sc)
+            .map(|o| r.sel[*o as usize].into())
+            .sum();
+        for j in 0..4 {
+            b.when(loads.clone()).assert_eq(r.mem_new[j], r.mem_prev[j]);
+            b.when(stores.clone())
+                .assert_eq(r.rt_after[j], r.rt_before[j]);
+        }
+
+        let sels: Vec<(AB::Var, u8)> = LsOp::ALL
+            .iter()
+            .map(|o| (r.sel[*o as usize], *o as u8))
+            .collect();
+        let mut t = vec![op_id::<AB>(&sels), r.clk.into()];
+        t.extend(
+            r.base
+                .iter()
+                .chain(&r.offset)
+                .chain(&r.rt_before)
+                .chain(&r.rt_after)
+                .map(|v| (*v).into()),
+        );
+        MEM_INSTR.table_entry(b, t, is_real);
+    }
+}

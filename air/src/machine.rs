@@ -1,0 +1,412 @@
+//! The whole machine: every chip as one [`MipsAir`], the instance list of an execution split
+//! into shards, and trace generation for all of them.
+//!
+//! Instances: the global chips (byte table, program table, initial image, final memory,
+//! public values) once, then the per-shard chips for each shard. All instances are proved in
+//! one batch, so the buses — the memory argument included — balance across shards under LogUp
+//! challenges drawn after every shard's traces are committed. Shards are linked by their CPU
+//! boundary public values, which the verifier chains (see [`Statement::check_chain`]).
+
+use std::sync::Arc;
+
+use mipstark_emulator::record::flags;
+use mipstark_emulator::{ExecutionRecord, Program};
+use p3_air::{Air, AirBuilder, BaseAir};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::InteractionBuilder;
+use p3_matrix::dense::RowMajorMatrix;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::alu::add_sub::AddSubChip;
+use crate::alu::bitfield::BitfieldChip;
+use crate::alu::bitmanip::BitManipChip;
+use crate::alu::bitwise::BitwiseChip;
+use crate::alu::divrem::DivRemChip;
+use crate::alu::events::{alu_events, bitfield_events, div_events, mul64_events};
+use crate::alu::lt::LtChip;
+use crate::alu::mul::MulChip;
+use crate::alu::shift::ShiftChip;
+use crate::bus::REG_SPACE;
+use crate::byte::{ByteChip, ByteLookups};
+use crate::cpu::{Boundary, CpuChip, CpuTraceError};
+use crate::load_store::{mem_instr_events, LoadStoreChip};
+use crate::memory::{final_state, initial_image, ImageChip, MemoryChip, REG_PV_LEN};
+use crate::program::{ProgramChip, ProgramTableError};
+use crate::syscall::{
+    PublicStream, PublicValuesChip, SysMemChip, SyscallChip, SyscallTraceError, SLOT_REGS,
+};
+use crate::F;
+
+/// Every chip of the machine.
+#[derive(Clone, Debug)]
+pub enum MipsAir {
+    Byte(ByteChip),
+    Program(ProgramChip),
+    Image(ImageChip),
+    Memory(MemoryChip),
+    PublicValues(PublicValuesChip),
+    Cpu(CpuChip),
+    AddSub(AddSubChip),
+    Bitwise(BitwiseChip),
+    Lt(LtChip),
+    Shift(ShiftChip),
+    BitManip(BitManipChip),
+    Mul(MulChip),
+    DivRem(DivRemChip),
+    Bitfield(BitfieldChip),
+    LoadStore(LoadStoreChip),
+    Syscall(SyscallChip),
+    SysMem(SysMemChip),
+}
+
+macro_rules! each {
+    ($self:expr, $c:ident => $e:expr) => {
+        match $self {
+            MipsAir::Byte($c) => $e,
+            MipsAir::Program($c) => $e,
+            MipsAir::Image($c) => $e,
+            MipsAir::Memory($c) => $e,
+            MipsAir::PublicValues($c) => $e,
+            MipsAir::Cpu($c) => $e,
+            MipsAir::AddSub($c) => $e,
+            MipsAir::Bitwise($c) => $e,
+            MipsAir::Lt($c) => $e,
+            MipsAir::Shift($c) => $e,
+            MipsAir::BitManip($c) => $e,
+            MipsAir::Mul($c) => $e,
+            MipsAir::DivRem($c) => $e,
+            MipsAir::Bitfield($c) => $e,
+            MipsAir::LoadStore($c) => $e,
+            MipsAir::Syscall($c) => $e,
+            MipsAir::SysMem($c) => $e,
+        }
+    };
+}
+
+impl MipsAir {
+    /// A short name for reports and errors.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MipsAir::Byte(_) => "byte",
+            MipsAir::Program(_) => "program",
+            MipsAir::Image(_) => "image",
+            MipsAir::Memory(_) => "memory",
+            MipsAir::PublicValues(_) => "public_values",
+            MipsAir::Cpu(_) => "cpu",
+            MipsAir::AddSub(_) => "add_sub",
+            MipsAir::Bitwise(_) => "bitwise",
+            MipsAir::Lt(_) => "lt",
+            MipsAir::Shift(_) => "shift",
+            MipsAir::BitManip(_) => "bitmanip",
+            MipsAir::Mul(_) => "mul",
+            MipsAir::DivRem(_) => "divrem",
+            MipsAir::Bitfield(_) => "bitfield",
+            MipsAir::LoadStore(_) => "load_store",
+            MipsAir::Syscall(_) => "syscall",
+            MipsAir::SysMem(_) => "sysmem",
+        }
+    }
+}
+
+impl BaseAir<F> for MipsAir {
+    fn width(&self) -> usize {
+        each!(self, c => BaseAir::<F>::width(c))
+    }
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        each!(self, c => BaseAir::<F>::preprocessed_trace(c))
+    }
+    fn preprocessed_width(&self) -> usize {
+        each!(self, c => BaseAir::<F>::preprocessed_width(c))
+    }
+    fn num_public_values(&self) -> usize {
+        each!(self, c => BaseAir::<F>::num_public_values(c))
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        each!(self, c => BaseAir::<F>::main_next_row_columns(c))
+    }
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        each!(self, c => BaseAir::<F>::preprocessed_next_row_columns(c))
+    }
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MipsAir {
+    fn eval(&self, b: &mut AB) {
+        each!(self, c => c.eval(b))
+    }
+}
+
+/// Number of global instances before the shards' ones.
+pub const NUM_GLOBAL: usize = 5;
+/// Instances per shard.
+pub const NUM_PER_SHARD: usize = 12;
+
+/// What a proof states: the program is the verifying key's; the rest is here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    pub exit_code: u32,
+    /// The bytes written to fd 13.
+    pub public_values: Vec<u8>,
+    /// The machine state before and after each shard.
+    pub shards: Vec<(Boundary, Boundary)>,
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum StatementError {
+    #[error("the proof has no shards")]
+    NoShards,
+    #[error("shard 0 does not start at the program's entry point")]
+    BadStart,
+    #[error("shard {0} does not start where the shard before it ended")]
+    Broken(usize),
+    #[error("the last shard does not end halted")]
+    NotHalted,
+    #[error("{0} public-values bytes exceed the capacity")]
+    TooManyPublicValues(usize),
+}
+
+impl Statement {
+    /// The shard chain: starts at `entry`, each shard continues the last, the last halts.
+    pub fn check_chain(&self, entry: u32) -> Result<(), StatementError> {
+        let first = self.shards.first().ok_or(StatementError::NoShards)?;
+        if first.0 != Boundary::start(entry) {
+            return Err(StatementError::BadStart);
+        }
+        for k in 1..self.shards.len() {
+            if self.shards[k].0 != self.shards[k - 1].1 {
+                return Err(StatementError::Broken(k));
+            }
+        }
+        if !self.shards.last().is_some_and(|s| s.1.halted) {
+            return Err(StatementError::NotHalted);
+        }
+        if self.public_values.len() > crate::syscall::PV_CAPACITY {
+            return Err(StatementError::TooManyPublicValues(
+                self.public_values.len(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Each instance's public values.
+    pub fn instance_publics(&self) -> Vec<Vec<F>> {
+        let mut out = vec![vec![]; NUM_GLOBAL];
+        out[4] = PublicValuesChip::public_values(&self.public_values);
+        let exit: Vec<F> = self.exit_code.to_le_bytes().map(F::from_u8).to_vec();
+        for (before, after) in &self.shards {
+            let mut cpu = before.to_field().to_vec();
+            cpu.extend(after.to_field());
+            out.push(cpu);
+            for k in 1..NUM_PER_SHARD {
+                out.push(if k == 10 { exit.clone() } else { vec![] });
+            }
+        }
+        out
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MachineError {
+    #[error(transparent)]
+    Program(#[from] ProgramTableError),
+    #[error(transparent)]
+    Cpu(#[from] CpuTraceError),
+    #[error(transparent)]
+    Syscall(#[from] SyscallTraceError),
+    #[error("the execution did not halt")]
+    NotHalted,
+}
+
+/// The parts of the machine fixed by the program (the verifying key's content).
+#[derive(Clone, Debug)]
+pub struct Machine {
+    pub program: Arc<Program>,
+    pub program_chip: ProgramChip,
+    pub image_chip: ImageChip,
+    pub image: Vec<(u32, u32)>,
+}
+
+/// Every instance's trace and public values, and the statement they prove.
+pub struct MachineTraces {
+    pub traces: Vec<RowMajorMatrix<F>>,
+    pub publics: Vec<Vec<F>>,
+    pub statement: Statement,
+}
+
+impl Machine {
+    pub fn new(program: Arc<Program>) -> Result<Self, ProgramTableError> {
+        let program_chip = ProgramChip::new(&program)?;
+        let image = initial_image(&program);
+        let image_chip = ImageChip::new(&image);
+        Ok(Machine {
+            program,
+            program_chip,
+            image_chip,
+            image,
+        })
+    }
+
+    /// The instance list for `shards` shards.
+    pub fn airs(&self, shards: usize) -> Vec<MipsAir> {
+        let mut airs = vec![
+            MipsAir::Byte(ByteChip),
+            MipsAir::Program(self.program_chip.clone()),
+            MipsAir::Image(self.image_chip.clone()),
+            MipsAir::Memory(MemoryChip),
+            MipsAir::PublicValues(PublicValuesChip),
+        ];
+        for _ in 0..shards {
+            airs.extend([
+                MipsAir::Cpu(CpuChip),
+                MipsAir::AddSub(AddSubChip),
+                MipsAir::Bitwise(BitwiseChip),
+                MipsAir::Lt(LtChip),
+                MipsAir::Shift(ShiftChip),
+                MipsAir::BitManip(BitManipChip),
+                MipsAir::Mul(MulChip),
+                MipsAir::DivRem(DivRemChip),
+                MipsAir::Bitfield(BitfieldChip),
+                MipsAir::LoadStore(LoadStoreChip),
+                MipsAir::Syscall(SyscallChip),
+                MipsAir::SysMem(SysMemChip),
+            ]);
+        }
+        airs
+    }
+
+    /// Traces of a halted execution recorded as `shards` (consecutive records).
+    pub fn generate_traces(
+        &self,
+        shards: &[ExecutionRecord],
+    ) -> Result<MachineTraces, MachineError> {
+        let program = &self.program;
+        let mut bytes = ByteLookups::default();
+        let mut stream = PublicStream::default();
+        let mut per_shard = Vec::new();
+        let mut bounds = Vec::new();
+        let mut exit_code = None;
+        let mut st = Boundary::start(program.entry);
+        for rec in shards {
+            let (cpu, after) = CpuChip::generate_trace(
+                &self.program_chip,
+                rec,
+                0..rec.steps.len(),
+                st,
+                &mut bytes,
+            )?;
+            bounds.push((st, after));
+            st = after;
+            let alu = alu_events(program, rec);
+            let bitfield = bitfield_events(program, rec);
+            let mut shift_requests = alu.clone();
+            shift_requests.extend(BitfieldChip::alu_requests(&bitfield));
+            let sys = SyscallChip::generate_traces(rec, &rec.syscalls, &mut stream, &mut bytes)?;
+            if sys.exit_code.is_some() {
+                exit_code = sys.exit_code;
+            }
+            per_shard.extend([
+                cpu,
+                AddSubChip::generate_trace(&alu, &mut bytes),
+                BitwiseChip::generate_trace(&alu, &mut bytes),
+                LtChip::generate_trace(&alu, &mut bytes),
+                ShiftChip::generate_trace(&shift_requests, &mut bytes),
+                BitManipChip::generate_trace(&alu, &mut bytes),
+                MulChip::generate_trace(&alu, &mul64_events(rec), &mut bytes),
+                DivRemChip::generate_trace(&div_events(rec), &mut bytes),
+                BitfieldChip::generate_trace(&bitfield, &mut bytes),
+                LoadStoreChip::generate_trace(&mem_instr_events(program, &rec.steps), &mut bytes),
+                sys.syscalls,
+                sys.sysmem,
+            ]);
+        }
+        if !st.halted {
+            return Err(MachineError::NotHalted);
+        }
+        let state = final_state(&self.image, accesses(&self.program_chip, shards, &stream));
+        let memory = MemoryChip::generate_trace(&state, &mut bytes);
+        let (pv_trace, _) = PublicValuesChip::generate_trace(&stream.bytes);
+        let mut traces = vec![
+            ByteChip::generate_trace(&bytes),
+            self.program_chip.generate_trace_multi(shards)?,
+            self.image_chip.generate_trace(),
+            memory,
+            pv_trace,
+        ];
+        traces.extend(per_shard);
+        let statement = Statement {
+            exit_code: exit_code.ok_or(MachineError::NotHalted)?,
+            public_values: stream.bytes,
+            shards: bounds,
+        };
+        Ok(MachineTraces {
+            traces,
+            publics: statement.instance_publics(),
+            statement,
+        })
+    }
+}
+
+/// Every access of the memory argument as `(address, value, ts)`.
+fn accesses<'a>(
+    program: &'a ProgramChip,
+    shards: &'a [ExecutionRecord],
+    stream: &'a PublicStream,
+) -> impl Iterator<Item = (u32, u32, u64)> + 'a {
+    let steps = shards
+        .iter()
+        .flat_map(|r| r.steps.iter())
+        .flat_map(move |s| {
+            let d = program.decoded(s.pc);
+            let regs = (0..s.nregs as usize).filter_map(move |k| {
+                let reg = s.reg_ids[k];
+                (reg != 0 && d.is_some())
+                    .then(|| (REG_SPACE + reg as u32, s.regs[k].value, s.clk + k as u64))
+            });
+            let mem =
+                (s.flags & flags::HAS_MEM != 0).then(|| (s.mem.addr >> 2, s.mem.value, s.clk));
+            regs.chain(mem)
+        });
+    let sys = shards.iter().flat_map(|r| {
+        r.syscalls.iter().flat_map(move |ev| {
+            let clk = r.steps[ev.step as usize].clk;
+            let regs =
+                (0..5).map(move |k| (REG_SPACE + SLOT_REGS[k], ev.regs[k].value, clk + k as u64));
+            let mem = r
+                .syscall_accesses(ev)
+                .iter()
+                .map(move |a| (a.addr >> 2, a.value, clk));
+            regs.chain(mem)
+        })
+    });
+    let pv = (stream.ts > 0).then_some((REG_SPACE + REG_PV_LEN, stream.len, stream.ts));
+    steps.chain(sys).chain(pv)
+}
+
+/// Evaluates every constraint of every instance on every row, then checks every bus balances;
+/// the error names the instance (`chip#index`), row and constraint, or the unbalanced tuple.
+pub fn debug_check(
+    airs: &[MipsAir],
+    traces: &[RowMajorMatrix<F>],
+    publics: &[Vec<F>],
+) -> Result<(), crate::debug::DebugError> {
+    let mut all = Vec::with_capacity(airs.len());
+    let mut names = Vec::with_capacity(airs.len());
+    for (i, ((air, trace), pv)) in airs.iter().zip(traces).zip(publics).enumerate() {
+        let name = format!("{}#{i}", air.name());
+        let pre = air.preprocessed_trace();
+        all.push(crate::debug::check_chip(
+            &name,
+            air,
+            trace,
+            pre.as_ref(),
+            pv,
+        )?);
+        names.push(name);
+    }
+    let chips: Vec<(&str, &[crate::debug::Interaction])> = names
+        .iter()
+        .zip(&all)
+        .map(|(n, i)| (n.as_str(), i.as_slice()))
+        .collect();
+    crate::debug::check_buses(&chips)
+}

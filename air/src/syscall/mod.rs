@@ -1,0 +1,380 @@
+//! Syscalls: the zkVM calls HALT, WRITE, SYSHINTLEN and SYSHINTREAD.
+//!
+//! [`SyscallChip`] has one row per syscall: the number in `$v0`, the five register accesses the
+//! emulator records (`$v0`, `$a0..$a3` at `clk + 0..=4`), each call's result, the exit code of
+//! HALT (a public value), and the buffer of WRITE / SYSHINTREAD as tokens on the `sysmem` bus.
+//! [`SysMemChip`] has one row per buffer word: the memory access, which bytes are inside the
+//! buffer, hint bytes written into them, and — for WRITE to fd 13 — each byte on the `public`
+//! bus at its index in the public-values stream. That index lives in a register of the memory
+//! argument ([`crate::memory::REG_PV_LEN`]) that WRITE(13) advances at `clk + 5`.
+//!
+//! Other syscalls (COMMIT, the Linux subset) execute in the emulator but are not provable yet.
+
+mod trace;
+
+use mipstark_emulator::syscall::nr;
+use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder};
+
+use crate::bus::{MEMORY, PUBLIC, REG_SPACE, SYSCALL, SYSMEM};
+use crate::cpu::{range_pair, SlotCols};
+use crate::gadgets::{assert_add_bytes, one_hot_or_none, range_check_word};
+use crate::memory::REG_PV_LEN;
+use crate::{cols, F};
+
+pub use trace::{PublicStream, SyscallTraceError, SyscallTraces};
+
+/// Registers of the five recorded slots.
+pub const SLOT_REGS: [u32; 5] = [2, 4, 5, 6, 7];
+/// The public-values file descriptor.
+pub const FD_PUBLIC: u32 = 13;
+/// Public-values bytes a proof can carry.
+pub const PV_CAPACITY: usize = 256;
+
+#[repr(C)]
+pub struct SyscallCols<T> {
+    pub halt: T,
+    pub write: T,
+    pub hintlen: T,
+    pub hintread: T,
+    pub clk: T,
+    pub regs: [SlotCols<T>; 5],
+    /// The public-values counter (accessed by WRITE to fd 13).
+    pub pv: SlotCols<T>,
+    /// WRITE to fd 13, and the inverse witnessing `a0 ≠ 13` otherwise.
+    pub is_pv: T,
+    pub fd_inv: T,
+    /// The buffer `(buf, len)` and `buf + len` (no wrap).
+    pub buf: [T; 4],
+    pub len: [T; 4],
+    pub end: [T; 4],
+    pub carry: [T; 4],
+    /// Low two bits and the rest of the low byte, of `buf` and of `end`.
+    pub buf_off: T,
+    pub buf_q: T,
+    pub end_off: T,
+    pub end_q: T,
+}
+
+pub const NUM_SYSCALL_COLS: usize = std::mem::size_of::<SyscallCols<u8>>();
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SyscallChip;
+
+impl BaseAir<F> for SyscallChip {
+    fn width(&self) -> usize {
+        NUM_SYSCALL_COLS
+    }
+    fn num_public_values(&self) -> usize {
+        4
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+fn bytes_of(v: u32) -> [u32; 4] {
+    v.to_le_bytes().map(u32::from)
+}
+
+/// Word address `q + 2^6·w1 + 2^14·w2 + 2^22·w3` of a byte address `w` with low byte `4q + o`.
+fn word_addr<AB: AirBuilder>(q: AB::Var, w: &[AB::Var; 4]) -> AB::Expr {
+    q.into()
+        + w[1].into() * AB::Expr::from_u32(1 << 6)
+        + w[2].into() * AB::Expr::from_u32(1 << 14)
+        + w[3].into() * AB::Expr::from_u32(1 << 22)
+}
+
+fn field_of<AB: AirBuilder>(w: &[AB::Var; 4]) -> AB::Expr {
+    (0..4)
+        .map(|i| w[i].into() * AB::Expr::from_u32(1 << (8 * i)))
+        .sum()
+}
+
+/// The memory-argument access of a slot at `ts` (`count` boolean).
+pub(crate) fn slot_access<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    slot: &SlotCols<AB::Var>,
+    addr: AB::Expr,
+    ts: AB::Expr,
+    count: AB::Expr,
+) {
+    let diff = field_of::<AB>(&slot.diff);
+    b.when(count.clone())
+        .assert_eq(ts.clone() - slot.prev_ts.into() - AB::Expr::ONE, diff);
+    range_pair(b, slot.diff[0].into(), slot.diff[1].into(), count.clone());
+    range_pair(
+        b,
+        slot.diff[2].into(),
+        slot.diff[3].into() * AB::Expr::from_u8(8),
+        count.clone(),
+    );
+    let mut old = vec![addr.clone()];
+    old.extend(slot.prev.map(Into::into));
+    old.push(slot.prev_ts.into());
+    MEMORY.receive(b, old, Count::bounded(count.clone(), 1));
+    let mut new = vec![addr];
+    new.extend(slot.value.map(Into::into));
+    new.push(ts);
+    MEMORY.send(b, new, Count::bounded(count, 1));
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let r: &SyscallCols<AB::Var> = cols(main.current_slice());
+        let publics: Vec<AB::Expr> = b.public_values().iter().map(|&p| p.into()).collect();
+        let is_real = one_hot_or_none(b, &[r.halt, r.write, r.hintlen, r.hintread]);
+        let [v0, a0, a1, a2, _a3] = &r.regs;
+
+        // The number, and the registers each call reads or writes.
+        for (sel, num) in [
+            (r.halt, nr::HALT),
+            (r.write, nr::WRITE),
+            (r.hintlen, nr::SYSHINTLEN),
+            (r.hintread, nr::SYSHINTREAD),
+        ] {
+            for (i, byte) in bytes_of(num).into_iter().enumerate() {
+                b.when(sel).assert_eq(v0.prev[i], AB::Expr::from_u32(byte));
+            }
+        }
+        for (k, slot) in r.regs.iter().enumerate() {
+            slot_access(
+                b,
+                slot,
+                AB::Expr::from_u32(REG_SPACE + SLOT_REGS[k]),
+                r.clk.into() + AB::Expr::from_usize(k),
+                is_real.clone(),
+            );
+            for i in 0..4 {
+                if k > 0 {
+                    b.assert_eq(slot.value[i], slot.prev[i]);
+                }
+            }
+        }
+        for i in 0..4 {
+            b.when(r.halt).assert_eq(v0.value[i], v0.prev[i]);
+            b.when(r.write).assert_eq(v0.value[i], a2.prev[i]);
+            b.when(r.hintread).assert_eq(v0.value[i], a1.prev[i]);
+            // The exit code is the statement's.
+            b.when(r.halt).assert_eq(a0.prev[i], publics[i].clone());
+        }
+        range_check_word(b, v0.value.map(Into::into), r.hintlen.into());
+        SYSCALL.table_entry(b, [r.clk.into(), r.halt.into()], is_real.clone());
+
+        // fd 13: is_pv exactly when WRITE and a0 = 13.
+        b.assert_bool(r.is_pv);
+        b.when(r.is_pv).assert_one(r.write);
+        let mut sq = AB::Expr::ZERO;
+        for (i, byte) in bytes_of(FD_PUBLIC).into_iter().enumerate() {
+            let d = a0.prev[i].into() - AB::Expr::from_u32(byte);
+            b.when(r.is_pv).assert_zero(d.clone());
+            sq += d.clone() * d;
+        }
+        b.when(r.write)
+            .assert_eq(AB::Expr::ONE - r.is_pv.into(), r.fd_inv.into() * sq);
+
+        // The buffer: (a1, a2) for WRITE, (a0, a1) for SYSHINTREAD.
+        let buffered: AB::Expr = r.write.into() + r.hintread.into();
+        for i in 0..4 {
+            b.when(r.write).assert_eq(r.buf[i], a1.prev[i]);
+            b.when(r.write).assert_eq(r.len[i], a2.prev[i]);
+            b.when(r.hintread).assert_eq(r.buf[i], a0.prev[i]);
+            b.when(r.hintread).assert_eq(r.len[i], a1.prev[i]);
+        }
+        assert_add_bytes(
+            b,
+            r.buf.map(Into::into),
+            r.len.map(Into::into),
+            r.end.map(Into::into),
+            r.carry,
+        );
+        b.when(buffered.clone()).assert_zero(r.carry[3]);
+        range_check_word(b, r.end.map(Into::into), buffered.clone());
+        for (w, off, q) in [(&r.buf, r.buf_off, r.buf_q), (&r.end, r.end_off, r.end_q)] {
+            b.assert_eq(w[0], off.into() + q.into() * AB::Expr::from_u8(4));
+            range_pair(
+                b,
+                off.into() * AB::Expr::from_u8(64),
+                q.into() * AB::Expr::from_u8(4),
+                buffered.clone(),
+            );
+        }
+
+        // The public-values counter advances by len on WRITE(13).
+        let pv_ts = r.clk.into() + AB::Expr::from_u8(5);
+        slot_access(
+            b,
+            &r.pv,
+            AB::Expr::from_u32(REG_SPACE + REG_PV_LEN),
+            pv_ts,
+            r.is_pv.into(),
+        );
+        let pv_start = field_of::<AB>(&r.pv.prev);
+        let pv_end = field_of::<AB>(&r.pv.value);
+        b.when(r.is_pv)
+            .assert_eq(pv_end.clone(), pv_start.clone() + field_of::<AB>(&r.len));
+        range_check_word(b, r.pv.value.map(Into::into), r.is_pv.into());
+        let pv: AB::Expr = r.is_pv.into();
+        let token = |w: AB::Expr, off: AB::Var, idx: AB::Expr| {
+            vec![
+                r.clk.into(),
+                w,
+                off.into(),
+                idx,
+                r.hintread.into(),
+                r.is_pv.into(),
+            ]
+        };
+        SYSMEM.send(
+            b,
+            token(
+                word_addr::<AB>(r.buf_q, &r.buf),
+                r.buf_off,
+                pv.clone() * pv_start,
+            ),
+            Count::bounded(buffered.clone(), 1),
+        );
+        SYSMEM.receive(
+            b,
+            token(word_addr::<AB>(r.end_q, &r.end), r.end_off, pv * pv_end),
+            Count::bounded(buffered, 1),
+        );
+    }
+}
+
+#[repr(C)]
+pub struct SysMemCols<T> {
+    pub clk: T,
+    pub word: T,
+    /// One-hot first byte in the buffer, and one-hot last byte in the buffer.
+    pub first: [T; 4],
+    pub last: [T; 4],
+    pub idx: T,
+    pub writes: T,
+    pub public: T,
+    pub prev: [T; 4],
+    pub value: [T; 4],
+    pub prev_ts: T,
+    pub diff: [T; 4],
+}
+
+pub const NUM_SYSMEM_COLS: usize = std::mem::size_of::<SysMemCols<u8>>();
+
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SysMemChip;
+
+impl BaseAir<F> for SysMemChip {
+    fn width(&self) -> usize {
+        NUM_SYSMEM_COLS
+    }
+    fn main_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let r: &SysMemCols<AB::Var> = cols(main.current_slice());
+        let is_real = one_hot_or_none(b, &r.first);
+        let last_sum = one_hot_or_none(b, &r.last);
+        b.assert_eq(last_sum, is_real.clone());
+        b.assert_bool(r.writes);
+        b.assert_bool(r.public);
+        // active[j] = [first ≤ j] − [last < j], boolean (so first ≤ last + 1).
+        let active: Vec<AB::Expr> = (0..4)
+            .map(|j| {
+                let started: AB::Expr = (0..=j).map(|i| r.first[i].into()).sum();
+                let ended: AB::Expr = (0..j).map(|i| r.last[i].into()).sum();
+                started - ended
+            })
+            .collect();
+        for a in &active {
+            b.assert_bool(a.clone());
+        }
+        let start: AB::Expr = (0..4)
+            .map(|j| r.first[j].into() * AB::Expr::from_usize(j))
+            .sum();
+        let next_off: AB::Expr = (0..3)
+            .map(|j| r.last[j].into() * AB::Expr::from_usize(j + 1))
+            .sum();
+        let count: AB::Expr = active.iter().cloned().sum();
+        let flags = [r.writes.into(), r.public.into()];
+        let mut inp = vec![r.clk.into(), r.word.into(), start, r.idx.into()];
+        inp.extend(flags.clone());
+        SYSMEM.receive(b, inp, Count::bounded(is_real.clone(), 1));
+        let mut out = vec![
+            r.clk.into(),
+            r.word.into() + r.last[3].into(),
+            next_off,
+            r.idx.into() + r.public.into() * count,
+        ];
+        out.extend(flags);
+        SYSMEM.send(b, out, Count::bounded(is_real.clone(), 1));
+
+        // The word access; only buffer bytes of a hint read change.
+        let slot = SlotCols {
+            value: r.value,
+            prev: r.prev,
+            prev_ts: r.prev_ts,
+            diff: r.diff,
+        };
+        slot_access(b, &slot, r.word.into(), r.clk.into(), is_real.clone());
+        for j in 0..4 {
+            b.when(AB::Expr::ONE - r.writes.into() * active[j].clone())
+                .assert_eq(r.value[j], r.prev[j]);
+        }
+        range_check_word(b, r.value.map(Into::into), r.writes.into());
+
+        // Public bytes at their index in the stream.
+        let mut before = AB::Expr::ZERO;
+        for j in 0..4 {
+            PUBLIC.send(
+                b,
+                [r.idx.into() + before.clone(), r.prev[j].into()],
+                Count::bounded(r.public.into() * active[j].clone(), 1),
+            );
+            before += active[j].clone();
+        }
+    }
+}
+
+/// The public-values stream: public values `[len, byte_0, …, byte_{CAP−1}]` (unused bytes 0);
+/// the first row receives `(i, byte_i)` for every `i < len`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PublicValuesChip;
+
+impl BaseAir<F> for PublicValuesChip {
+    fn width(&self) -> usize {
+        PV_CAPACITY
+    }
+    fn num_public_values(&self) -> usize {
+        PV_CAPACITY + 1
+    }
+}
+
+impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PublicValuesChip {
+    fn eval(&self, b: &mut AB) {
+        let main = b.main();
+        let c = main.current_slice().to_vec();
+        let n = main.next_slice().to_vec();
+        let publics: Vec<AB::Expr> = b.public_values().iter().map(|&p| p.into()).collect();
+        let mut sum = AB::Expr::ZERO;
+        for i in 0..PV_CAPACITY {
+            b.assert_bool(c[i]);
+            if i + 1 < PV_CAPACITY {
+                b.when(c[i + 1]).assert_one(c[i]);
+            }
+            b.when_transition().assert_zero(n[i]);
+            sum += c[i].into();
+            PUBLIC.receive(
+                b,
+                [AB::Expr::from_usize(i), publics[1 + i].clone()],
+                Count::bounded(c[i].into(), 1),
+            );
+        }
+        b.when_first_row().assert_eq(sum, publics[0].clone());
+    }
+}

@@ -1,0 +1,225 @@
+//! Syscall and syscall-buffer traces from the records.
+
+use mipstark_emulator::record::SyscallEvent;
+use mipstark_emulator::syscall::nr;
+use mipstark_emulator::ExecutionRecord;
+use p3_field::{Field, PrimeCharacteristicRing};
+use p3_matrix::dense::RowMajorMatrix;
+use thiserror::Error;
+
+use super::{
+    SysMemCols, SyscallChip, SyscallCols, FD_PUBLIC, NUM_SYSCALL_COLS, NUM_SYSMEM_COLS, PV_CAPACITY,
+};
+use crate::alu::word_bytes;
+use crate::bus::ByteOp;
+use crate::byte::ByteLookups;
+use crate::cpu::SlotCols;
+use crate::{cols_mut, F};
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SyscallTraceError {
+    #[error(
+        "syscall {number:#x} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, \
+         SYSHINTLEN, SYSHINTREAD)"
+    )]
+    Unsupported { number: u32, pc: u32 },
+    #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
+    PublicValuesTooLong(usize),
+}
+
+/// The syscall chips' traces for a span of the execution.
+#[derive(Debug)]
+pub struct SyscallTraces {
+    pub syscalls: RowMajorMatrix<F>,
+    pub sysmem: RowMajorMatrix<F>,
+    /// The exit code, if the span halts.
+    pub exit_code: Option<u32>,
+}
+
+/// The public-values stream as the memory argument sees it: its length register and the bytes.
+#[derive(Clone, Debug, Default)]
+pub struct PublicStream {
+    pub len: u32,
+    pub ts: u64,
+    pub bytes: Vec<u8>,
+}
+
+fn fill_slot(
+    s: &mut SlotCols<F>,
+    prev: u32,
+    value: u32,
+    prev_ts: u64,
+    ts: u64,
+    bytes: &mut ByteLookups,
+) {
+    s.prev = word_bytes(prev);
+    s.value = word_bytes(value);
+    s.prev_ts = F::from_u64(prev_ts);
+    let d = (ts - prev_ts - 1) as u32;
+    s.diff = word_bytes(d);
+    let db = d.to_le_bytes();
+    bytes.add(ByteOp::Range, db[0], db[1]);
+    bytes.add(ByteOp::Range, db[2], db[3] * 8);
+}
+
+impl SyscallChip {
+    /// Traces of the syscalls in `events`; `stream` carries the public-values state across spans.
+    pub fn generate_traces(
+        record: &ExecutionRecord,
+        events: &[SyscallEvent],
+        stream: &mut PublicStream,
+        bytes: &mut ByteLookups,
+    ) -> Result<SyscallTraces, SyscallTraceError> {
+        let h = events.len().next_power_of_two().max(4);
+        let mut sys = RowMajorMatrix::new(F::zero_vec(h * NUM_SYSCALL_COLS), NUM_SYSCALL_COLS);
+        let mut mem_rows: Vec<SysMemCols<F>> = Vec::new();
+        let mut exit_code = None;
+        for (row, ev) in sys.values.chunks_exact_mut(NUM_SYSCALL_COLS).zip(events) {
+            let step = &record.steps[ev.step as usize];
+            let r: &mut SyscallCols<F> = cols_mut(row);
+            match ev.number {
+                nr::HALT => r.halt = F::ONE,
+                nr::WRITE => r.write = F::ONE,
+                nr::SYSHINTLEN => r.hintlen = F::ONE,
+                nr::SYSHINTREAD => r.hintread = F::ONE,
+                number => {
+                    return Err(SyscallTraceError::Unsupported {
+                        number,
+                        pc: step.pc,
+                    })
+                }
+            }
+            let clk = step.clk;
+            r.clk = F::from_u64(clk);
+            for (k, a) in ev.regs.iter().enumerate() {
+                fill_slot(
+                    &mut r.regs[k],
+                    a.prev_value,
+                    a.value,
+                    a.prev_ts,
+                    clk + k as u64,
+                    bytes,
+                );
+            }
+            let a: [u32; 4] = std::array::from_fn(|k| ev.regs[k + 1].prev_value);
+            if ev.number == nr::HALT {
+                exit_code = Some(a[0]);
+            }
+            if ev.number == nr::SYSHINTLEN {
+                bytes.range_word(ev.regs[0].value);
+            }
+            let (buf, len) = match ev.number {
+                nr::WRITE => (a[1], a[2]),
+                nr::SYSHINTREAD => (a[0], a[1]),
+                _ => continue,
+            };
+            let is_pv = ev.number == nr::WRITE && a[0] == FD_PUBLIC;
+            if ev.number == nr::WRITE {
+                let mut sq = F::ZERO;
+                for (x, y) in a[0].to_le_bytes().iter().zip(FD_PUBLIC.to_le_bytes()) {
+                    let d = F::from_u8(*x) - F::from_u8(y);
+                    sq += d * d;
+                }
+                r.fd_inv = sq.try_inverse().unwrap_or(F::ZERO);
+            }
+            r.is_pv = F::from_bool(is_pv);
+            let end = buf.wrapping_add(len);
+            r.buf = word_bytes(buf);
+            r.len = word_bytes(len);
+            r.end = word_bytes(end);
+            let (bb, lb) = (buf.to_le_bytes(), len.to_le_bytes());
+            let mut carry = 0u32;
+            for i in 0..4 {
+                carry = (bb[i] as u32 + lb[i] as u32 + carry) >> 8;
+                r.carry[i] = F::from_u32(carry);
+            }
+            bytes.range_word(end);
+            for (v, off, q) in [
+                (buf, &mut r.buf_off, &mut r.buf_q),
+                (end, &mut r.end_off, &mut r.end_q),
+            ] {
+                *off = F::from_u32(v & 3);
+                *q = F::from_u32((v & 0xff) >> 2);
+                bytes.add(ByteOp::Range, ((v & 3) * 64) as u8, (v & 0xfc) as u8);
+            }
+            let mut idx = 0u32;
+            if is_pv {
+                let new_len = stream.len + len;
+                fill_slot(&mut r.pv, stream.len, new_len, stream.ts, clk + 5, bytes);
+                bytes.range_word(new_len);
+                idx = stream.len;
+                stream.len = new_len;
+                stream.ts = clk + 5;
+                if stream.len as usize > PV_CAPACITY {
+                    return Err(SyscallTraceError::PublicValuesTooLong(stream.len as usize));
+                }
+            }
+            let words = record.syscall_accesses(ev);
+            let n = words.len();
+            for (i, w) in words.iter().enumerate() {
+                let mut m: SysMemCols<F> = unsafe { std::mem::zeroed() };
+                m.clk = F::from_u64(clk);
+                m.word = F::from_u32(w.addr >> 2);
+                let first = if i == 0 { (buf & 3) as usize } else { 0 };
+                let last = if i + 1 == n {
+                    ((end.wrapping_sub(1)) & 3) as usize
+                } else {
+                    3
+                };
+                m.first[first] = F::ONE;
+                m.last[last] = F::ONE;
+                m.idx = F::from_u32(idx);
+                m.writes = F::from_bool(ev.number == nr::SYSHINTREAD);
+                m.public = F::from_bool(is_pv);
+                let slot = &mut SlotCols {
+                    value: [F::ZERO; 4],
+                    prev: [F::ZERO; 4],
+                    prev_ts: F::ZERO,
+                    diff: [F::ZERO; 4],
+                };
+                fill_slot(slot, w.prev_value, w.value, w.prev_ts, clk, bytes);
+                m.prev = slot.prev;
+                m.value = slot.value;
+                m.prev_ts = slot.prev_ts;
+                m.diff = slot.diff;
+                if ev.number == nr::SYSHINTREAD {
+                    bytes.range_word(w.value);
+                }
+                if is_pv {
+                    let pb = w.prev_value.to_le_bytes();
+                    stream.bytes.extend_from_slice(&pb[first..=last]);
+                    idx += (last + 1 - first) as u32;
+                }
+                mem_rows.push(m);
+            }
+        }
+        let h = mem_rows.len().next_power_of_two().max(4);
+        let mut mem = RowMajorMatrix::new(F::zero_vec(h * NUM_SYSMEM_COLS), NUM_SYSMEM_COLS);
+        for (row, m) in mem.values.chunks_exact_mut(NUM_SYSMEM_COLS).zip(mem_rows) {
+            *cols_mut::<SysMemCols<F>, F>(row) = m;
+        }
+        Ok(SyscallTraces {
+            syscalls: sys,
+            sysmem: mem,
+            exit_code,
+        })
+    }
+}
+
+impl super::PublicValuesChip {
+    /// The chip's trace and public values for the stream's bytes.
+    pub fn generate_trace(bytes: &[u8]) -> (RowMajorMatrix<F>, Vec<F>) {
+        let mut m = RowMajorMatrix::new(F::zero_vec(4 * PV_CAPACITY), PV_CAPACITY);
+        for i in 0..bytes.len() {
+            m.values[i] = F::ONE;
+        }
+        (m, Self::public_values(bytes))
+    }
+
+    /// `[len, byte_0, …]` padded with zeros to the capacity.
+    pub fn public_values(bytes: &[u8]) -> Vec<F> {
+        let mut pv = vec![F::from_usize(bytes.len())];
+        pv.extend((0..PV_CAPACITY).map(|i| F::from_u8(bytes.get(i).copied().unwrap_or(0))));
+        pv
+    }
+}
