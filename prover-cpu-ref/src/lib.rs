@@ -2,6 +2,7 @@
 
 pub mod challenger;
 pub mod config;
+pub mod machine;
 
 pub use challenger::DeterministicChallenger;
 pub use config::{make_config, Challenge, MipsStarkConfig, StarkParams, Val};

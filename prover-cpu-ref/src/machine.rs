@@ -1,0 +1,165 @@
+//! Proving and verifying whole executions: the machine's instances in one Plonky3 batch STARK.
+
+use mipstark_air::machine::{Machine, MachineError, MipsAir, Statement, StatementError};
+use mipstark_air::F;
+use mipstark_emulator::ExecutionRecord;
+use p3_air::BaseAir;
+use p3_batch_stark::{prove_batch, verify_batch, BatchProof, ProverData, StarkInstance};
+use p3_matrix::Matrix;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::config::{make_config, MipsStarkConfig, StarkParams};
+
+/// Largest trace height a verifier accepts (log2): KoalaBear's two-adicity 24 minus the blowup.
+pub const MAX_LOG_HEIGHT: usize = 22;
+
+/// A proof of one execution.
+#[derive(Serialize, Deserialize)]
+pub struct MipsProof {
+    pub params: StarkParams,
+    pub statement: Statement,
+    pub proof: BatchProof<MipsStarkConfig>,
+}
+
+impl MipsProof {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        bincode::serialize(self).expect("proofs always serialize")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        bincode::deserialize(bytes).map_err(|e| VerifyError::Malformed(e.to_string()))
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum ProveError {
+    #[error(transparent)]
+    Machine(#[from] MachineError),
+    #[error("trace of chip {chip} has 2^{log} rows; the most a proof supports is 2^{MAX_LOG_HEIGHT}: use smaller shards")]
+    TooTall { chip: &'static str, log: usize },
+    #[error("the STARK prover failed: {0}")]
+    Stark(String),
+}
+
+#[derive(Debug, Error)]
+pub enum VerifyError {
+    #[error("the proof file is malformed: {0}")]
+    Malformed(String),
+    #[error("the proof was made with parameters {found:?}, the verifier requires {expected:?}")]
+    Params {
+        found: StarkParams,
+        expected: StarkParams,
+    },
+    #[error("the statement is inconsistent: {0}")]
+    Statement(#[from] StatementError),
+    #[error("the proof has {found} instances, {expected} expected for {shards} shards")]
+    Shape {
+        found: usize,
+        expected: usize,
+        shards: usize,
+    },
+    #[error("instance {index} ({chip}) claims 2^{log} rows, outside what this program allows")]
+    Height {
+        index: usize,
+        chip: &'static str,
+        log: usize,
+    },
+    #[error("the STARK verifier rejected the proof: {0}")]
+    Stark(String),
+}
+
+fn instances<'a>(
+    airs: &'a [MipsAir],
+    traces: &'a [p3_matrix::dense::RowMajorMatrix<F>],
+    publics: &[Vec<F>],
+) -> Vec<StarkInstance<'a, MipsStarkConfig, MipsAir>> {
+    airs.iter()
+        .zip(traces)
+        .zip(publics)
+        .map(|((air, trace), pv)| StarkInstance {
+            air,
+            trace,
+            public_values: pv.clone(),
+        })
+        .collect()
+}
+
+/// Proves the execution recorded in `shards` (consecutive records ending in a halt).
+pub fn prove(
+    machine: &Machine,
+    shards: &[ExecutionRecord],
+    params: StarkParams,
+) -> Result<MipsProof, ProveError> {
+    let t = machine.generate_traces(shards)?;
+    let airs = machine.airs(shards.len());
+    for (air, trace) in airs.iter().zip(&t.traces) {
+        let log = trace.height().trailing_zeros() as usize;
+        if log > MAX_LOG_HEIGHT {
+            return Err(ProveError::TooTall {
+                chip: air.name(),
+                log,
+            });
+        }
+    }
+    let config = make_config(params);
+    let inst = instances(&airs, &t.traces, &t.publics);
+    let pd = ProverData::from_instances(&config, &inst)
+        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    let proof =
+        prove_batch(&config, &inst, &pd).map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    Ok(MipsProof {
+        params,
+        statement: t.statement,
+        proof,
+    })
+}
+
+/// Checks `proof` against the program of `machine` (its verifying key). Never executes it.
+pub fn verify(
+    machine: &Machine,
+    proof: &MipsProof,
+    params: StarkParams,
+) -> Result<(), VerifyError> {
+    if proof.params != params {
+        return Err(VerifyError::Params {
+            found: proof.params,
+            expected: params,
+        });
+    }
+    let st = &proof.statement;
+    st.check_chain(machine.program.entry)?;
+    let airs = machine.airs(st.shards.len());
+    let degrees = &proof.proof.degree_bits;
+    if degrees.len() != airs.len() {
+        return Err(VerifyError::Shape {
+            found: degrees.len(),
+            expected: airs.len(),
+            shards: st.shards.len(),
+        });
+    }
+    for (index, (air, &log)) in airs.iter().zip(degrees).enumerate() {
+        let fixed = air
+            .preprocessed_trace()
+            .map(|p| p.height().trailing_zeros() as usize);
+        if log > MAX_LOG_HEIGHT || fixed.is_some_and(|f| f != log) || log < 2 {
+            return Err(VerifyError::Height {
+                index,
+                chip: air.name(),
+                log,
+            });
+        }
+    }
+    let config = make_config(params);
+    let common = ProverData::from_airs_and_degrees(&config, &airs, degrees)
+        .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
+        .common;
+    verify_batch(
+        &config,
+        &airs,
+        &proof.proof,
+        &st.instance_publics(),
+        &common,
+    )
+    .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+}

@@ -1,0 +1,102 @@
+//! Whole-execution proofs: complete, reproducible byte for byte, and bound to their statement.
+
+use std::sync::Arc;
+
+use mipstark_air::machine::Machine;
+use mipstark_emulator::{ExecConfig, ExecutionRecord, Executor, GuestInput, Program};
+use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, VerifyError};
+use mipstark_prover_cpu_ref::StarkParams;
+
+const P: StarkParams = StarkParams::TESTING;
+
+fn run(name: &str, input: GuestInput, shard: u64) -> (Machine, Vec<ExecutionRecord>) {
+    let program = Arc::new(Program::from_elf(&mipstark_tests::guests::zkvm_elf(name)).unwrap());
+    let mut ex = Executor::new(program.clone(), input, ExecConfig::default());
+    let mut shards = Vec::new();
+    loop {
+        let done = ex.run_recording(shard).unwrap();
+        shards.push(ex.take_record());
+        if done.is_some() {
+            break;
+        }
+    }
+    (Machine::new(program).unwrap(), shards)
+}
+
+fn fib() -> (Machine, Vec<ExecutionRecord>) {
+    run("fibonacci", GuestInput::default().with_u32_hint(10), 128)
+}
+
+#[test]
+fn fibonacci_in_shards_proves_verifies_and_reproduces() {
+    let (m, shards) = fib();
+    assert!(shards.len() >= 3, "{} shards", shards.len());
+    let proof = prove(&m, &shards, P).unwrap();
+    verify(&m, &proof, P).unwrap();
+    let bytes = proof.to_bytes();
+    let again = prove(&m, &shards, P).unwrap().to_bytes();
+    assert!(bytes == again, "two proofs of the same run differ");
+    let back = MipsProof::from_bytes(&bytes).unwrap();
+    verify(&m, &back, P).unwrap();
+    assert_eq!(back.statement.exit_code, 0);
+}
+
+#[test]
+fn statement_is_bound() {
+    let (m, shards) = fib();
+    let proof = prove(&m, &shards, P).unwrap();
+    let bytes = proof.to_bytes();
+
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.statement.exit_code ^= 1;
+    assert!(matches!(verify(&m, &p, P), Err(VerifyError::Stark(_))));
+
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    if p.statement.public_values.is_empty() {
+        p.statement.public_values.push(0);
+    } else {
+        p.statement.public_values[0] ^= 1;
+    }
+    assert!(verify(&m, &p, P).is_err());
+
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.statement.shards.swap(0, 1);
+    assert!(verify(&m, &p, P).is_err());
+
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.statement.shards.pop();
+    assert!(verify(&m, &p, P).is_err());
+
+    let (other, _) = run("hello", GuestInput::default(), 1 << 12);
+    let p = MipsProof::from_bytes(&bytes).unwrap();
+    assert!(
+        verify(&other, &p, P).is_err(),
+        "a proof verified against another program"
+    );
+
+    assert!(matches!(
+        verify(
+            &m,
+            &MipsProof::from_bytes(&bytes).unwrap(),
+            StarkParams::DEFAULT
+        ),
+        Err(VerifyError::Params { .. })
+    ));
+}
+
+#[test]
+fn flipped_bytes_are_rejected() {
+    let (m, shards) = fib();
+    let bytes = prove(&m, &shards, P).unwrap().to_bytes();
+    // A spread of positions across the whole proof (the exhaustive pass is issue 4's).
+    let step = (bytes.len() / 97).max(1);
+    for pos in (0..bytes.len()).step_by(step) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x01;
+        let ok = match MipsProof::from_bytes(&b) {
+            Ok(p) => verify(&m, &p, P).is_ok(),
+            Err(_) => false,
+        };
+        assert!(!ok, "flipping byte {pos} of {} still verifies", bytes.len());
+    }
+}
