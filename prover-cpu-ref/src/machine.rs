@@ -1,6 +1,8 @@
 //! Proving and verifying whole executions: the machine's instances in one Plonky3 batch STARK.
 
-use mipstark_air::machine::{Machine, MachineError, MipsAir, Statement, StatementError};
+use mipstark_air::machine::{
+    Machine, MachineError, MachineTraces, MipsAir, Statement, StatementError,
+};
 use mipstark_air::F;
 use mipstark_emulator::ExecutionRecord;
 use p3_air::BaseAir;
@@ -92,7 +94,16 @@ pub fn prove(
     params: StarkParams,
 ) -> Result<MipsProof, ProveError> {
     let t = machine.generate_traces(shards)?;
-    let airs = machine.airs(shards.len());
+    prove_traces(machine, t, params)
+}
+
+/// Proves already generated traces (see [`Machine::generate_traces`]).
+pub fn prove_traces(
+    machine: &Machine,
+    t: MachineTraces,
+    params: StarkParams,
+) -> Result<MipsProof, ProveError> {
+    let airs = machine.airs(t.statement.shards.len());
     for (air, trace) in airs.iter().zip(&t.traces) {
         let log = trace.height().trailing_zeros() as usize;
         if log > MAX_LOG_HEIGHT {

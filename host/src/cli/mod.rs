@@ -2,6 +2,8 @@
 
 mod execute;
 mod inputs;
+mod prove;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -16,6 +18,10 @@ pub struct Cli {
 enum Command {
     /// Run a guest program in the emulator (the built-in default program when ELF is omitted).
     Execute(execute::ExecuteArgs),
+    /// Prove a program's execution (the built-in default program when ELF is omitted).
+    Prove(prove::ProveArgs),
+    /// Verify a proof against a program; prints the proven exit code and public values.
+    Verify(verify::VerifyArgs),
 }
 
 impl Cli {
@@ -23,6 +29,8 @@ impl Cli {
     pub fn run(self) -> anyhow::Result<i32> {
         match self.command {
             Command::Execute(args) => execute::run(args),
+            Command::Prove(args) => prove::run(args),
+            Command::Verify(args) => verify::run(args),
         }
     }
 }

@@ -1,0 +1,53 @@
+//! `mipstark verify`: check a proof against a program; print what it proves.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use mipstark::guests;
+use mipstark::prove::verify_elf;
+use mipstark::MipsProof;
+
+use super::prove::Params;
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The program the proof must be about (its verifying key is derived from it).
+    #[arg(long, value_name = "ELF", required_unless_present = "guest")]
+    elf: Option<PathBuf>,
+    /// A built-in guest instead of --elf.
+    #[arg(long, conflicts_with = "elf")]
+    guest: Option<String>,
+    /// The proof file.
+    proof: PathBuf,
+    /// The parameters the proof must have been made with.
+    #[arg(long, value_enum, default_value_t = Params::Secure)]
+    params: Params,
+}
+
+pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
+    let elf = match (&args.elf, &args.guest) {
+        (Some(p), _) => {
+            std::fs::read(p).with_context(|| format!("cannot read ELF {}", p.display()))?
+        }
+        (None, Some(name)) => match guests::find(name) {
+            Some(g) => g.elf.to_vec(),
+            None => bail!("no built-in guest named {name:?}"),
+        },
+        (None, None) => bail!("give the program with --elf or --guest"),
+    };
+    let bytes = std::fs::read(&args.proof)
+        .with_context(|| format!("cannot read proof {}", args.proof.display()))?;
+    let proof = MipsProof::from_bytes(&bytes)?;
+    let st = verify_elf(&elf, &proof, args.params.stark())?;
+    let hex: String = st
+        .public_values
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!("proof valid");
+    println!("exit code: {}", st.exit_code);
+    println!("public values ({} bytes): {hex}", st.public_values.len());
+    println!("shards: {}", st.shards.len());
+    Ok(0)
+}

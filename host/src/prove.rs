@@ -1,0 +1,87 @@
+//! Proving and verifying programs: execution split into shards, the CPU reference prover, and
+//! the statement a verifier prints.
+
+use std::sync::Arc;
+
+use mipstark_air::machine::Machine;
+use mipstark_emulator::{
+    ExecConfig, ExecError, ExecutionRecord, Executor, ExitInfo, GuestInput, Program,
+};
+use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, ProveError, VerifyError};
+use mipstark_prover_cpu_ref::StarkParams;
+use thiserror::Error;
+
+pub use mipstark_air::machine::Statement;
+pub use mipstark_prover_cpu_ref::machine::MAX_LOG_HEIGHT;
+
+/// Default shard size: 2^20 instructions keeps every trace within 2^21 rows and a proof of a
+/// few shards within this project's 24 GiB reference machine.
+pub const DEFAULT_SHARD_LOG: u32 = 20;
+
+#[derive(Debug, Error)]
+pub enum Error {
+    #[error("cannot load the program: {0}")]
+    Elf(#[from] mipstark_emulator::ElfError),
+    #[error("the program cannot be proved: {0}")]
+    Program(#[from] mipstark_air::program::ProgramTableError),
+    #[error("execution failed: {0}")]
+    Exec(#[from] ExecError),
+    #[error("--shard-size must be between 4 and {max}, got {0}", max = MAX_LOG_HEIGHT - 1)]
+    ShardSize(u32),
+    #[error(transparent)]
+    Prove(#[from] ProveError),
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+}
+
+/// An execution recorded shard by shard.
+pub struct Recorded {
+    pub shards: Vec<ExecutionRecord>,
+    pub exit: ExitInfo,
+}
+
+/// Runs `program` to its halt, recording `2^shard_log` instructions per shard.
+pub fn record(
+    program: Arc<Program>,
+    input: GuestInput,
+    config: ExecConfig,
+    shard_log: u32,
+) -> Result<Recorded, Error> {
+    if !(4..MAX_LOG_HEIGHT as u32).contains(&shard_log) {
+        return Err(Error::ShardSize(shard_log));
+    }
+    let mut ex = Executor::new(program, input, config);
+    let mut shards = Vec::new();
+    loop {
+        let done = ex.run_recording(1 << shard_log)?;
+        shards.push(ex.take_record());
+        if let Some(exit) = done {
+            return Ok(Recorded { shards, exit });
+        }
+    }
+}
+
+/// Proves an ELF's run on `input`.
+pub fn prove_elf(
+    elf: &[u8],
+    input: GuestInput,
+    config: ExecConfig,
+    shard_log: u32,
+    params: StarkParams,
+) -> Result<MipsProof, Error> {
+    let program = Arc::new(Program::from_elf(elf)?);
+    let machine = Machine::new(program.clone())?;
+    let rec = record(program, input, config, shard_log)?;
+    Ok(prove(&machine, &rec.shards, params)?)
+}
+
+/// Verifies `proof` against an ELF (its verifying key); returns the proven statement.
+pub fn verify_elf<'a>(
+    elf: &[u8],
+    proof: &'a MipsProof,
+    params: StarkParams,
+) -> Result<&'a Statement, Error> {
+    let machine = Machine::new(Arc::new(Program::from_elf(elf)?))?;
+    verify(&machine, proof, params)?;
+    Ok(&proof.statement)
+}
