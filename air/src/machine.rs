@@ -363,7 +363,7 @@ fn accesses<'a>(
                     .then(|| (REG_SPACE + reg as u32, s.regs[k].value, s.clk + k as u64))
             });
             let mem =
-                (s.flags & flags::HAS_MEM != 0).then(|| (s.mem.addr >> 2, s.mem.value, s.clk));
+                (s.flags & flags::HAS_MEM != 0).then_some((s.mem.addr >> 2, s.mem.value, s.clk));
             regs.chain(mem)
         });
     let sys = shards.iter().flat_map(|r| {

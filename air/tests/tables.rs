@@ -7,6 +7,7 @@ use std::sync::Arc;
 use mipstark_air::bus::{ByteOp, BYTE, PROGRAM};
 use mipstark_air::byte::{ByteChip, ByteLookups};
 use mipstark_air::debug::{check_buses, check_chip, DebugError};
+use mipstark_air::program::decode::NUM_DECODED;
 use mipstark_air::program::ProgramChip;
 use mipstark_air::F;
 use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
@@ -26,10 +27,10 @@ const BYTE_USER: BusSender = BusSender {
     bus: BYTE,
     fields: 4,
 };
-/// Fetches `(pc, opcode, rs, rt, rd, imm_lo, imm_hi)` like the CPU will.
+/// Fetches `(pc, decoded fields)` like the CPU does.
 const FETCHER: BusSender = BusSender {
     bus: PROGRAM,
-    fields: 7,
+    fields: 1 + NUM_DECODED,
 };
 
 /// Plonky3's batch prover takes one AIR type: the test chips as an enum.
@@ -154,23 +155,17 @@ fn fetch_trace(
     program: &Program,
     record: &mipstark_emulator::ExecutionRecord,
 ) -> RowMajorMatrix<F> {
+    let chip = ProgramChip::new(program).unwrap();
+    let w = FETCHER.fields + 1;
     let mut v = Vec::new();
     for s in &record.steps {
-        let i = &program.decoded[((s.pc - program.text_base) / 4) as usize];
-        v.extend([
-            F::from_u32(s.pc),
-            F::from_u8(i.op as u8),
-            F::from_u8(i.rs),
-            F::from_u8(i.rt),
-            F::from_u8(i.rd),
-            F::from_u16(i.imm as u16),
-            F::from_u16((i.imm >> 16) as u16),
-            F::ONE,
-        ]);
+        v.push(F::from_u32(s.pc));
+        v.extend(chip.decoded(s.pc).unwrap().to_field().as_array());
+        v.push(F::ONE);
     }
     let h = record.steps.len().next_power_of_two();
-    v.resize(h * 8, F::ZERO);
-    RowMajorMatrix::new(v, 8)
+    v.resize(h * w, F::ZERO);
+    RowMajorMatrix::new(v, w)
 }
 
 #[test]
@@ -185,7 +180,7 @@ fn program_table_matches_fetches_of_a_real_run() {
     check_buses(&[("program", &t), ("fetch", &f)]).unwrap();
     // Fetching a different opcode at a real pc is caught.
     let mut bad = fetches.clone();
-    bad.values[8 * 3 + 1] += F::ONE;
+    bad.values[(FETCHER.fields + 1) * 3 + 1] += F::ONE;
     let f = check_chip("fetch", &FETCHER, &bad, None, &[]).unwrap();
     assert!(matches!(
         check_buses(&[("program", &t), ("fetch", &f)]),

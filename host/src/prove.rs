@@ -14,8 +14,7 @@ use thiserror::Error;
 pub use mipstark_air::machine::Statement;
 pub use mipstark_prover_cpu_ref::machine::MAX_LOG_HEIGHT;
 
-/// Default shard size: 2^20 instructions keeps every trace within 2^21 rows and a proof of a
-/// few shards within this project's 24 GiB reference machine.
+/// Default shard size: 2^20 rows per CPU trace (2^20 − 1 instructions).
 pub const DEFAULT_SHARD_LOG: u32 = 20;
 
 #[derive(Debug, Error)]
@@ -40,7 +39,8 @@ pub struct Recorded {
     pub exit: ExitInfo,
 }
 
-/// Runs `program` to its halt, recording `2^shard_log` instructions per shard.
+/// Runs `program` to its halt, recording `2^shard_log − 1` instructions per shard (the CPU
+/// trace keeps one padding row, so its height is then exactly `2^shard_log`).
 pub fn record(
     program: Arc<Program>,
     input: GuestInput,
@@ -53,7 +53,7 @@ pub fn record(
     let mut ex = Executor::new(program, input, config);
     let mut shards = Vec::new();
     loop {
-        let done = ex.run_recording(1 << shard_log)?;
+        let done = ex.run_recording((1 << shard_log) - 1)?;
         shards.push(ex.take_record());
         if let Some(exit) = done {
             return Ok(Recorded { shards, exit });

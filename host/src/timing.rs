@@ -19,7 +19,7 @@ pub const STAGES: &[(&str, &[&str])] = &[
         ],
     ),
     ("merkle", &["build merkle tree"]),
-    ("quotient", &["compute quotient"]),
+    ("quotient", &["compute quotient polynomial"]),
     ("fri", &["FRI prover"]),
 ];
 

@@ -100,3 +100,29 @@ fn flipped_bytes_are_rejected() {
         assert!(!ok, "flipping byte {pos} of {} still verifies", bytes.len());
     }
 }
+
+#[test]
+fn every_guest_proves_and_verifies() {
+    for (name, hint, shard) in [
+        ("hello", None, 1 << 12),
+        ("insn_arith", None, 1 << 12),
+        ("insn_bits", None, 1 << 12),
+        ("insn_branch", None, 1 << 12),
+        ("insn_llsc", None, 1 << 12),
+        ("insn_muldiv", None, 1 << 12),
+        ("insn_unaligned", None, 1 << 12),
+        ("sha256", Some(64), 1 << 11),
+        ("keccak256", Some(64), 1 << 11),
+        ("bigmem", Some(4), 1 << 12),
+        ("loop", Some(1000), 1 << 11),
+    ] {
+        let input = match hint {
+            Some(h) => GuestInput::default().with_u32_hint(h),
+            None => GuestInput::default(),
+        };
+        let (m, shards) = run(name, input, shard);
+        let proof = prove(&m, &shards, P).unwrap_or_else(|e| panic!("{name}: {e}"));
+        verify(&m, &proof, P).unwrap_or_else(|e| panic!("{name}: {e}"));
+        eprintln!("{name}: {} shards", shards.len());
+    }
+}

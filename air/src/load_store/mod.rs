@@ -73,7 +73,7 @@ pub fn route(op: LsOp, k: usize, j: usize) -> Option<Src> {
             _ => Zero,
         },
         Lh | Lhu => {
-            if k % 2 != 0 {
+            if !k.is_multiple_of(2) {
                 return None;
             }
             match j {
@@ -111,7 +111,7 @@ pub fn route(op: LsOp, k: usize, j: usize) -> Option<Src> {
             }
         }
         Sh => {
-            if k % 2 != 0 {
+            if !k.is_multiple_of(2) {
                 return None;
             }
             if j == k || j == k + 1 {

@@ -169,7 +169,7 @@ impl MemoryChip {
         for (a, (v, ts, img)) in state {
             if let Some(last) = rows.last().map(|r| r.0) {
                 let mut prev = last;
-                while a - prev - 1 >= MAX_GAP {
+                while a - prev > MAX_GAP {
                     prev += MAX_GAP;
                     rows.push((prev, 0, 0, false));
                 }

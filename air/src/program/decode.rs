@@ -265,7 +265,7 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
         d.sub_op = op as u32;
         imm = i.imm;
     }
-    let is_branch = d.class.branches().iter().any(|b| *b == 1);
+    let is_branch = d.class.branches().contains(&1);
     d.likely = matches!(
         i.op,
         Beql | Bnel | Bltzl | Bgezl | Bltzall | Bgezall | Blezl | Bgtzl

@@ -153,12 +153,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 }
             }
         }
-        for i in 0..4 {
+        for (i, exit_byte) in publics.iter().take(4).enumerate() {
             b.when(r.halt).assert_eq(v0.value[i], v0.prev[i]);
             b.when(r.write).assert_eq(v0.value[i], a2.prev[i]);
             b.when(r.hintread).assert_eq(v0.value[i], a1.prev[i]);
             // The exit code is the statement's.
-            b.when(r.halt).assert_eq(a0.prev[i], publics[i].clone());
+            b.when(r.halt).assert_eq(a0.prev[i], exit_byte.clone());
         }
         range_check_word(b, v0.value.map(Into::into), r.hintlen.into());
         SYSCALL.table_entry(b, [r.clk.into(), r.halt.into()], is_real.clone());
@@ -322,21 +322,21 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
             diff: r.diff,
         };
         slot_access(b, &slot, r.word.into(), r.clk.into(), is_real.clone());
-        for j in 0..4 {
-            b.when(AB::Expr::ONE - r.writes.into() * active[j].clone())
+        for (j, a) in active.iter().enumerate() {
+            b.when(AB::Expr::ONE - r.writes.into() * a.clone())
                 .assert_eq(r.value[j], r.prev[j]);
         }
         range_check_word(b, r.value.map(Into::into), r.writes.into());
 
         // Public bytes at their index in the stream.
         let mut before = AB::Expr::ZERO;
-        for j in 0..4 {
+        for (j, a) in active.iter().enumerate() {
             PUBLIC.send(
                 b,
                 [r.idx.into() + before.clone(), r.prev[j].into()],
-                Count::bounded(r.public.into() * active[j].clone(), 1),
+                Count::bounded(r.public.into() * a.clone(), 1),
             );
-            before += active[j].clone();
+            before += a.clone();
         }
     }
 }

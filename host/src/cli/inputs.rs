@@ -26,6 +26,7 @@ pub struct ProgramArgs {
 }
 
 /// A program and its inputs, ready to run.
+#[derive(Clone)]
 pub struct Loaded {
     pub name: String,
     pub elf: Vec<u8>,

@@ -1,5 +1,6 @@
 //! Subcommands.
 
+mod bench;
 mod execute;
 mod inputs;
 mod prove;
@@ -22,6 +23,8 @@ enum Command {
     Prove(prove::ProveArgs),
     /// Verify a proof against a program; prints the proven exit code and public values.
     Verify(verify::VerifyArgs),
+    /// Prove the benchmark guests at several sizes and print a table of proven cycles/s.
+    Bench(bench::BenchArgs),
 }
 
 impl Cli {
@@ -31,6 +34,7 @@ impl Cli {
             Command::Execute(args) => execute::run(args),
             Command::Prove(args) => prove::run(args),
             Command::Verify(args) => verify::run(args),
+            Command::Bench(args) => bench::run(args),
         }
     }
 }

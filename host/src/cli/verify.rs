@@ -12,8 +12,9 @@ use super::prove::Params;
 
 #[derive(Args)]
 pub struct VerifyArgs {
-    /// The program the proof must be about (its verifying key is derived from it).
-    #[arg(long, value_name = "ELF", required_unless_present = "guest")]
+    /// The program the proof must be about (its verifying key is derived from it); the
+    /// built-in default program when neither --elf nor --guest is given.
+    #[arg(long, value_name = "ELF")]
     elf: Option<PathBuf>,
     /// A built-in guest instead of --elf.
     #[arg(long, conflicts_with = "elf")]
@@ -34,7 +35,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
             Some(g) => g.elf.to_vec(),
             None => bail!("no built-in guest named {name:?}"),
         },
-        (None, None) => bail!("give the program with --elf or --guest"),
+        (None, None) => guests::default_guest().elf.to_vec(),
     };
     let bytes = std::fs::read(&args.proof)
         .with_context(|| format!("cannot read proof {}", args.proof.display()))?;

@@ -1,0 +1,139 @@
+//! `mipstark prove` / `mipstark verify` as a user runs them.
+
+use std::process::{Command, Output};
+
+fn mipstark(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mipstark"))
+        .args(args)
+        .output()
+        .expect("run mipstark")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn one_line_error(o: &Output) -> String {
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", text(&o.stderr));
+    let err = text(&o.stderr);
+    assert_eq!(err.lines().count(), 1, "not one line: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+    err
+}
+
+#[test]
+fn prove_then_verify_in_shards() {
+    let dir = tempfile::tempdir().unwrap();
+    let proof = dir.path().join("fib.proof");
+    let proof = proof.to_str().unwrap();
+    let o = mipstark(&[
+        "prove",
+        "--guest",
+        "sha2-chain",
+        "--hint-u32",
+        "2",
+        "--shard-size",
+        "12",
+        "--params",
+        "testing",
+        "-q",
+        "-o",
+        proof,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let err = text(&o.stderr);
+    for want in [
+        "shard(s)",
+        "execute:",
+        "trace generation:",
+        "lde",
+        "merkle",
+        "quotient",
+        "fri",
+        "total:",
+        "kHz",
+        "peak memory:",
+    ] {
+        assert!(err.contains(want), "summary lacks {want}: {err}");
+    }
+    let o = mipstark(&[
+        "verify",
+        "--guest",
+        "sha2-chain",
+        "--params",
+        "testing",
+        proof,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("proof valid"), "{out}");
+    assert!(out.contains("exit code: 0"), "{out}");
+    // sha2-chain(2) commits its digest: 32 public bytes.
+    assert!(out.contains("public values (32 bytes): "), "{out}");
+    assert!(
+        !out.contains("shards: 1\n"),
+        "expected several shards: {out}"
+    );
+
+    // Another program, other parameters, a damaged file: one line, exit 1.
+    let e = one_line_error(&mipstark(&[
+        "verify",
+        "--guest",
+        "fibonacci",
+        "--params",
+        "testing",
+        proof,
+    ]));
+    assert!(e.contains("rejected") || e.contains("statement"), "{e}");
+    let e = one_line_error(&mipstark(&["verify", "--guest", "sha2-chain", proof]));
+    assert!(e.contains("parameters"), "{e}");
+    let mut bytes = std::fs::read(proof).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let bad = dir.path().join("bad.proof");
+    std::fs::write(&bad, bytes).unwrap();
+    one_line_error(&mipstark(&[
+        "verify",
+        "--guest",
+        "sha2-chain",
+        "--params",
+        "testing",
+        bad.to_str().unwrap(),
+    ]));
+    one_line_error(&mipstark(&[
+        "verify",
+        "--guest",
+        "sha2-chain",
+        "/nonexistent.proof",
+    ]));
+}
+
+#[test]
+fn unprovable_inputs_are_clean_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.proof");
+    let e = one_line_error(&mipstark(&[
+        "prove",
+        "--guest",
+        "fibonacci",
+        "--hint-u32",
+        "5",
+        "--shard-size",
+        "40",
+        "-o",
+        p.to_str().unwrap(),
+    ]));
+    assert!(e.contains("--shard-size"), "{e}");
+    let e = one_line_error(&mipstark(&[
+        "prove",
+        "--guest",
+        "fibonacci",
+        "--hint-u32",
+        "5",
+        "--backend",
+        "opencl",
+        "-o",
+        p.to_str().unwrap(),
+    ]));
+    assert!(e.contains("backend"), "{e}");
+}
