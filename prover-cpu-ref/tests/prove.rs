@@ -126,3 +126,48 @@ fn every_guest_proves_and_verifies() {
         eprintln!("{name}: {} shards", shards.len());
     }
 }
+
+#[test]
+fn compare_traps_and_rdhwr_prove() {
+    use mipstark_tests::asm::*;
+    use mipstark_tests::elfgen::{words_to_bytes, write_elf, GenSegment};
+    let mut w = Vec::new();
+    w.extend(li(8, 5));
+    w.extend(li(9, 0xffff_fffd));
+    w.extend([
+        special(0x30, 9, 8, 0, 0),   // tge -3, 5
+        special(0x31, 8, 9, 0, 0),   // tgeu 5, 0xfffffffd
+        special(0x32, 8, 9, 0, 0),   // tlt 5, -3
+        special(0x33, 9, 8, 0, 0),   // tltu 0xfffffffd, 5
+        regimm(0x08, 9, 0),          // tgei -3, 0
+        regimm(0x09, 8, 6),          // tgeiu 5, 6
+        regimm(0x0a, 8, 0),          // tlti 5, 0
+        regimm(0x0b, 8, 5),          // tltiu 5, 5
+        special3(0x3b, 0, 3, 29, 0), // rdhwr $3, $29
+        special(0x21, 3, 0, 4, 0),   // addu $a0, $3, $0
+        addiu(4, 4, 7),
+        addiu(2, 0, 0), // HALT
+        SYSCALL,
+    ]);
+    let elf = write_elf(
+        0x40_0000,
+        &[GenSegment {
+            vaddr: 0x40_0000,
+            data: words_to_bytes(&w),
+            bss: 0,
+            executable: true,
+            writable: false,
+        }],
+    );
+    let program = Arc::new(Program::from_elf(&elf).unwrap());
+    let mut ex = Executor::new(
+        program.clone(),
+        GuestInput::default(),
+        ExecConfig::default(),
+    );
+    ex.run_recording(1 << 10).unwrap().expect("halts");
+    let m = Machine::new(program).unwrap();
+    let proof = prove(&m, &[ex.take_record()], P).unwrap();
+    verify(&m, &proof, P).unwrap();
+    assert_eq!(proof.statement.exit_code, 7);
+}

@@ -68,6 +68,23 @@ pub fn alu_op(op: Op) -> Option<(AluOp, Operands)> {
     })
 }
 
+/// The compare traps: the ALU comparison that shows no trap happened, the result it must
+/// have, and whether the second operand is the immediate. TGE* trap when `b ≥ c`, so running
+/// on means `b < c` (result 1); TLT* trap when `b < c` (result 0).
+pub fn trap_compare(op: Op) -> Option<(AluOp, u32, bool)> {
+    Some(match op {
+        Op::Tge => (AluOp::Slt, 1, false),
+        Op::Tgeu => (AluOp::Sltu, 1, false),
+        Op::Tlt => (AluOp::Slt, 0, false),
+        Op::Tltu => (AluOp::Sltu, 0, false),
+        Op::Tgei => (AluOp::Slt, 1, true),
+        Op::Tgeiu => (AluOp::Sltu, 1, true),
+        Op::Tlti => (AluOp::Slt, 0, true),
+        Op::Tltiu => (AluOp::Sltu, 0, true),
+        _ => return None,
+    })
+}
+
 /// Every ALU request of the steps in `record`, with operands read from the access slots the
 /// emulator records them in (see [`Operands`]).
 pub fn alu_events(program: &Program, record: &ExecutionRecord) -> Vec<AluEvent> {
@@ -75,8 +92,17 @@ pub fn alu_events(program: &Program, record: &ExecutionRecord) -> Vec<AluEvent> 
         .steps
         .iter()
         .filter_map(|s| {
-            let (op, operands) = alu_op(s.op)?;
             let imm = || program.decoded[((s.pc - program.text_base) / 4) as usize].imm;
+            if let Some((op, expect, with_imm)) = trap_compare(s.op) {
+                let c = if with_imm { imm() } else { s.regs[1].value };
+                return Some(AluEvent {
+                    op,
+                    a: expect,
+                    b: s.regs[0].value,
+                    c,
+                });
+            }
+            let (op, operands) = alu_op(s.op)?;
             let (b, c) = match operands {
                 Operands::RsRt => (s.regs[0].value, s.regs[1].value),
                 Operands::RsImm | Operands::RtSa => (s.regs[0].value, imm()),

@@ -325,6 +325,23 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         ALU.lookup_key(b, alu(&s2, &s0, &s1), Count::bounded(c.alu_rrr.into(), 1));
         ALU.lookup_key(b, alu(&s1, &s0, &imm), Count::bounded(c.alu_rri.into(), 1));
         ALU.lookup_key(b, alu(&s2, &s1, &s0), Count::bounded(c.alu_var.into(), 1));
+        let expect = [
+            d.expect.into(),
+            AB::Expr::ZERO,
+            AB::Expr::ZERO,
+            AB::Expr::ZERO,
+        ];
+        let cmp_imm: AB::Expr = d.cmp_imm.into();
+        ALU.lookup_key(
+            b,
+            alu(&expect, &s0, &s1),
+            Count::bounded(c.trap_cmp.into() * (AB::Expr::ONE - cmp_imm.clone()), 1),
+        );
+        ALU.lookup_key(
+            b,
+            alu(&expect, &s0, &imm),
+            Count::bounded(c.trap_cmp.into() * cmp_imm, 1),
+        );
         let acc = |w: &SlotCols<AB::Var>| w.prev.map(|v| d.acc.into() * v.into());
         let mut t = vec![op.clone()];
         t.extend(s2.iter().chain(&s3).chain(&s0).chain(&s1).cloned());

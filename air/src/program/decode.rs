@@ -10,7 +10,7 @@ use mipstark_emulator::insn::{Insn, Op};
 use mipstark_emulator::record::{REG_HI, REG_LO};
 use p3_field::PrimeCharacteristicRing;
 
-use crate::alu::events::{alu_op, Operands};
+use crate::alu::events::{alu_op, trap_compare, Operands};
 use crate::bus::{BitfieldOp, DivOp, LsOp, Mul64Op};
 use crate::F;
 
@@ -51,6 +51,8 @@ pub struct DecodedCols<T> {
     /// ADD/ADDI and SUB trap on signed overflow: the proof must show none happened.
     pub ovf_add: T,
     pub ovf_sub: T,
+    /// The comparison result a compare trap must see to run on.
+    pub expect: T,
 }
 
 /// Instruction classes (one-hot on real rows).
@@ -82,12 +84,16 @@ pub struct ClassCols<T> {
     pub jr: T,
     pub load_store: T,
     pub syscall: T,
+    /// LUI and RDHWR: the immediate word is written.
     pub lui: T,
     /// SYNC/PREF/CACHE/SYNCI.
     pub nop: T,
     /// TEQ/TEQI (no trap: operands differ) and TNE/TNEI (no trap: operands equal).
     pub teq: T,
     pub tne: T,
+    /// TGE/TGEU/TLT/TLTU and their immediate forms: an SLT/SLTU request whose result is
+    /// `expect` (the no-trap case).
+    pub trap_cmp: T,
 }
 
 pub const NUM_DECODED: usize = std::mem::size_of::<DecodedCols<u8>>();
@@ -255,10 +261,24 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
             imm = i.imm;
             d.imm_to_s0 = 1;
         }
+        // The thread pointer only changes through Linux set_thread_area, which no provable
+        // program makes, so RDHWR $29 reads its initial 0.
+        Rdhwr => {
+            c.lui = 1;
+            d.imm_to_s0 = 1;
+        }
         Sync | Pref | Cache | Synci => c.nop = 1,
         Teq | Teqi => c.teq = 1,
         Tne | Tnei => c.tne = 1,
         _ => {}
+    }
+    if let Some((op, expect, with_imm)) = trap_compare(i.op) {
+        c.trap_cmp = 1;
+        d.sub_op = op as u32;
+        d.expect = expect;
+        if with_imm {
+            d.cmp_imm = 1;
+        }
     }
     if let Some(op) = ls_op(i.op) {
         c.load_store = 1;
@@ -271,8 +291,8 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
         Beql | Bnel | Bltzl | Bgezl | Bltzall | Bgezall | Blezl | Bgtzl
     ) as u32;
     d.cmp_rt = matches!(i.op, Beq | Beql | Bne | Bnel | Teq | Tne) as u32;
-    d.cmp_imm = matches!(i.op, Teqi | Tnei) as u32;
-    if matches!(i.op, Teqi | Tnei) {
+    if matches!(i.op, Teqi | Tnei | Tgei | Tgeiu | Tlti | Tltiu) {
+        d.cmp_imm = 1;
         imm = i.imm;
     }
     if is_branch {
