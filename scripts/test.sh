@@ -46,7 +46,10 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p prover-gpu --all-targets --features cuda,opencl --locked -- -D warnings
+cargo clippy -p mipstark --all-targets --features cuda,opencl --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --all-targets --locked
 echo "==> GPU backend: kernels through nvcc (sm_80, sm_90), run on OpenCL (PoCL) against Plonky3"
 cargo test -p prover-gpu --all-targets --features cuda,opencl --locked
+# The CLI with the OpenCL backend: same proof bytes as the CPU backend.
+cargo test -p mipstark --features opencl --locked --test prove_cli

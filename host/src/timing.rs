@@ -1,11 +1,12 @@
 //! Stage timings of a proof, read from the prover's tracing spans (Plonky3 marks its LDEs,
 //! Merkle trees, quotient evaluation and FRI with spans), plus peak memory.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tracing::span::{Attributes, Id};
 use tracing::Subscriber;
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
@@ -16,6 +17,8 @@ pub const STAGES: &[(&str, &[&str])] = &[
         &[
             "coset_lde_batch_with_transform",
             "coset_lde_batch_with_blocks",
+            "device coset lde",
+            "device dft",
         ],
     ),
     ("merkle", &["build merkle tree"]),
@@ -24,8 +27,8 @@ pub const STAGES: &[(&str, &[&str])] = &[
 ];
 
 /// Summed span time per stage (spans of one stage never nest in each other).
-#[derive(Clone, Debug, Default)]
-pub struct StageTimes(Arc<Mutex<Vec<Duration>>>);
+#[derive(Debug, Default)]
+pub struct StageTimes(Mutex<Vec<Duration>>);
 
 impl StageTimes {
     pub fn get(&self) -> Vec<(&'static str, Duration)> {
@@ -36,24 +39,59 @@ impl StageTimes {
             .map(|(i, (n, _))| (*n, v.get(i).copied().unwrap_or_default()))
             .collect()
     }
+
+    fn add(&self, stage: usize, d: Duration) {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if v.len() < STAGES.len() {
+            v.resize(STAGES.len(), Duration::ZERO);
+        }
+        v[stage] += d;
+    }
+
+    fn reset(&self) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+type StageHook = Box<dyn Fn(&'static str) + Send + Sync>;
+
+/// The process-wide timing state: the prover runs its stages on rayon's worker threads, so
+/// the layer must be the global subscriber, not a thread-local one.
+#[derive(Default)]
+pub struct Timing {
+    pub times: StageTimes,
+    hook: Mutex<Option<StageHook>>,
+}
+
+impl Timing {
+    /// Clears the times and sets what hears each stage start (for a progress display).
+    pub fn start(&self, hook: impl Fn(&'static str) + Send + Sync + 'static) {
+        self.times.reset();
+        *self.hook.lock().unwrap_or_else(|e| e.into_inner()) = Some(Box::new(hook));
+    }
+
+    /// Stops notifying the hook.
+    pub fn stop(&self) {
+        *self.hook.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+}
+
+/// Installs the timing layer as the global tracing subscriber (once) and returns its state.
+pub fn install() -> &'static Timing {
+    static STATE: OnceLock<&'static Timing> = OnceLock::new();
+    STATE.get_or_init(|| {
+        let state: &'static Timing = Box::leak(Box::default());
+        let subscriber = tracing_subscriber::registry().with(TimingLayer { state });
+        // Another global subscriber (a library user's) wins; timings then stay empty.
+        let _ = tracing::subscriber::set_global_default(subscriber);
+        state
+    })
 }
 
 struct Started(Instant, usize);
 
-/// A tracing layer adding each stage span's duration to a [`StageTimes`]; `on_stage` hears
-/// the name of each stage as it starts (for a progress display).
-pub struct TimingLayer {
-    times: StageTimes,
-    on_stage: Box<dyn Fn(&'static str) + Send + Sync>,
-}
-
-impl TimingLayer {
-    pub fn new(times: StageTimes, on_stage: impl Fn(&'static str) + Send + Sync + 'static) -> Self {
-        TimingLayer {
-            times,
-            on_stage: Box::new(on_stage),
-        }
-    }
+struct TimingLayer {
+    state: &'static Timing,
 }
 
 fn stage_of(name: &str) -> Option<usize> {
@@ -64,7 +102,15 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for TimingLayer {
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
         if let (Some(stage), Some(span)) = (stage_of(attrs.metadata().name()), ctx.span(id)) {
             span.extensions_mut().insert(Started(Instant::now(), stage));
-            (self.on_stage)(STAGES[stage].0);
+            if let Some(h) = self
+                .state
+                .hook
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .as_ref()
+            {
+                h(STAGES[stage].0);
+            }
         }
     }
 
@@ -72,11 +118,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for TimingLayer {
         let Some(span) = ctx.span(&id) else { return };
         let ext = span.extensions();
         if let Some(Started(t, stage)) = ext.get::<Started>() {
-            let mut v = self.times.0.lock().unwrap_or_else(|e| e.into_inner());
-            if v.len() < STAGES.len() {
-                v.resize(STAGES.len(), Duration::ZERO);
-            }
-            v[*stage] += t.elapsed();
+            self.state.times.add(*stage, t.elapsed());
         }
     }
 }

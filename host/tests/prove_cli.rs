@@ -124,16 +124,63 @@ fn unprovable_inputs_are_clean_errors() {
         p.to_str().unwrap(),
     ]));
     assert!(e.contains("--shard-size"), "{e}");
-    let e = one_line_error(&mipstark(&[
-        "prove",
+    // A backend this binary was built without.
+    let missing = if cfg!(feature = "opencl") {
+        "cuda"
+    } else {
+        "opencl"
+    };
+    if !(cfg!(feature = "opencl") && cfg!(feature = "cuda")) {
+        let e = one_line_error(&mipstark(&[
+            "prove",
+            "--guest",
+            "fibonacci",
+            "--hint-u32",
+            "5",
+            "--backend",
+            missing,
+            "-o",
+            p.to_str().unwrap(),
+        ]));
+        assert!(e.contains("backend"), "{e}");
+    }
+}
+
+#[cfg(feature = "opencl")]
+#[test]
+fn opencl_backend_gives_the_cpu_proof() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cpu, gpu) = (dir.path().join("cpu.proof"), dir.path().join("gpu.proof"));
+    for (backend, out) in [("cpu", &cpu), ("opencl", &gpu)] {
+        let o = mipstark(&[
+            "prove",
+            "--guest",
+            "fibonacci",
+            "--hint-u32",
+            "30",
+            "--shard-size",
+            "7",
+            "--params",
+            "testing",
+            "-q",
+            "--backend",
+            backend,
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{backend}: {}", text(&o.stderr));
+    }
+    assert!(
+        std::fs::read(&cpu).unwrap() == std::fs::read(&gpu).unwrap(),
+        "proof bytes differ"
+    );
+    let o = mipstark(&[
+        "verify",
         "--guest",
         "fibonacci",
-        "--hint-u32",
-        "5",
-        "--backend",
-        "opencl",
-        "-o",
-        p.to_str().unwrap(),
-    ]));
-    assert!(e.contains("backend"), "{e}");
+        "--params",
+        "testing",
+        gpu.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
 }

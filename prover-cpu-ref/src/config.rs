@@ -31,8 +31,12 @@ pub type ValMmcs =
     MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Hasher, Compressor, 2, 8>;
 pub type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
 pub type Dft = Radix2DitParallel<Val>;
-pub type Pcs = TwoAdicFriPcs<Val, Dft, ValMmcs, ChallengeMmcs>;
-pub type MipsStarkConfig = StarkConfig<Pcs, Challenge, DeterministicChallenger>;
+/// The PCS over any DFT: the seam where a backend supplies its own LDE (the results, and so
+/// the proofs, must be identical).
+pub type PcsWith<D> = TwoAdicFriPcs<Val, D, ValMmcs, ChallengeMmcs>;
+pub type Pcs = PcsWith<Dft>;
+pub type MipsStarkConfigWith<D> = StarkConfig<PcsWith<D>, Challenge, DeterministicChallenger>;
+pub type MipsStarkConfig = MipsStarkConfigWith<Dft>;
 
 /// The protocol parameters a proof is made and checked with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,6 +87,14 @@ impl Default for StarkParams {
 
 /// Builds the Plonky3 configuration for `params`.
 pub fn make_config(params: StarkParams) -> MipsStarkConfig {
+    make_config_with(params, Dft::default())
+}
+
+/// [`make_config`] with the LDE computed by `dft`.
+pub fn make_config_with<D: p3_dft::TwoAdicSubgroupDft<Val>>(
+    params: StarkParams,
+    dft: D,
+) -> MipsStarkConfigWith<D> {
     let perm = default_koalabear_poseidon2_16();
     let val_mmcs = ValMmcs::new(Hasher::new(perm.clone()), Compressor::new(perm.clone()), 0);
     let fri = FriParameters {
@@ -95,7 +107,7 @@ pub fn make_config(params: StarkParams) -> MipsStarkConfig {
         query_proof_of_work_bits: params.query_pow_bits,
         mmcs: ChallengeMmcs::new(val_mmcs.clone()),
     };
-    let pcs = Pcs::new(Dft::default(), val_mmcs, fri);
+    let pcs = PcsWith::new(dft, val_mmcs, fri);
     StarkConfig::new(pcs, DeterministicChallenger::new(perm))
 }
 

@@ -5,4 +5,7 @@ pub mod config;
 pub mod machine;
 
 pub use challenger::DeterministicChallenger;
-pub use config::{make_config, Challenge, MipsStarkConfig, StarkParams, Val};
+pub use config::{
+    make_config, make_config_with, Challenge, MipsStarkConfig, MipsStarkConfigWith, StarkParams,
+    Val,
+};

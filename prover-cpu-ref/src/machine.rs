@@ -11,7 +11,7 @@ use p3_matrix::Matrix;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::config::{make_config, MipsStarkConfig, StarkParams};
+use crate::config::{make_config, make_config_with, MipsStarkConfig, StarkParams};
 
 /// Largest trace height a verifier accepts (log2): KoalaBear's two-adicity 24 minus the blowup.
 pub const MAX_LOG_HEIGHT: usize = 22;
@@ -71,11 +71,20 @@ pub enum VerifyError {
     Stark(String),
 }
 
-fn instances<'a>(
+fn instances<
+    'a,
+    SC: p3_uni_stark::StarkGenericConfig<
+        Pcs: p3_commit::Pcs<
+            SC::Challenge,
+            SC::Challenger,
+            Domain: p3_commit::PolynomialSpace<Val = F>,
+        >,
+    >,
+>(
     airs: &'a [MipsAir],
     traces: &'a [p3_matrix::dense::RowMajorMatrix<F>],
     publics: &[Vec<F>],
-) -> Vec<StarkInstance<'a, MipsStarkConfig, MipsAir>> {
+) -> Vec<StarkInstance<'a, SC, MipsAir>> {
     airs.iter()
         .zip(traces)
         .zip(publics)
@@ -103,6 +112,20 @@ pub fn prove_traces(
     t: MachineTraces,
     params: StarkParams,
 ) -> Result<MipsProof, ProveError> {
+    prove_traces_with(machine, t, params, crate::config::Dft::default())
+}
+
+/// [`prove_traces`] with the LDEs computed by `dft` (a backend's). The proof is the same.
+pub fn prove_traces_with<D>(
+    machine: &Machine,
+    t: MachineTraces,
+    params: StarkParams,
+    dft: D,
+) -> Result<MipsProof, ProveError>
+where
+    D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
+    D::Evaluations: Send + Sync,
+{
     let airs = machine.airs(t.statement.shards.len());
     for (air, trace) in airs.iter().zip(&t.traces) {
         let log = trace.height().trailing_zeros() as usize;
@@ -113,12 +136,17 @@ pub fn prove_traces(
             });
         }
     }
-    let config = make_config(params);
+    let config = make_config_with(params, dft);
     let inst = instances(&airs, &t.traces, &t.publics);
     let pd = ProverData::from_instances(&config, &inst)
         .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
     let proof =
         prove_batch(&config, &inst, &pd).map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    // The DFT is part of the configuration's type but not of the proof's bytes: re-read the
+    // proof as the reference configuration's.
+    let bytes = bincode::serialize(&proof).expect("proofs always serialize");
+    let proof: BatchProof<MipsStarkConfig> =
+        bincode::deserialize(&bytes).expect("the proof layout does not depend on the DFT");
     Ok(MipsProof {
         params,
         statement: t.statement,
@@ -173,4 +201,86 @@ pub fn verify(
         &common,
     )
     .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+}
+
+/// The first field in which two proofs differ (`None` when their bytes are equal), named down
+/// to the instance or FRI layer: the report for a backend that disagrees with the reference.
+pub fn first_difference(a: &MipsProof, b: &MipsProof) -> Option<String> {
+    fn enc<T: Serialize>(t: &T) -> Vec<u8> {
+        bincode::serialize(t).expect("proof parts serialize")
+    }
+    let (pa, pb) = (&a.proof, &b.proof);
+    let (fa, fb) = (&pa.opening_proof, &pb.opening_proof);
+    let mut parts: Vec<(String, Vec<u8>, Vec<u8>)> = vec![
+        ("params".into(), enc(&a.params), enc(&b.params)),
+        ("statement".into(), enc(&a.statement), enc(&b.statement)),
+        (
+            "degree_bits".into(),
+            enc(&pa.degree_bits),
+            enc(&pb.degree_bits),
+        ),
+        (
+            "main commitment".into(),
+            enc(&pa.commitments.main),
+            enc(&pb.commitments.main),
+        ),
+        (
+            "lookup commitment".into(),
+            enc(&pa.commitments.permutation),
+            enc(&pb.commitments.permutation),
+        ),
+        (
+            "quotient commitment".into(),
+            enc(&pa.commitments.quotient_chunks),
+            enc(&pb.commitments.quotient_chunks),
+        ),
+        (
+            "lookup terminals".into(),
+            enc(&pa.lookup_terminals),
+            enc(&pb.lookup_terminals),
+        ),
+    ];
+    for (i, (x, y)) in pa
+        .opened_values
+        .instances
+        .iter()
+        .zip(&pb.opened_values.instances)
+        .enumerate()
+    {
+        parts.push((format!("opened values of instance {i}"), enc(x), enc(y)));
+    }
+    for (i, (x, y)) in fa
+        .commit_phase_commits
+        .iter()
+        .zip(&fb.commit_phase_commits)
+        .enumerate()
+    {
+        parts.push((format!("FRI layer {i} commitment"), enc(x), enc(y)));
+    }
+    parts.push((
+        "FRI final polynomial".into(),
+        enc(&fa.final_poly),
+        enc(&fb.final_poly),
+    ));
+    parts.push((
+        "FRI query PoW witness".into(),
+        enc(&fa.query_pow_witness),
+        enc(&fb.query_pow_witness),
+    ));
+    parts.push((
+        "FRI query openings".into(),
+        enc(&fa.commit_phase_openings),
+        enc(&fb.commit_phase_openings),
+    ));
+    parts.push((
+        "PCS input openings".into(),
+        enc(&fa.input_openings),
+        enc(&fb.input_openings),
+    ));
+    for (name, x, y) in parts {
+        if x != y {
+            return Some(name);
+        }
+    }
+    (a.to_bytes() != b.to_bytes()).then(|| "other proof bytes".into())
 }

@@ -5,10 +5,12 @@
 //! drift. Kernels come from `mipstark-kernels` (one portable source for both). Each launcher
 //! in [`kernels`] has a CPU twin in Plonky3 and a test that pins them equal.
 
+pub mod dft;
 pub mod error;
 pub mod kernels;
 pub mod quotient;
 pub mod runtime;
 
+pub use dft::GpuDft;
 pub use error::GpuError;
 pub use runtime::{Arg, DeviceRuntime};

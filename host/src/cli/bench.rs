@@ -11,7 +11,7 @@ use mipstark::timing::peak_memory;
 use mipstark::MipsProof;
 
 use super::inputs::Loaded;
-use super::prove::{prove_loaded, Params};
+use super::prove::{prove_loaded, Backend, Params};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -26,6 +26,8 @@ pub struct BenchArgs {
     shard_size: u32,
     #[arg(long, value_enum, default_value_t = Params::Secure)]
     params: Params,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
 }
 
 fn cycles_for(elf: &[u8], param: u32) -> anyhow::Result<u64> {
@@ -57,6 +59,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
             };
             eprintln!("proving {name} ({} = {param}, ~2^{log} cycles)...", g.param);
             let (bytes, report) = prove_loaded(
+                args.backend,
                 loaded,
                 ExecConfig::default(),
                 args.shard_size,

@@ -9,11 +9,10 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use mipstark::emulator::{ExecConfig, Program};
 use mipstark::prove::{record, DEFAULT_SHARD_LOG};
-use mipstark::timing::{peak_memory, StageTimes, TimingLayer};
+use mipstark::timing::peak_memory;
 use mipstark::StarkParams;
 use mipstark_air::machine::Machine;
 use mipstark_prover_cpu_ref::machine::prove_traces;
-use tracing_subscriber::layer::SubscriberExt;
 
 use super::inputs::ProgramArgs;
 
@@ -114,18 +113,53 @@ impl ProveReport {
     }
 }
 
-fn check_backend(b: Backend) -> anyhow::Result<()> {
-    match b {
-        Backend::Cpu => Ok(()),
+/// Proves `traces` on `backend`: the CPU reference, or with the LDEs on a GPU runtime.
+fn prove_on(
+    backend: Backend,
+    machine: &Machine,
+    traces: mipstark_air::machine::MachineTraces,
+    params: StarkParams,
+) -> anyhow::Result<mipstark::MipsProof> {
+    match backend {
+        Backend::Cpu => Ok(prove_traces(machine, traces, params)?),
+        #[cfg(feature = "opencl")]
+        Backend::Opencl => {
+            let rt = prover_gpu::runtime::opencl::OpenClRuntime::new()?;
+            prove_gpu(std::sync::Arc::new(rt), machine, traces, params)
+        }
+        #[cfg(feature = "cuda")]
+        Backend::Cuda => {
+            let rt = prover_gpu::runtime::cuda::CudaRuntime::new()?;
+            prove_gpu(std::sync::Arc::new(rt), machine, traces, params)
+        }
+        #[allow(unreachable_patterns)]
         other => bail!(
-            "--backend {other:?} is not wired into the prover yet: the GPU kernels exist in \
-             prover-gpu but the whole-proof GPU backend is still open (issue 5); use --backend cpu"
+            "this mipstark was built without the {other:?} backend: rebuild with \
+             `cargo build --release --bin mipstark --features {}`",
+            format!("{other:?}").to_lowercase()
         ),
     }
 }
 
+#[cfg(any(feature = "opencl", feature = "cuda"))]
+fn prove_gpu<R: prover_gpu::DeviceRuntime + Send + Sync>(
+    rt: std::sync::Arc<R>,
+    machine: &Machine,
+    traces: mipstark_air::machine::MachineTraces,
+    params: StarkParams,
+) -> anyhow::Result<mipstark::MipsProof> {
+    let dft = prover_gpu::GpuDft::new(rt);
+    let proof =
+        mipstark_prover_cpu_ref::machine::prove_traces_with(machine, traces, params, dft.clone())?;
+    if let Some(e) = dft.stats().first_error() {
+        bail!("the GPU failed during the proof: {e}");
+    }
+    Ok(proof)
+}
+
 /// Proves a loaded program; returns the proof bytes and the figures.
 pub fn prove_loaded(
+    backend: Backend,
     loaded: super::inputs::Loaded,
     config: ExecConfig,
     shard_log: u32,
@@ -161,15 +195,13 @@ pub fn prove_loaded(
     drop(rec.shards);
     let tracegen = t1.elapsed();
     let trace_cells: u64 = traces.traces.iter().map(|t| t.values.len() as u64).sum();
-    let times = StageTimes::default();
+    let timing = mipstark::timing::install();
     let b2 = bar.clone();
-    let layer = TimingLayer::new(times.clone(), move |stage| {
-        b2.set_message(format!("proving: {stage}"))
-    });
-    let subscriber = tracing_subscriber::registry().with(layer);
+    timing.start(move |stage| b2.set_message(format!("proving: {stage}")));
     let t2 = Instant::now();
-    let proof =
-        tracing::subscriber::with_default(subscriber, || prove_traces(&machine, traces, params))?;
+    let proof = prove_on(backend, &machine, traces, params);
+    timing.stop();
+    let proof = proof?;
     let prove = t2.elapsed();
     bar.finish_and_clear();
     let bytes = proof.to_bytes();
@@ -190,7 +222,7 @@ pub fn prove_loaded(
             execute,
             tracegen,
             prove,
-            stages: times.get(),
+            stages: timing.times.get(),
             proof_bytes: bytes.len(),
             trace_cells: trace_cells + lookup_cells,
         },
@@ -198,7 +230,6 @@ pub fn prove_loaded(
 }
 
 pub fn run(args: ProveArgs) -> anyhow::Result<i32> {
-    check_backend(args.backend)?;
     let loaded = args.program.load()?;
     let config = ExecConfig {
         max_cycles: args.max_cycles,
@@ -206,6 +237,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<i32> {
     };
     let name = loaded.name.clone();
     let (bytes, report) = prove_loaded(
+        args.backend,
         loaded,
         config,
         args.shard_size,
