@@ -246,7 +246,8 @@ pub const MEMORY: PermutationCheckBus<'static> = PermutationCheckBus::new("memor
 /// Base address of the register file in the memory argument's address space.
 pub const REG_SPACE: u32 = 1 << 30;
 
-/// Loads and stores: `(op, clk, base[4], offset[4], rt_before[4], rt_after[4])`.
+/// Loads and stores: `(op, clk, base[4], offset[4], rt_before[4], rt_after[4], link_addr[4],
+/// link_val[4])`; the LL link words are what LL writes and SC reads (zero for other ops).
 pub const MEM_INSTR: LookupBus<'static> = LookupBus::new("mem_instr");
 
 /// Syscalls: `(clk, halts)` from the CPU to the syscall chip.

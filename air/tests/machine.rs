@@ -63,3 +63,42 @@ fn every_guest_constraints_hold() {
         check(name, input, 1 << 13);
     }
 }
+
+/// SC's outcome is decided by the link, not chosen by the prover: a failed SC whose link still
+/// holds (or a successful one whose link is broken) violates the load/store chip.
+#[test]
+fn sc_outcome_is_forced_by_the_link() {
+    use mipstark_air::bus::LsOp;
+    use mipstark_air::byte::ByteLookups;
+    use mipstark_air::debug::{check_chip, DebugError};
+    use mipstark_air::load_store::{LoadStoreChip, MemInstrEvent};
+    let addr = 0x1000_0010u32;
+    let ev = |ok: bool, link_addr: u32| MemInstrEvent {
+        op: LsOp::Sc,
+        clk: 80,
+        base: addr,
+        offset: 0,
+        rt_before: 0xdead_beef,
+        rt_after: ok as u32,
+        mem_prev: 7,
+        mem_new: if ok { 0xdead_beef } else { 7 },
+        prev_ts: 16,
+        sc_ok: ok,
+        link_addr,
+        link_val: 7,
+    };
+    let check = |e: MemInstrEvent| {
+        let t = LoadStoreChip::generate_trace(&[e], &mut ByteLookups::default());
+        check_chip("load_store", &LoadStoreChip, &t, None, &[]).map(|_| ())
+    };
+    check(ev(true, addr + 1)).expect("an honest successful SC");
+    check(ev(false, addr + 5)).expect("an honest failed SC");
+    assert!(matches!(
+        check(ev(false, addr + 1)),
+        Err(DebugError::Constraint { .. })
+    ));
+    assert!(matches!(
+        check(ev(true, addr + 5)),
+        Err(DebugError::Constraint { .. })
+    ));
+}

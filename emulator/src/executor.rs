@@ -69,8 +69,6 @@ pub struct Executor {
     pub(crate) next_pc: u32,
     /// The instruction at `pc` sits in a delay slot.
     pub(crate) in_delay: bool,
-    /// Address and value observed by the last LL; SC succeeds only if both still hold.
-    pub(crate) ll: Option<(u32, u32)>,
     /// Thread pointer set by `set_thread_area`, read by `rdhwr $29`.
     pub(crate) tls: u32,
     pub(crate) mem: Memory,
@@ -105,7 +103,6 @@ impl Executor {
             program,
             regs,
             in_delay: false,
-            ll: None,
             tls: 0,
             mem,
             mmap_top: MMAP_TOP,
@@ -366,7 +363,7 @@ impl Executor {
         &self.regs[..32]
     }
     /// HI and LO.
-    /// All tracked registers (GPRs, then HI and LO), as the memory argument numbers them.
+    /// All tracked registers (GPRs, HI, LO, the LL link), as the memory argument numbers them.
     pub fn registers(&self) -> &[u32; NUM_REGS] {
         &self.regs
     }

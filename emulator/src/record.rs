@@ -18,8 +18,12 @@ use crate::insn::Op;
 pub const REG_HI: u8 = 32;
 /// Register index of LO.
 pub const REG_LO: u8 = 33;
-/// Number of architectural registers tracked by the memory argument (32 GPRs, HI, LO).
-pub const NUM_REGS: usize = 34;
+/// The LL link: the linked word's address plus one (0: no link), and the value LL read. They
+/// are registers so that SC's success is decided by values the memory argument checks.
+pub const REG_LL_ADDR: u8 = 34;
+pub const REG_LL_VAL: u8 = 35;
+/// Number of registers tracked by the memory argument (32 GPRs, HI, LO, the LL link).
+pub const NUM_REGS: usize = 36;
 /// Timestamp stride per instruction; accesses use `clk + slot` with `slot < CLK_STRIDE`.
 pub const CLK_STRIDE: u64 = 8;
 

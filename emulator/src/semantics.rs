@@ -11,7 +11,7 @@
 use crate::error::ExecErrorKind;
 use crate::executor::{Executor, Flow, Stop};
 use crate::insn::{Insn, InvalidKind, Op};
-use crate::record::{REG_HI, REG_LO};
+use crate::record::{REG_HI, REG_LL_ADDR, REG_LL_VAL, REG_LO};
 
 const RA: u8 = 31;
 
@@ -322,10 +322,11 @@ impl Executor {
                     Lhu => (w >> sh) as u16 as u32,
                     _ => w,
                 };
-                if i.op == Ll {
-                    self.ll = Some((addr, w));
-                }
                 self.write::<REC>(rt, v);
+                if i.op == Ll {
+                    self.write::<REC>(REG_LL_ADDR, addr.wrapping_add(1));
+                    self.write::<REC>(REG_LL_VAL, w);
+                }
                 Flow::Next
             }
             Lwl | Lwr => {
@@ -377,16 +378,22 @@ impl Executor {
                 }
                 let v = self.regs[rt as usize];
                 // As in qemu, SC does not clear the link: a later SC to the same address succeeds
-                // again if the word still holds the value LL read.
-                let ll = self.ll;
+                // again if the word still holds the value LL read. The link registers are read
+                // after rt is written (slots 2 and 3), the order the AIR expects.
+                let (link_addr, link_val) = (
+                    self.regs[REG_LL_ADDR as usize],
+                    self.regs[REG_LL_VAL as usize],
+                );
                 let cur = self.mem.word(addr);
-                let ok = ll == Some((addr, cur));
+                let ok = link_addr == addr.wrapping_add(1) && link_val == cur;
                 if ok {
                     self.modify_word::<REC>(addr, |_| v);
                 } else {
                     self.load_word::<REC>(addr);
                 }
                 self.write::<REC>(rt, ok as u32);
+                self.read::<REC>(REG_LL_ADDR);
+                self.read::<REC>(REG_LL_VAL);
                 Flow::Next
             }
             Invalid => {

@@ -358,6 +358,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         let mut t = vec![op, r.clk.into()];
         t.extend(s0.iter().chain(&imm).cloned());
         t.extend(word::<AB>(&s[1].prev).into_iter().chain(s1.iter().cloned()));
+        // The LL link (slots 2 and 3 of LL and SC; zero for other loads and stores).
+        t.extend(s2.iter().chain(&s3).cloned());
         MEM_INSTR.lookup_key(b, t, Count::bounded(c.load_store.into(), 1));
         SYSCALL.lookup_key(
             b,

@@ -267,8 +267,12 @@ fn zero_write_value(d: &DecodedCols<u32>, step: &Step, val: &[u32; 4], imm: u32)
         let op = LsOp::ALL[d.sub_op as usize];
         let addr = val[0].wrapping_add(imm);
         if op == LsOp::Sc {
-            // SC into $0 stores 0 (the old $0); report success when memory holds it.
-            return (step.mem.value == 0) as u32;
+            return crate::load_store::sc_succeeds(
+                addr,
+                step.regs[2].value,
+                step.regs[3].value,
+                step.mem.prev_value,
+            ) as u32;
         }
         return load_value(op, step.mem.prev_value, addr, 0);
     }

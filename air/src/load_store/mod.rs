@@ -6,10 +6,9 @@
 //! (operation, `k`) a fixed byte routing ([`route`]) from the old memory word and rt into the
 //! loaded value or the stored word.
 //!
-//! SC: the success bit is constrained boolean and decides between storing and not storing, but
-//! not tied to the LL link (the link is emulator state outside the memory argument). A prover
-//! can therefore report an SC as failed or succeeded at will; guests that use LL/SC retry loops
-//! stay correct under either answer, but this is a known gap (docs/air-design.md).
+//! LL/SC: LL writes the link registers (`addr + 1`, the word read); SC succeeds exactly when
+//! the link names this address and the word still holds the linked value (an equality test
+//! over eight bytes with an inverse witness), as the emulator and qemu decide.
 
 mod trace;
 
@@ -22,7 +21,7 @@ use crate::cpu::{msb, range_pair};
 use crate::gadgets::{assert_add_bytes, one_hot_or_none, op_id, range_check_word};
 use crate::{cols, F};
 
-pub use trace::{load_value, mem_instr_events, store_value, MemInstrEvent};
+pub use trace::{load_value, mem_instr_events, sc_succeeds, store_value, MemInstrEvent};
 
 #[repr(C)]
 pub struct LoadStoreCols<T> {
@@ -47,6 +46,10 @@ pub struct LoadStoreCols<T> {
     pub sign_byte: T,
     pub sign: T,
     pub sc_ok: T,
+    /// The LL link as LL writes it / SC reads it, and the inverse witnessing a broken link.
+    pub link_addr: [T; 4],
+    pub link_val: [T; 4],
+    pub sc_inv: T,
 }
 
 pub const NUM_COLS: usize = std::mem::size_of::<LoadStoreCols<u8>>();
@@ -286,6 +289,25 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
                 .assert_eq(r.rt_after[j], r.rt_before[j]);
         }
 
+        // LL sets the link; SC succeeds iff the link holds.
+        let ll = r.sel[LsOp::Ll as usize];
+        let mut sq = AB::Expr::ZERO;
+        for i in 0..4 {
+            let plus = if i == 0 { one.clone() } else { AB::Expr::ZERO };
+            b.when(ll)
+                .assert_eq(r.link_addr[i], r.addr[i].into() + plus.clone());
+            b.when(ll).assert_eq(r.link_val[i], r.mem_prev[i]);
+            for d in [
+                r.link_addr[i].into() - r.addr[i].into() - plus,
+                r.link_val[i].into() - r.mem_prev[i].into(),
+            ] {
+                b.when(sc).when(r.sc_ok).assert_zero(d.clone());
+                sq += d.clone() * d;
+            }
+        }
+        b.when(sc)
+            .assert_eq(one.clone() - r.sc_ok.into(), r.sc_inv.into() * sq);
+
         let sels: Vec<(AB::Var, u8)> = LsOp::ALL
             .iter()
             .map(|o| (r.sel[*o as usize], *o as u8))
@@ -297,6 +319,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
                 .chain(&r.offset)
                 .chain(&r.rt_before)
                 .chain(&r.rt_after)
+                .chain(&r.link_addr)
+                .chain(&r.link_val)
                 .map(|v| (*v).into()),
         );
         MEM_INSTR.table_entry(b, t, is_real);

@@ -2,7 +2,7 @@
 
 use mipstark_emulator::record::Step;
 use mipstark_emulator::{lwl, lwr, swl, swr};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 
 use super::{LoadStoreChip, LoadStoreCols, NUM_COLS};
@@ -38,6 +38,11 @@ pub fn store_value(op: LsOp, mem: u32, reg: u32, addr: u32) -> u32 {
     }
 }
 
+/// SC's rule: the link names `addr` and the word still holds the linked value.
+pub fn sc_succeeds(addr: u32, link_addr: u32, link_val: u32, word: u32) -> bool {
+    link_addr == addr.wrapping_add(1) && link_val == word
+}
+
 /// One request on the `mem_instr` bus, with the memory access that serves it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemInstrEvent {
@@ -51,6 +56,8 @@ pub struct MemInstrEvent {
     pub mem_new: u32,
     pub prev_ts: u64,
     pub sc_ok: bool,
+    pub link_addr: u32,
+    pub link_val: u32,
 }
 
 /// The load/store requests of `steps`, exactly as the CPU rows send them (a load into `$0`
@@ -71,11 +78,7 @@ pub fn mem_instr_events(
             let (rt_before, rt_after, sc_ok) = if op.is_store() && op != LsOp::Sc {
                 (rt.value, rt.value, false)
             } else if op == LsOp::Sc {
-                let ok = if zero {
-                    s.mem.value == 0
-                } else {
-                    rt.value == 1
-                };
+                let ok = sc_succeeds(addr, s.regs[2].value, s.regs[3].value, s.mem.prev_value);
                 (rt.prev_value, ok as u32, ok)
             } else if zero {
                 (0, load_value(op, s.mem.prev_value, addr, 0), false)
@@ -93,6 +96,16 @@ pub fn mem_instr_events(
                 mem_new: s.mem.value,
                 prev_ts: s.mem.prev_ts,
                 sc_ok,
+                link_addr: if matches!(op, LsOp::Ll | LsOp::Sc) {
+                    s.regs[2].value
+                } else {
+                    0
+                },
+                link_val: if matches!(op, LsOp::Ll | LsOp::Sc) {
+                    s.regs[3].value
+                } else {
+                    0
+                },
             })
         })
         .collect()
@@ -143,6 +156,19 @@ impl LoadStoreChip {
                 r.sign = F::from_u8(bytes.add(ByteOp::Msb, sb, 0));
             }
             r.sc_ok = F::from_bool(e.sc_ok);
+            r.link_addr = word_bytes(e.link_addr);
+            r.link_val = word_bytes(e.link_val);
+            if e.op == LsOp::Sc {
+                let (la, lv) = (e.link_addr.to_le_bytes(), e.link_val.to_le_bytes());
+                let (ab, mb) = (addr.to_le_bytes(), e.mem_prev.to_le_bytes());
+                let mut sq = F::ZERO;
+                for i in 0..4 {
+                    let d1 = F::from_u8(la[i]) - F::from_u8(ab[i]) - F::from_bool(i == 0);
+                    let d2 = F::from_u8(lv[i]) - F::from_u8(mb[i]);
+                    sq += d1 * d1 + d2 * d2;
+                }
+                r.sc_inv = sq.try_inverse().unwrap_or(F::ZERO);
+            }
         }
         m
     }

@@ -7,7 +7,7 @@
 //! records of real runs.
 
 use mipstark_emulator::insn::{Insn, Op};
-use mipstark_emulator::record::{REG_HI, REG_LO};
+use mipstark_emulator::record::{REG_HI, REG_LL_ADDR, REG_LL_VAL, REG_LO};
 use p3_field::PrimeCharacteristicRing;
 
 use crate::alu::events::{alu_op, trap_compare, Operands};
@@ -152,7 +152,9 @@ pub fn slots(i: &Insn) -> Vec<(u8, bool)> {
         Bltzal | Bgezal | Bltzall | Bgezall => vec![r(rs), w(RA)],
         Jal => vec![w(RA)],
         Lui | Rdhwr => vec![w(rt)],
-        Lb | Lbu | Lh | Lhu | Lw | Ll | Lwl | Lwr | Sc => vec![r(rs), w(rt)],
+        Lb | Lbu | Lh | Lhu | Lw | Lwl | Lwr => vec![r(rs), w(rt)],
+        Ll => vec![r(rs), w(rt), w(REG_LL_ADDR), w(REG_LL_VAL)],
+        Sc => vec![r(rs), w(rt), r(REG_LL_ADDR), r(REG_LL_VAL)],
         Sb | Sh | Sw | Swl | Swr => vec![r(rs), r(rt)],
         J | Syscall | Break | Sync | Pref | Cache | Synci | Invalid => vec![],
     }
