@@ -1,9 +1,10 @@
 //! `prover-gpu bench`: per-stage throughput of the GPU backend against the CPU reference
 //! (Plonky3), measured in one run on the same inputs, with the ratio between them.
 //!
-//! Stages implemented so far: Poseidon2 permutations, coset LDE, Merkle tree, and the whole
-//! commit step (LDE + Merkle) as `TwoAdicFriPcs::commit` does it. Every GPU result is checked
-//! against the CPU one before its time is reported.
+//! Stages: Poseidon2 permutations, coset LDE, Merkle tree, the whole commit step (LDE + Merkle)
+//! as `TwoAdicFriPcs::commit` does it, and a whole proof of a guest run (the backend's DFT
+//! inside Plonky3's prover; proven cycles/s). Every GPU result is checked against the CPU one
+//! (proofs byte for byte) before its time is reported.
 
 // Built without a runtime feature the binary can only explain how to rebuild it.
 #![cfg_attr(
@@ -67,6 +68,9 @@ struct BenchArgs {
     /// Timed repetitions per stage (the best is reported).
     #[arg(long, default_value_t = 3)]
     reps: usize,
+    /// The whole-proof stage proves fibonacci(N) (about 5 cycles per unit); 0 skips it.
+    #[arg(long, default_value_t = 20_000)]
+    proof_fib: u32,
 }
 
 fn main() {
@@ -80,9 +84,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Bench(args) => match args.backend {
             #[cfg(feature = "opencl")]
-            Backend::Opencl => bench(&prover_gpu::runtime::opencl::OpenClRuntime::new()?, &args),
+            Backend::Opencl => bench(
+                std::sync::Arc::new(prover_gpu::runtime::opencl::OpenClRuntime::new()?),
+                &args,
+            ),
             #[cfg(feature = "cuda")]
-            Backend::Cuda => bench(&prover_gpu::runtime::cuda::CudaRuntime::new()?, &args),
+            Backend::Cuda => bench(
+                std::sync::Arc::new(prover_gpu::runtime::cuda::CudaRuntime::new()?),
+                &args,
+            ),
             #[allow(unreachable_patterns)]
             _ => bail!("this binary was built without that backend; rebuild with --features opencl or --features cuda"),
         },
@@ -109,7 +119,67 @@ struct Row {
     cpu: Duration,
 }
 
-fn bench<R: DeviceRuntime>(rt: &R, a: &BenchArgs) -> anyhow::Result<()> {
+/// The whole-proof stage: one guest run proved with Plonky3's DFT and with the device's.
+fn bench_proof<R: DeviceRuntime + Send + Sync>(
+    rt: std::sync::Arc<R>,
+    a: &BenchArgs,
+) -> anyhow::Result<Option<Row>> {
+    use mipstark_air::machine::Machine;
+    use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
+    use mipstark_prover_cpu_ref::machine::{first_difference, prove_traces, prove_traces_with};
+    if a.proof_fib == 0 {
+        return Ok(None);
+    }
+    let elf = include_bytes!("../../../tests/guests/elf/fibonacci.elf");
+    let program = std::sync::Arc::new(Program::from_elf(elf)?);
+    let input = GuestInput::default().with_u32_hint(a.proof_fib);
+    let mut ex = Executor::new(program.clone(), input, ExecConfig::default());
+    let mut shards = Vec::new();
+    let cycles = loop {
+        let done = ex.run_recording((1 << 20) - 1)?;
+        shards.push(ex.take_record());
+        if let Some(exit) = done {
+            break exit.cycles;
+        }
+    };
+    let machine = Machine::new(program)?;
+    let params = StarkParams::DEFAULT;
+    let (cpu, cpu_proof) = best(a.reps, || {
+        Ok(prove_traces(
+            &machine,
+            machine.generate_traces(&shards)?,
+            params,
+        )?)
+    })?;
+    let dft = prover_gpu::GpuDft::new(rt);
+    let (gpu, gpu_proof) = best(a.reps, || {
+        Ok(prove_traces_with(
+            &machine,
+            machine.generate_traces(&shards)?,
+            params,
+            dft.clone(),
+        )?)
+    })?;
+    if let Some(e) = dft.stats().first_error() {
+        bail!("the device failed during the proof: {e}");
+    }
+    if let Some(field) = first_difference(&cpu_proof, &gpu_proof) {
+        bail!("the GPU proof differs from the CPU proof first in {field}");
+    }
+    Ok(Some(Row {
+        stage: "whole proof (LDE on device)",
+        unit: "cyc/s",
+        work: cycles as f64,
+        gpu,
+        cpu,
+    }))
+}
+
+fn bench<R: DeviceRuntime + Send + Sync>(
+    shared: std::sync::Arc<R>,
+    a: &BenchArgs,
+) -> anyhow::Result<()> {
+    let rt = &*shared;
     let n = 1usize << a.log_rows;
     let trace = RowMajorMatrix::new(
         (0..n * a.width)
@@ -216,20 +286,23 @@ fn bench<R: DeviceRuntime>(rt: &R, a: &BenchArgs) -> anyhow::Result<()> {
         cpu,
     });
 
+    let merkle_gpu = rows[2].gpu;
+    rows.extend(bench_proof(shared.clone(), a)?);
+
     println!("device: {}", rt.device_name());
     println!(
         "trace 2^{} x {} (blowup 2^{}), best of {}",
         a.log_rows, a.width, a.log_blowup, a.reps
     );
     println!(
-        "{:<22} {:>14} {:>14} {:>10}",
+        "{:<28} {:>14} {:>14} {:>10}",
         "stage", "gpu", "cpu (Plonky3)", "gpu/cpu"
     );
     for r in &rows {
         let g = r.work / r.gpu.as_secs_f64();
         let c = r.work / r.cpu.as_secs_f64();
         println!(
-            "{:<22} {:>9.3e} {:<4} {:>9.3e} {:<4} {:>9.2}x",
+            "{:<28} {:>9.3e} {:<5} {:>9.3e} {:<5} {:>9.2}x",
             r.stage,
             g,
             r.unit,
@@ -242,7 +315,7 @@ fn bench<R: DeviceRuntime>(rt: &R, a: &BenchArgs) -> anyhow::Result<()> {
     // permutation kernel on the same device.
     let perm_rate = rows[0].work / rows[0].gpu.as_secs_f64();
     let merkle_perms = (lde_rows * a.width.div_ceil(8) + lde_rows) as f64;
-    let merkle_rate = merkle_perms / rows[2].gpu.as_secs_f64();
+    let merkle_rate = merkle_perms / merkle_gpu.as_secs_f64();
     println!(
         "merkle kernel at {:.0}% of the bare Poseidon2 rate on this device",
         100.0 * merkle_rate / perm_rate
