@@ -147,6 +147,8 @@ pub struct Statement {
     pub exit_code: u32,
     /// The bytes written to fd 13.
     pub public_values: Vec<u8>,
+    /// The words committed by COMMIT (0 where never committed).
+    pub committed: [u32; 8],
     /// The machine state before and after each shard.
     pub shards: Vec<(Boundary, Boundary)>,
 }
@@ -191,7 +193,7 @@ impl Statement {
     /// Each instance's public values.
     pub fn instance_publics(&self) -> Vec<Vec<F>> {
         let mut out = vec![vec![]; NUM_GLOBAL];
-        out[4] = PublicValuesChip::public_values(&self.public_values);
+        out[4] = PublicValuesChip::public_values(&self.public_values, &self.committed);
         let exit: Vec<F> = self.exit_code.to_le_bytes().map(F::from_u8).to_vec();
         for (before, after) in &self.shards {
             let mut cpu = before.to_field().to_vec();
@@ -324,7 +326,7 @@ impl Machine {
         }
         let state = final_state(&self.image, accesses(&self.program_chip, shards, &stream));
         let memory = MemoryChip::generate_trace(&state, &mut bytes);
-        let (pv_trace, _) = PublicValuesChip::generate_trace(&stream.bytes);
+        let pv_trace = PublicValuesChip::generate_trace(&stream);
         let mut traces = vec![
             ByteChip::generate_trace(&bytes),
             self.program_chip.generate_trace_multi(shards)?,
@@ -336,6 +338,7 @@ impl Machine {
         let statement = Statement {
             exit_code: exit_code.ok_or(MachineError::NotHalted)?,
             public_values: stream.bytes,
+            committed: stream.committed,
             shards: bounds,
         };
         Ok(MachineTraces {

@@ -171,3 +171,49 @@ fn compare_traps_and_rdhwr_prove() {
     verify(&m, &proof, P).unwrap();
     assert_eq!(proof.statement.exit_code, 7);
 }
+
+#[test]
+fn committed_words_are_public_and_bound() {
+    use mipstark_tests::asm::*;
+    use mipstark_tests::elfgen::{words_to_bytes, write_elf, GenSegment};
+    let mut w = Vec::new();
+    for (index, word) in [(3u32, 0xdead_beefu32), (3, 0x1234_5678), (0, 42)] {
+        w.extend(li(4, index));
+        w.extend(li(5, word));
+        w.extend([addiu(2, 0, 0x10), SYSCALL]); // COMMIT
+    }
+    w.extend([addiu(4, 0, 0), addiu(2, 0, 0), SYSCALL]); // HALT(0)
+    let elf = write_elf(
+        0x40_0000,
+        &[GenSegment {
+            vaddr: 0x40_0000,
+            data: words_to_bytes(&w),
+            bss: 0,
+            executable: true,
+            writable: false,
+        }],
+    );
+    let program = Arc::new(Program::from_elf(&elf).unwrap());
+    let mut ex = Executor::new(
+        program.clone(),
+        GuestInput::default(),
+        ExecConfig::default(),
+    );
+    ex.run_recording(1 << 10).unwrap().expect("halts");
+    assert_eq!(ex.output().committed, [42, 0, 0, 0x1234_5678, 0, 0, 0, 0]);
+    let m = Machine::new(program).unwrap();
+    let proof = prove(&m, &[ex.take_record()], P).unwrap();
+    verify(&m, &proof, P).unwrap();
+    assert_eq!(
+        proof.statement.committed,
+        [42, 0, 0, 0x1234_5678, 0, 0, 0, 0]
+    );
+    for k in [0, 3, 7] {
+        let mut p = MipsProof::from_bytes(&proof.to_bytes()).unwrap();
+        p.statement.committed[k] ^= 1;
+        assert!(
+            verify(&m, &p, P).is_err(),
+            "a changed commit word {k} verified"
+        );
+    }
+}

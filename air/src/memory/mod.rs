@@ -28,6 +28,11 @@ use crate::{cols, cols_mut, F};
 /// The public-values length counter: a register of the memory argument only the WRITE(13)
 /// syscall touches (the emulator has no such register; trace generation keeps it).
 pub const REG_PV_LEN: u32 = NUM_REGS as u32;
+/// The eight COMMIT words: registers the COMMIT syscall writes, whose initial and final
+/// versions the public-values chip supplies (so the final words are public), not the memory
+/// chip.
+pub const REG_COMMIT: u32 = REG_PV_LEN + 1;
+pub const NUM_COMMIT: usize = 8;
 
 /// Largest gap `d` between consecutive addresses (exclusive).
 const MAX_GAP: u32 = 1 << 29;
@@ -149,7 +154,8 @@ pub fn final_state(
 ) -> BTreeMap<u32, (u32, u64, bool)> {
     let mut state: BTreeMap<u32, (u32, u64, bool)> =
         image.iter().map(|(a, v)| (*a, (*v, 0, true))).collect();
-    for (addr, value, ts) in accesses {
+    let commit = REG_SPACE + REG_COMMIT..REG_SPACE + REG_COMMIT + NUM_COMMIT as u32;
+    for (addr, value, ts) in accesses.filter(|(a, _, _)| !commit.contains(a)) {
         let e = state.entry(addr).or_insert((0, 0, false));
         if ts >= e.1 {
             e.0 = value;

@@ -1,4 +1,4 @@
-//! Syscalls: the zkVM calls HALT, WRITE, SYSHINTLEN and SYSHINTREAD.
+//! Syscalls: the zkVM calls HALT, WRITE, COMMIT, SYSHINTLEN and SYSHINTREAD.
 //!
 //! [`SyscallChip`] has one row per syscall: the number in `$v0`, the five register accesses the
 //! emulator records (`$v0`, `$a0..$a3` at `clk + 0..=4`), each call's result, the exit code of
@@ -8,7 +8,10 @@
 //! bus at its index in the public-values stream. That index lives in a register of the memory
 //! argument ([`crate::memory::REG_PV_LEN`]) that WRITE(13) advances at `clk + 5`.
 //!
-//! Other syscalls (COMMIT, the Linux subset) execute in the emulator but are not provable yet.
+//! COMMIT writes word `a1` into commit register `a0 < 8` (at `clk + 6`); the public-values chip
+//! owns those registers' boundary, so the final committed words are public values.
+//!
+//! The Linux subset executes in the emulator but is not provable yet.
 
 mod trace;
 
@@ -20,7 +23,7 @@ use p3_lookup::{Count, InteractionBuilder};
 use crate::bus::{MEMORY, PUBLIC, REG_SPACE, SYSCALL, SYSMEM};
 use crate::cpu::{range_pair, SlotCols};
 use crate::gadgets::{assert_add_bytes, one_hot_or_none, range_check_word};
-use crate::memory::REG_PV_LEN;
+use crate::memory::{NUM_COMMIT, REG_COMMIT, REG_PV_LEN};
 use crate::{cols, F};
 
 pub use trace::{PublicStream, SyscallTraceError, SyscallTraces};
@@ -36,12 +39,15 @@ pub const PV_CAPACITY: usize = 256;
 pub struct SyscallCols<T> {
     pub halt: T,
     pub write: T,
+    pub commit: T,
     pub hintlen: T,
     pub hintread: T,
     pub clk: T,
     pub regs: [SlotCols<T>; 5],
     /// The public-values counter (accessed by WRITE to fd 13).
     pub pv: SlotCols<T>,
+    /// The commit register COMMIT writes.
+    pub cm: SlotCols<T>,
     /// WRITE to fd 13, and the inverse witnessing `a0 ≠ 13` otherwise.
     pub is_pv: T,
     pub fd_inv: T,
@@ -125,13 +131,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         let main = b.main();
         let r: &SyscallCols<AB::Var> = cols(main.current_slice());
         let publics: Vec<AB::Expr> = b.public_values().iter().map(|&p| p.into()).collect();
-        let is_real = one_hot_or_none(b, &[r.halt, r.write, r.hintlen, r.hintread]);
+        let is_real = one_hot_or_none(b, &[r.halt, r.write, r.commit, r.hintlen, r.hintread]);
         let [v0, a0, a1, a2, _a3] = &r.regs;
 
         // The number, and the registers each call reads or writes.
         for (sel, num) in [
             (r.halt, nr::HALT),
             (r.write, nr::WRITE),
+            (r.commit, nr::COMMIT),
             (r.hintlen, nr::SYSHINTLEN),
             (r.hintread, nr::SYSHINTREAD),
         ] {
@@ -157,11 +164,31 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             b.when(r.halt).assert_eq(v0.value[i], v0.prev[i]);
             b.when(r.write).assert_eq(v0.value[i], a2.prev[i]);
             b.when(r.hintread).assert_eq(v0.value[i], a1.prev[i]);
+            b.when(r.commit).assert_zero(v0.value[i]);
+            b.when(r.commit).assert_eq(r.cm.value[i], a1.prev[i]);
             // The exit code is the statement's.
             b.when(r.halt).assert_eq(a0.prev[i], exit_byte.clone());
         }
         range_check_word(b, v0.value.map(Into::into), r.hintlen.into());
         SYSCALL.table_entry(b, [r.clk.into(), r.halt.into()], is_real.clone());
+
+        // COMMIT: a0 < 8 names the register; a1 is written to it.
+        for i in 1..4 {
+            b.when(r.commit).assert_zero(a0.prev[i]);
+        }
+        range_pair(
+            b,
+            a0.prev[0].into() * AB::Expr::from_u8(32),
+            AB::Expr::ZERO,
+            r.commit.into(),
+        );
+        slot_access(
+            b,
+            &r.cm,
+            AB::Expr::from_u32(REG_SPACE + REG_COMMIT) + a0.prev[0].into(),
+            r.clk.into() + AB::Expr::from_u8(6),
+            r.commit.into(),
+        );
 
         // fd 13: is_pv exactly when WRITE and a0 = 13.
         b.assert_bool(r.is_pv);
@@ -341,17 +368,24 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
     }
 }
 
-/// The public-values stream: public values `[len, byte_0, …, byte_{CAP−1}]` (unused bytes 0);
-/// the first row receives `(i, byte_i)` for every `i < len`.
+/// The public values: `[len, byte_0, …, byte_{CAP−1}, commit_0[4], …, commit_7[4]]` (unused
+/// bytes 0). The first row receives `(i, byte_i)` for every `i < len`, and owns the boundary of
+/// the eight commit registers: it sends their initial `(addr, 0, 0)` and receives their final
+/// `(addr, commit_k, ts_k)`.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PublicValuesChip;
 
+/// Main columns: `PV_CAPACITY` byte flags, the commit registers' final timestamps, and a
+/// first-row flag.
+pub const PV_COLS: usize = PV_CAPACITY + NUM_COMMIT + 1;
+pub const NUM_PV_PUBLIC: usize = 1 + PV_CAPACITY + 4 * NUM_COMMIT;
+
 impl BaseAir<F> for PublicValuesChip {
     fn width(&self) -> usize {
-        PV_CAPACITY
+        PV_COLS
     }
     fn num_public_values(&self) -> usize {
-        PV_CAPACITY + 1
+        NUM_PV_PUBLIC
     }
 }
 
@@ -361,13 +395,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PublicValuesChip {
         let c = main.current_slice().to_vec();
         let n = main.next_slice().to_vec();
         let publics: Vec<AB::Expr> = b.public_values().iter().map(|&p| p.into()).collect();
+        let first = c[PV_COLS - 1];
+        b.when_first_row().assert_one(first);
+        b.assert_bool(first);
         let mut sum = AB::Expr::ZERO;
         for i in 0..PV_CAPACITY {
             b.assert_bool(c[i]);
             if i + 1 < PV_CAPACITY {
                 b.when(c[i + 1]).assert_one(c[i]);
             }
-            b.when_transition().assert_zero(n[i]);
             sum += c[i].into();
             PUBLIC.receive(
                 b,
@@ -375,6 +411,20 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PublicValuesChip {
                 Count::bounded(c[i].into(), 1),
             );
         }
+        // Only the first row carries anything.
+        for v in &n {
+            b.when_transition().assert_zero(*v);
+        }
         b.when_first_row().assert_eq(sum, publics[0].clone());
+        for k in 0..NUM_COMMIT {
+            let addr = AB::Expr::from_u32(REG_SPACE + REG_COMMIT + k as u32);
+            let mut init = vec![addr.clone()];
+            init.extend([AB::Expr::ZERO; 5]);
+            MEMORY.send(b, init, Count::bounded(first.into(), 1));
+            let mut fin = vec![addr];
+            fin.extend((0..4).map(|i| publics[1 + PV_CAPACITY + 4 * k + i].clone()));
+            fin.push(c[PV_CAPACITY + k].into());
+            MEMORY.receive(b, fin, Count::bounded(first.into(), 1));
+        }
     }
 }

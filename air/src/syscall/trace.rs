@@ -14,13 +14,14 @@ use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
 use crate::cpu::SlotCols;
+use crate::memory::NUM_COMMIT;
 use crate::{cols_mut, F};
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SyscallTraceError {
     #[error(
         "syscall {number:#x} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, \
-         SYSHINTLEN, SYSHINTREAD)"
+         COMMIT, SYSHINTLEN, SYSHINTREAD)"
     )]
     Unsupported { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
@@ -36,12 +37,15 @@ pub struct SyscallTraces {
     pub exit_code: Option<u32>,
 }
 
-/// The public-values stream as the memory argument sees it: its length register and the bytes.
+/// The public values as the memory argument sees them: the stream's length register and
+/// bytes, and the commit registers' words and timestamps.
 #[derive(Clone, Debug, Default)]
 pub struct PublicStream {
     pub len: u32,
     pub ts: u64,
     pub bytes: Vec<u8>,
+    pub committed: [u32; NUM_COMMIT],
+    pub commit_ts: [u64; NUM_COMMIT],
 }
 
 fn fill_slot(
@@ -80,6 +84,7 @@ impl SyscallChip {
             match ev.number {
                 nr::HALT => r.halt = F::ONE,
                 nr::WRITE => r.write = F::ONE,
+                nr::COMMIT => r.commit = F::ONE,
                 nr::SYSHINTLEN => r.hintlen = F::ONE,
                 nr::SYSHINTREAD => r.hintread = F::ONE,
                 number => {
@@ -104,6 +109,15 @@ impl SyscallChip {
             let a: [u32; 4] = std::array::from_fn(|k| ev.regs[k + 1].prev_value);
             if ev.number == nr::HALT {
                 exit_code = Some(a[0]);
+            }
+            if ev.number == nr::COMMIT {
+                // The emulator rejects an index of 8 or more, so `a[0] < 8` here.
+                let k = a[0] as usize;
+                bytes.add(ByteOp::Range, (a[0] * 32) as u8, 0);
+                let (prev, prev_ts) = (stream.committed[k], stream.commit_ts[k]);
+                fill_slot(&mut r.cm, prev, a[1], prev_ts, clk + 6, bytes);
+                stream.committed[k] = a[1];
+                stream.commit_ts[k] = clk + 6;
             }
             if ev.number == nr::SYSHINTLEN {
                 bytes.range_word(ev.regs[0].value);
@@ -207,19 +221,27 @@ impl SyscallChip {
 }
 
 impl super::PublicValuesChip {
-    /// The chip's trace and public values for the stream's bytes.
-    pub fn generate_trace(bytes: &[u8]) -> (RowMajorMatrix<F>, Vec<F>) {
-        let mut m = RowMajorMatrix::new(F::zero_vec(4 * PV_CAPACITY), PV_CAPACITY);
-        for i in 0..bytes.len() {
+    /// The chip's trace for `stream`.
+    pub fn generate_trace(stream: &PublicStream) -> RowMajorMatrix<F> {
+        let w = super::PV_COLS;
+        let mut m = RowMajorMatrix::new(F::zero_vec(4 * w), w);
+        for i in 0..stream.bytes.len() {
             m.values[i] = F::ONE;
         }
-        (m, Self::public_values(bytes))
+        for k in 0..NUM_COMMIT {
+            m.values[PV_CAPACITY + k] = F::from_u64(stream.commit_ts[k]);
+        }
+        m.values[w - 1] = F::ONE;
+        m
     }
 
-    /// `[len, byte_0, …]` padded with zeros to the capacity.
-    pub fn public_values(bytes: &[u8]) -> Vec<F> {
+    /// `[len, byte_0, …]` padded with zeros to the capacity, then the commit words' bytes.
+    pub fn public_values(bytes: &[u8], committed: &[u32; NUM_COMMIT]) -> Vec<F> {
         let mut pv = vec![F::from_usize(bytes.len())];
         pv.extend((0..PV_CAPACITY).map(|i| F::from_u8(bytes.get(i).copied().unwrap_or(0))));
+        for w in committed {
+            pv.extend(w.to_le_bytes().map(F::from_u8));
+        }
         pv
     }
 }

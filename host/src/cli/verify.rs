@@ -49,6 +49,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     println!("proof valid");
     println!("exit code: {}", st.exit_code);
     println!("public values ({} bytes): {hex}", st.public_values.len());
+    let words: Vec<String> = st.committed.iter().map(|w| format!("{w:08x}")).collect();
+    println!("committed words: {}", words.join(" "));
     println!("shards: {}", st.shards.len());
     Ok(0)
 }
