@@ -65,6 +65,9 @@ pub struct ProveArgs {
     /// No progress display.
     #[arg(long, short)]
     quiet: bool,
+    /// Also print every chip instance's rows and columns (main and LogUp).
+    #[arg(long)]
+    chips: bool,
 }
 
 /// Figures of one proof, for the summary and `mipstark bench`.
@@ -77,6 +80,8 @@ pub struct ProveReport {
     pub stages: Vec<(&'static str, Duration)>,
     pub proof_bytes: usize,
     pub trace_cells: u64,
+    /// Per instance: (chip, log2 rows, main columns, LogUp columns in base elements).
+    pub chips: Vec<(&'static str, usize, usize, usize)>,
 }
 
 impl ProveReport {
@@ -110,6 +115,24 @@ impl ProveReport {
             eprintln!("peak memory:     {:.1} MiB", m as f64 / (1 << 20) as f64);
         }
         eprintln!("proof size:      {} bytes", self.proof_bytes);
+    }
+
+    /// Rows and columns of every instance, largest first.
+    pub fn print_chips(&self) {
+        let mut v = self.chips.clone();
+        v.sort_by_key(|c| std::cmp::Reverse((c.2 + c.3) << c.1));
+        eprintln!(
+            "{:<14} {:>6} {:>6} {:>7} {:>14} {:>8}",
+            "chip", "rows", "main", "logup", "cells", "/cycle"
+        );
+        for (name, log, main, logup) in v {
+            let cells = ((main + logup) as u64) << log;
+            eprintln!(
+                "{name:<14} {:>6} {main:>6} {logup:>7} {cells:>14} {:>8.1}",
+                format!("2^{log}"),
+                cells as f64 / self.cycles.max(1) as f64
+            );
+        }
     }
 }
 
@@ -205,15 +228,25 @@ pub fn prove_loaded(
     let prove = t2.elapsed();
     bar.finish_and_clear();
     let bytes = proof.to_bytes();
-    // Lookup columns are extension elements: count them from the proof's opened values.
-    let lookup_cells: u64 = proof
+    // LogUp columns: the proof opens each base column of the flattened permutation trace.
+    let airs = machine.airs(proof.statement.shards.len());
+    let chips: Vec<(&'static str, usize, usize, usize)> = proof
         .proof
         .opened_values
         .instances
         .iter()
         .zip(&proof.proof.degree_bits)
-        .map(|(o, db)| (o.permutation_local.len() as u64 * 4) << db)
-        .sum();
+        .zip(&airs)
+        .map(|((o, db), air)| {
+            (
+                air.name(),
+                *db,
+                o.base_opened_values.trace_local.len(),
+                o.permutation_local.len(),
+            )
+        })
+        .collect();
+    let lookup_cells: u64 = chips.iter().map(|c| (c.3 as u64) << c.1).sum();
     Ok((
         bytes.clone(),
         ProveReport {
@@ -225,6 +258,7 @@ pub fn prove_loaded(
             stages: timing.times.get(),
             proof_bytes: bytes.len(),
             trace_cells: trace_cells + lookup_cells,
+            chips,
         },
     ))
 }
@@ -248,5 +282,8 @@ pub fn run(args: ProveArgs) -> anyhow::Result<i32> {
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     eprintln!("proved {name}: proof written to {}", args.output.display());
     report.print();
+    if args.chips {
+        report.print_chips();
+    }
     Ok(0)
 }
