@@ -1,27 +1,16 @@
 //! The whole machine on real guest runs: every constraint holds on every row of honest traces,
 //! every bus balances across all chips and shards.
 
-use std::sync::Arc;
-
 use mipstark_air::machine::{debug_check, Machine};
-use mipstark_emulator::{ExecConfig, ExecutionRecord, Executor, GuestInput, Program};
+use mipstark_emulator::ExecutionRecord;
 
-fn shards_of(name: &str, input: GuestInput, shard: u64) -> (Machine, Vec<ExecutionRecord>) {
-    let program = Arc::new(Program::from_elf(&mipstark_tests::guests::zkvm_elf(name)).unwrap());
-    let mut ex = Executor::new(program.clone(), input, ExecConfig::default());
-    let mut shards = Vec::new();
-    loop {
-        let done = ex.run_recording(shard).unwrap();
-        shards.push(ex.take_record());
-        if done.is_some() {
-            break;
-        }
-    }
+fn shards_of(name: &str, hint: Option<u32>, shard: u64) -> (Machine, Vec<ExecutionRecord>) {
+    let (program, shards) = mipstark_tests::guests::record(name, hint, shard);
     (Machine::new(program).unwrap(), shards)
 }
 
-fn check(name: &str, input: GuestInput, shard: u64) {
-    let (m, shards) = shards_of(name, input, shard);
+fn check(name: &str, hint: Option<u32>, shard: u64) {
+    let (m, shards) = shards_of(name, hint, shard);
     let t = m.generate_traces(&shards).unwrap();
     t.statement.check_chain(m.program.entry).unwrap();
     if let Err(e) = debug_check(&m.airs(shards.len()), &t.traces, &t.publics) {
@@ -31,36 +20,18 @@ fn check(name: &str, input: GuestInput, shard: u64) {
 
 #[test]
 fn fibonacci_constraints_hold() {
-    check(
-        "fibonacci",
-        GuestInput::default().with_u32_hint(20),
-        1 << 20,
-    );
+    check("fibonacci", Some(20), 1 << 20);
 }
 
 #[test]
 fn fibonacci_in_shards() {
-    check("fibonacci", GuestInput::default().with_u32_hint(20), 100);
+    check("fibonacci", Some(20), 100);
 }
 
 #[test]
 fn every_guest_constraints_hold() {
-    for (name, hint) in [
-        ("hello", None),
-        ("insn_arith", None),
-        ("insn_bits", None),
-        ("insn_branch", None),
-        ("insn_llsc", None),
-        ("insn_muldiv", None),
-        ("insn_unaligned", None),
-        ("sha256", Some(100)),
-        ("keccak256", Some(100)),
-    ] {
-        let input = match hint {
-            Some(h) => GuestInput::default().with_u32_hint(h),
-            None => GuestInput::default(),
-        };
-        check(name, input, 1 << 13);
+    for (name, hint) in mipstark_tests::guests::PROVABLE {
+        check(name, *hint, 1 << 11);
     }
 }
 

@@ -160,6 +160,22 @@ impl Executor {
         }))
     }
 
+    /// Runs to the halt, recording the execution as consecutive shards of at most
+    /// `steps_per_shard` instructions (the prover's unit of trace generation).
+    pub fn record_shards(
+        &mut self,
+        steps_per_shard: u64,
+    ) -> Result<(Vec<ExecutionRecord>, ExitInfo), ExecError> {
+        let mut shards = Vec::new();
+        loop {
+            let done = self.run_recording(steps_per_shard.max(1))?;
+            shards.push(self.take_record());
+            if let Some(exit) = done {
+                return Ok((shards, exit));
+            }
+        }
+    }
+
     /// Takes the records produced so far, leaving an empty buffer.
     pub fn take_record(&mut self) -> ExecutionRecord {
         std::mem::take(&mut self.record)

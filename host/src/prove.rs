@@ -50,15 +50,9 @@ pub fn record(
     if !(4..MAX_LOG_HEIGHT as u32).contains(&shard_log) {
         return Err(Error::ShardSize(shard_log));
     }
-    let mut ex = Executor::new(program, input, config);
-    let mut shards = Vec::new();
-    loop {
-        let done = ex.run_recording((1 << shard_log) - 1)?;
-        shards.push(ex.take_record());
-        if let Some(exit) = done {
-            return Ok(Recorded { shards, exit });
-        }
-    }
+    let (shards, exit) =
+        Executor::new(program, input, config).record_shards((1 << shard_log) - 1)?;
+    Ok(Recorded { shards, exit })
 }
 
 /// Proves an ELF's run on `input`.

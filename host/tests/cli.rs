@@ -3,7 +3,7 @@
 use std::process::{Command, Output};
 
 use mipstark_tests::asm::*;
-use mipstark_tests::elfgen::{words_to_bytes, write_elf, GenSegment};
+use mipstark_tests::elfgen::program_elf;
 
 fn mipstark(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mipstark"))
@@ -21,18 +21,8 @@ fn stderr(o: &Output) -> String {
 }
 
 fn write_program(dir: &tempfile::TempDir, words: &[u32]) -> String {
-    let elf = write_elf(
-        0x40_0000,
-        &[GenSegment {
-            vaddr: 0x40_0000,
-            data: words_to_bytes(words),
-            bss: 0,
-            executable: true,
-            writable: false,
-        }],
-    );
     let p = dir.path().join("prog.elf");
-    std::fs::write(&p, elf).unwrap();
+    std::fs::write(&p, program_elf(words)).unwrap();
     p.to_string_lossy().into_owned()
 }
 

@@ -9,22 +9,29 @@ use mipstark_prover_cpu_ref::StarkParams;
 
 const P: StarkParams = StarkParams::TESTING;
 
-fn run(name: &str, input: GuestInput, shard: u64) -> (Machine, Vec<ExecutionRecord>) {
-    let program = Arc::new(Program::from_elf(&mipstark_tests::guests::zkvm_elf(name)).unwrap());
-    let mut ex = Executor::new(program.clone(), input, ExecConfig::default());
-    let mut shards = Vec::new();
-    loop {
-        let done = ex.run_recording(shard).unwrap();
-        shards.push(ex.take_record());
-        if done.is_some() {
-            break;
-        }
-    }
+fn run(name: &str, hint: Option<u32>, shard: u64) -> (Machine, Vec<ExecutionRecord>) {
+    let (program, shards) = mipstark_tests::guests::record(name, hint, shard);
     (Machine::new(program).unwrap(), shards)
 }
 
+/// Proves and verifies a hand-written program (entry at its first word).
+fn prove_words(words: &[u32]) -> (Machine, MipsProof, mipstark_emulator::GuestOutput) {
+    let elf = mipstark_tests::elfgen::program_elf(words);
+    let program = Arc::new(Program::from_elf(&elf).unwrap());
+    let mut ex = Executor::new(
+        program.clone(),
+        GuestInput::default(),
+        ExecConfig::default(),
+    );
+    let (shards, _) = ex.record_shards(1 << 10).unwrap();
+    let m = Machine::new(program).unwrap();
+    let proof = prove(&m, &shards, P).unwrap();
+    verify(&m, &proof, P).unwrap();
+    (m, proof, ex.take_output())
+}
+
 fn fib() -> (Machine, Vec<ExecutionRecord>) {
-    run("fibonacci", GuestInput::default().with_u32_hint(10), 128)
+    run("fibonacci", Some(10), 127)
 }
 
 #[test]
@@ -67,7 +74,7 @@ fn statement_is_bound() {
     p.statement.shards.pop();
     assert!(verify(&m, &p, P).is_err());
 
-    let (other, _) = run("hello", GuestInput::default(), 1 << 12);
+    let (other, _) = run("hello", None, 1 << 12);
     let p = MipsProof::from_bytes(&bytes).unwrap();
     assert!(
         verify(&other, &p, P).is_err(),
@@ -103,24 +110,8 @@ fn flipped_bytes_are_rejected() {
 
 #[test]
 fn every_guest_proves_and_verifies() {
-    for (name, hint, shard) in [
-        ("hello", None, 1 << 12),
-        ("insn_arith", None, 1 << 12),
-        ("insn_bits", None, 1 << 12),
-        ("insn_branch", None, 1 << 12),
-        ("insn_llsc", None, 1 << 12),
-        ("insn_muldiv", None, 1 << 12),
-        ("insn_unaligned", None, 1 << 12),
-        ("sha256", Some(64), 1 << 11),
-        ("keccak256", Some(64), 1 << 11),
-        ("bigmem", Some(4), 1 << 12),
-        ("loop", Some(1000), 1 << 11),
-    ] {
-        let input = match hint {
-            Some(h) => GuestInput::default().with_u32_hint(h),
-            None => GuestInput::default(),
-        };
-        let (m, shards) = run(name, input, shard);
+    for (name, hint) in mipstark_tests::guests::PROVABLE {
+        let (m, shards) = run(name, *hint, 1 << 11);
         let proof = prove(&m, &shards, P).unwrap_or_else(|e| panic!("{name}: {e}"));
         verify(&m, &proof, P).unwrap_or_else(|e| panic!("{name}: {e}"));
         eprintln!("{name}: {} shards", shards.len());
@@ -130,7 +121,6 @@ fn every_guest_proves_and_verifies() {
 #[test]
 fn compare_traps_and_rdhwr_prove() {
     use mipstark_tests::asm::*;
-    use mipstark_tests::elfgen::{words_to_bytes, write_elf, GenSegment};
     let mut w = Vec::new();
     w.extend(li(8, 5));
     w.extend(li(9, 0xffff_fffd));
@@ -149,33 +139,13 @@ fn compare_traps_and_rdhwr_prove() {
         addiu(2, 0, 0), // HALT
         SYSCALL,
     ]);
-    let elf = write_elf(
-        0x40_0000,
-        &[GenSegment {
-            vaddr: 0x40_0000,
-            data: words_to_bytes(&w),
-            bss: 0,
-            executable: true,
-            writable: false,
-        }],
-    );
-    let program = Arc::new(Program::from_elf(&elf).unwrap());
-    let mut ex = Executor::new(
-        program.clone(),
-        GuestInput::default(),
-        ExecConfig::default(),
-    );
-    ex.run_recording(1 << 10).unwrap().expect("halts");
-    let m = Machine::new(program).unwrap();
-    let proof = prove(&m, &[ex.take_record()], P).unwrap();
-    verify(&m, &proof, P).unwrap();
+    let (_, proof, _) = prove_words(&w);
     assert_eq!(proof.statement.exit_code, 7);
 }
 
 #[test]
 fn committed_words_are_public_and_bound() {
     use mipstark_tests::asm::*;
-    use mipstark_tests::elfgen::{words_to_bytes, write_elf, GenSegment};
     let mut w = Vec::new();
     for (index, word) in [(3u32, 0xdead_beefu32), (3, 0x1234_5678), (0, 42)] {
         w.extend(li(4, index));
@@ -183,27 +153,8 @@ fn committed_words_are_public_and_bound() {
         w.extend([addiu(2, 0, 0x10), SYSCALL]); // COMMIT
     }
     w.extend([addiu(4, 0, 0), addiu(2, 0, 0), SYSCALL]); // HALT(0)
-    let elf = write_elf(
-        0x40_0000,
-        &[GenSegment {
-            vaddr: 0x40_0000,
-            data: words_to_bytes(&w),
-            bss: 0,
-            executable: true,
-            writable: false,
-        }],
-    );
-    let program = Arc::new(Program::from_elf(&elf).unwrap());
-    let mut ex = Executor::new(
-        program.clone(),
-        GuestInput::default(),
-        ExecConfig::default(),
-    );
-    ex.run_recording(1 << 10).unwrap().expect("halts");
-    assert_eq!(ex.output().committed, [42, 0, 0, 0x1234_5678, 0, 0, 0, 0]);
-    let m = Machine::new(program).unwrap();
-    let proof = prove(&m, &[ex.take_record()], P).unwrap();
-    verify(&m, &proof, P).unwrap();
+    let (m, proof, output) = prove_words(&w);
+    assert_eq!(output.committed, [42, 0, 0, 0x1234_5678, 0, 0, 0, 0]);
     assert_eq!(
         proof.statement.committed,
         [42, 0, 0, 0x1234_5678, 0, 0, 0, 0]

@@ -75,3 +75,17 @@ fn put32(b: &mut [u8], at: usize, v: u32) {
 pub fn words_to_bytes(words: &[u32]) -> Vec<u8> {
     words.iter().flat_map(|w| w.to_le_bytes()).collect()
 }
+
+/// A one-segment executable ELF at 0x400000 holding `words` (entry at its start).
+pub fn program_elf(words: &[u32]) -> Vec<u8> {
+    write_elf(
+        0x40_0000,
+        &[GenSegment {
+            vaddr: 0x40_0000,
+            data: words_to_bytes(words),
+            bss: 0,
+            executable: true,
+            writable: false,
+        }],
+    )
+}

@@ -133,15 +133,9 @@ fn bench_proof<R: DeviceRuntime + Send + Sync>(
     let elf = include_bytes!("../../../tests/guests/elf/fibonacci.elf");
     let program = std::sync::Arc::new(Program::from_elf(elf)?);
     let input = GuestInput::default().with_u32_hint(a.proof_fib);
-    let mut ex = Executor::new(program.clone(), input, ExecConfig::default());
-    let mut shards = Vec::new();
-    let cycles = loop {
-        let done = ex.run_recording((1 << 20) - 1)?;
-        shards.push(ex.take_record());
-        if let Some(exit) = done {
-            break exit.cycles;
-        }
-    };
+    let (shards, exit) = Executor::new(program.clone(), input, ExecConfig::default())
+        .record_shards((1 << 20) - 1)?;
+    let cycles = exit.cycles;
     let machine = Machine::new(program)?;
     let params = StarkParams::DEFAULT;
     let (cpu, cpu_proof) = best(a.reps, || {
