@@ -37,6 +37,7 @@ fn prove_then_verify_in_shards() {
         "--params",
         "testing",
         "-q",
+        "--debug",
         "-o",
         proof,
     ]);

@@ -59,6 +59,7 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
             };
             eprintln!("proving {name} ({} = {param}, ~2^{log} cycles)...", g.param);
             let (bytes, report) = prove_loaded(
+                false,
                 args.backend,
                 loaded,
                 ExecConfig::default(),

@@ -68,6 +68,10 @@ pub struct ProveArgs {
     /// Also print every chip instance's rows and columns (main and LogUp).
     #[arg(long)]
     chips: bool,
+    /// Before proving, evaluate every constraint on every row and balance every bus; stop
+    /// with the first failing chip, row and constraint (or unbalanced tuple).
+    #[arg(long)]
+    debug: bool,
 }
 
 /// Figures of one proof, for the summary and `mipstark bench`.
@@ -182,6 +186,7 @@ fn prove_gpu<R: prover_gpu::DeviceRuntime + Send + Sync>(
 
 /// Proves a loaded program; returns the proof bytes and the figures.
 pub fn prove_loaded(
+    debug: bool,
     backend: Backend,
     loaded: super::inputs::Loaded,
     config: ExecConfig,
@@ -217,6 +222,12 @@ pub fn prove_loaded(
     let traces = machine.generate_traces(&rec.shards)?;
     drop(rec.shards);
     let tracegen = t1.elapsed();
+    if debug {
+        bar.set_message("checking every constraint (--debug)");
+        let airs = machine.airs(traces.statement.shards.len());
+        mipstark_air::machine::debug_check(&airs, &traces.traces, &traces.publics)
+            .context("the traces violate the AIR (a prover bug: please report it)")?;
+    }
     let trace_cells: u64 = traces.traces.iter().map(|t| t.values.len() as u64).sum();
     let timing = mipstark::timing::install();
     let b2 = bar.clone();
@@ -271,6 +282,7 @@ pub fn run(args: ProveArgs) -> anyhow::Result<i32> {
     };
     let name = loaded.name.clone();
     let (bytes, report) = prove_loaded(
+        args.debug,
         args.backend,
         loaded,
         config,
