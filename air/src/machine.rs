@@ -163,6 +163,12 @@ pub enum StatementError {
     Broken(usize),
     #[error("the last shard does not end halted")]
     NotHalted,
+    #[error("shard {0} is empty (its clock does not advance)")]
+    EmptyShard(usize),
+    #[error(
+        "shard {0}'s boundary is out of range (clock at or past 2^29, or a pc outside the field)"
+    )]
+    OutOfRange(usize),
     #[error("{0} public-values bytes exceed the capacity")]
     TooManyPublicValues(usize),
 }
@@ -177,6 +183,19 @@ impl Statement {
         for k in 1..self.shards.len() {
             if self.shards[k].0 != self.shards[k - 1].1 {
                 return Err(StatementError::Broken(k));
+            }
+        }
+        for (k, (before, after)) in self.shards.iter().enumerate() {
+            // Timestamp differences are range-checked below 2^29, which rules out a wrap modulo
+            // p only while every timestamp stays below 2^29; pcs are field elements.
+            let in_range = |b: &Boundary| {
+                b.clk < crate::cpu::MAX_CLK && b.pc < crate::F_ORDER && b.npc < crate::F_ORDER
+            };
+            if !in_range(before) || !in_range(after) {
+                return Err(StatementError::OutOfRange(k));
+            }
+            if after.clk <= before.clk {
+                return Err(StatementError::EmptyShard(k));
             }
         }
         if !self.shards.last().is_some_and(|s| s.1.halted) {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use mipstark_air::machine::Machine;
+use mipstark_air::machine::{Machine, StatementError};
 use mipstark_emulator::{ExecConfig, ExecutionRecord, Executor, GuestInput, Program};
 use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, VerifyError};
 use mipstark_prover_cpu_ref::StarkParams;
@@ -73,6 +73,25 @@ fn statement_is_bound() {
     let mut p = MipsProof::from_bytes(&bytes).unwrap();
     p.statement.shards.pop();
     assert!(verify(&m, &p, P).is_err());
+
+    // A duplicated shard, an appended empty shard after the halt, a clock past 2^29.
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    let s1 = p.statement.shards[1];
+    p.statement.shards.insert(1, s1);
+    assert!(verify(&m, &p, P).is_err());
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    let end = p.statement.shards.last().unwrap().1;
+    p.statement.shards.push((end, end));
+    assert!(matches!(
+        verify(&m, &p, P),
+        Err(VerifyError::Statement(StatementError::EmptyShard(_)))
+    ));
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.statement.shards.last_mut().unwrap().1.clk = 1 << 29;
+    assert!(matches!(
+        verify(&m, &p, P),
+        Err(VerifyError::Statement(StatementError::OutOfRange(_)))
+    ));
 
     let (other, _) = run("hello", None, 1 << 12);
     let p = MipsProof::from_bytes(&bytes).unwrap();
@@ -167,4 +186,24 @@ fn committed_words_are_public_and_bound() {
             "a changed commit word {k} verified"
         );
     }
+}
+
+#[test]
+fn branch_right_after_a_nullified_delay_slot_proves() {
+    use mipstark_tests::asm::*;
+    let mut w = Vec::new();
+    w.extend(li(8, 5));
+    w.extend(li(9, 0xffff_fffd));
+    w.extend([
+        itype(0x14, 8, 9, 4), // beql $8, $9, +16: not taken, delay slot nullified
+        addiu(4, 0, 99),      // (nullified)
+        itype(0x04, 0, 0, 2), // beq $0, $0, +8: taken, right after the skipped slot
+        NOP,                  // delay slot
+        addiu(4, 0, 1),       // (jumped over)
+        addiu(4, 4, 7),       // exit code 7 when neither ran
+        addiu(2, 0, 0),
+        SYSCALL,
+    ]);
+    let (_, proof, _) = prove_words(&w);
+    assert_eq!(proof.statement.exit_code, 7);
 }

@@ -292,9 +292,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
             r.npc.into() + is_real.clone() * (r.new_npc.into() - r.npc.into()),
         );
         t.assert_eq(n.clk, r.clk.into() + is_real.clone() * AB::Expr::from_u8(8));
+        // A nullified branch-likely skips its delay slot: what runs next is not in one.
         t.assert_eq(
             n.in_delay,
-            r.in_delay.into() + is_real.clone() * (is_control - r.in_delay.into()),
+            r.in_delay.into()
+                + is_real.clone() * (is_control - r.nullify.into() - r.in_delay.into()),
         );
         t.assert_eq(n.halted, r.halted.into() + r.is_halt.into());
         t.when(n.is_real).assert_one(r.is_real);

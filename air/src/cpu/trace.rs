@@ -84,7 +84,7 @@ impl super::CpuChip {
                 pc: st.npc.wrapping_add(if nullify { 4 } else { 0 }),
                 npc: r.new_npc.as_canonical_u32(),
                 clk: st.clk + CLK_STRIDE,
-                in_delay: control == 1,
+                in_delay: control == 1 && !nullify,
                 halted: halts,
             };
             if !halts && (st.pc != step.next_pc || st.npc != step.next_next_pc) {
