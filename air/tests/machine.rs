@@ -73,3 +73,4 @@ fn sc_outcome_is_forced_by_the_link() {
         Err(DebugError::Constraint { .. })
     ));
 }
+

@@ -187,10 +187,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
             .map(|i| r.k[i].into() * AB::Expr::from_usize(i))
             .sum();
         b.assert_eq(r.addr[0], k_val + r.q.into() * AB::Expr::from_u8(4));
+        // q and 4q both bytes: q is an integer below 64 (4q alone would allow q = v/4).
         range_pair(
             b,
+            r.q.into(),
             r.q.into() * AB::Expr::from_u8(4),
-            AB::Expr::ZERO,
             is_real.clone(),
         );
         let word_addr = r.q.into()

@@ -134,7 +134,7 @@ impl LoadStoreChip {
             r.k[k] = F::ONE;
             let q = (addr & 0xff) >> 2;
             r.q = F::from_u32(q);
-            bytes.add(ByteOp::Range, (q * 4) as u8, 0);
+            bytes.add(ByteOp::Range, q as u8, (q * 4) as u8);
             r.rt_before = word_bytes(e.rt_before);
             r.rt_after = word_bytes(e.rt_after);
             r.mem_prev = word_bytes(e.mem_prev);

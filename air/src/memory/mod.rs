@@ -28,11 +28,17 @@ use crate::{cols, cols_mut, F};
 /// The public-values length counter: a register of the memory argument only the WRITE(13)
 /// syscall touches (the emulator has no such register; trace generation keeps it).
 pub const REG_PV_LEN: u32 = NUM_REGS as u32;
-/// The eight COMMIT words: registers the COMMIT syscall writes, whose initial and final
-/// versions the public-values chip supplies (so the final words are public), not the memory
-/// chip.
-pub const REG_COMMIT: u32 = REG_PV_LEN + 1;
+/// Every address in the memory chip is below this bound (range-checked per row): with gaps
+/// below 2^29 the sorted sequence then cannot wrap modulo p (`ADDR_BOUND + 2^29 < p`).
+pub const ADDR_BOUND: u32 = 0x5000_0000;
+/// The eight COMMIT words: locations at `ADDR_BOUND + k`, which the memory chip cannot hold;
+/// the public-values chip supplies their initial and final versions (so the final words are
+/// public values).
+pub const COMMIT_BASE: u32 = ADDR_BOUND;
 pub const NUM_COMMIT: usize = 8;
+
+/// `top + TOP_SLACK` is a byte exactly when the top address byte is below 0x50.
+const TOP_SLACK: u8 = 0xb0;
 
 /// Largest gap `d` between consecutive addresses (exclusive).
 const MAX_GAP: u32 = 1 << 29;
@@ -132,6 +138,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ImageChip {
 pub struct MemoryCols<T> {
     pub is_real: T,
     pub addr: T,
+    /// `addr` as bytes, the top one below 0x50 (so `addr < ADDR_BOUND`).
+    pub addr_bytes: [T; 4],
     /// The image supplies the initial value (else it is 0, sent by this row).
     pub in_image: T,
     pub value: [T; 4],
@@ -154,7 +162,7 @@ pub fn final_state(
 ) -> BTreeMap<u32, (u32, u64, bool)> {
     let mut state: BTreeMap<u32, (u32, u64, bool)> =
         image.iter().map(|(a, v)| (*a, (*v, 0, true))).collect();
-    let commit = REG_SPACE + REG_COMMIT..REG_SPACE + REG_COMMIT + NUM_COMMIT as u32;
+    let commit = COMMIT_BASE..COMMIT_BASE + NUM_COMMIT as u32;
     for (addr, value, ts) in accesses.filter(|(a, _, _)| !commit.contains(a)) {
         let e = state.entry(addr).or_insert((0, 0, false));
         if ts >= e.1 {
@@ -189,6 +197,11 @@ impl MemoryChip {
             let r: &mut MemoryCols<F> = cols_mut(row);
             r.is_real = F::ONE;
             r.addr = F::from_u32(*a);
+            r.addr_bytes = word_bytes(*a);
+            let ab = a.to_le_bytes();
+            bytes.add(ByteOp::Range, ab[0], ab[1]);
+            bytes.add(ByteOp::Range, ab[2], ab[3]);
+            bytes.add(ByteOp::Range, ab[3] + TOP_SLACK, 0);
             r.in_image = F::from_bool(*img);
             r.value = word_bytes(*v);
             r.ts = F::from_u64(*ts);
@@ -235,6 +248,29 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MemoryChip {
             r.diff[2].into(),
             r.diff[3].into() * AB::Expr::from_u8(8),
             r.has_prev.into(),
+        );
+        let bytes_value = (0..4)
+            .map(|i| r.addr_bytes[i].into() * AB::Expr::from_u32(1 << (8 * i)))
+            .sum::<AB::Expr>();
+        b.when(r.is_real).assert_eq(r.addr, bytes_value);
+        let real: AB::Expr = r.is_real.into();
+        range_pair(
+            b,
+            r.addr_bytes[0].into(),
+            r.addr_bytes[1].into(),
+            real.clone(),
+        );
+        range_pair(
+            b,
+            r.addr_bytes[2].into(),
+            r.addr_bytes[3].into(),
+            real.clone(),
+        );
+        range_pair(
+            b,
+            r.addr_bytes[3].into() + AB::Expr::from_u8(TOP_SLACK),
+            AB::Expr::ZERO,
+            real,
         );
         let mut init = vec![r.addr.into()];
         init.extend([AB::Expr::ZERO; 5]);

@@ -23,7 +23,7 @@ use p3_lookup::{Count, InteractionBuilder};
 use crate::bus::{MEMORY, PUBLIC, REG_SPACE, SYSCALL, SYSMEM};
 use crate::cpu::{range_pair, SlotCols};
 use crate::gadgets::{assert_add_bytes, one_hot_or_none, range_check_word};
-use crate::memory::{NUM_COMMIT, REG_COMMIT, REG_PV_LEN};
+use crate::memory::{COMMIT_BASE, NUM_COMMIT, REG_PV_LEN};
 use crate::{cols, F};
 
 pub use trace::{PublicStream, SyscallTraceError, SyscallTraces};
@@ -185,7 +185,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         slot_access(
             b,
             &r.cm,
-            AB::Expr::from_u32(REG_SPACE + REG_COMMIT) + a0.prev[0].into(),
+            AB::Expr::from_u32(COMMIT_BASE) + a0.prev[0].into(),
             r.clk.into() + AB::Expr::from_u8(6),
             r.commit.into(),
         );
@@ -221,9 +221,16 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         range_check_word(b, r.end.map(Into::into), buffered.clone());
         for (w, off, q) in [(&r.buf, r.buf_off, r.buf_q), (&r.end, r.end_off, r.end_q)] {
             b.assert_eq(w[0], off.into() + q.into() * AB::Expr::from_u8(4));
+            // Each value and a multiple of it are bytes: integers off < 4 and q < 64.
             range_pair(
                 b,
+                off.into(),
                 off.into() * AB::Expr::from_u8(64),
+                buffered.clone(),
+            );
+            range_pair(
+                b,
+                q.into(),
                 q.into() * AB::Expr::from_u8(4),
                 buffered.clone(),
             );
@@ -417,7 +424,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PublicValuesChip {
         }
         b.when_first_row().assert_eq(sum, publics[0].clone());
         for k in 0..NUM_COMMIT {
-            let addr = AB::Expr::from_u32(REG_SPACE + REG_COMMIT + k as u32);
+            let addr = AB::Expr::from_u32(COMMIT_BASE + k as u32);
             let mut init = vec![addr.clone()];
             init.extend([AB::Expr::ZERO; 5]);
             MEMORY.send(b, init, Count::bounded(first.into(), 1));

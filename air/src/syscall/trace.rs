@@ -154,7 +154,8 @@ impl SyscallChip {
             ] {
                 *off = F::from_u32(v & 3);
                 *q = F::from_u32((v & 0xff) >> 2);
-                bytes.add(ByteOp::Range, ((v & 3) * 64) as u8, (v & 0xfc) as u8);
+                bytes.add(ByteOp::Range, (v & 3) as u8, ((v & 3) * 64) as u8);
+                bytes.add(ByteOp::Range, ((v & 0xff) >> 2) as u8, (v & 0xfc) as u8);
             }
             let mut idx = 0u32;
             if is_pv {
