@@ -201,7 +201,7 @@ impl MemoryChip {
             let ab = a.to_le_bytes();
             bytes.add(ByteOp::Range, ab[0], ab[1]);
             bytes.add(ByteOp::Range, ab[2], ab[3]);
-            bytes.add(ByteOp::Range, ab[3] + TOP_SLACK, 0);
+            bytes.add(ByteOp::Range, ab[3].wrapping_add(TOP_SLACK), 0);
             r.in_image = F::from_bool(*img);
             r.value = word_bytes(*v);
             r.ts = F::from_u64(*ts);
