@@ -190,17 +190,31 @@ pub fn verify(
         }
     }
     let config = make_config(params);
-    let common = ProverData::from_airs_and_degrees(&config, &airs, degrees)
-        .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
-        .common;
-    verify_batch(
-        &config,
-        &airs,
-        &proof.proof,
-        &st.instance_publics(),
-        &common,
-    )
-    .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+    // A malformed proof must be an error, never a crash: Plonky3's verifier asserts on some
+    // shapes, so a panic inside it is caught and reported as a rejection.
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let common = ProverData::from_airs_and_degrees(&config, &airs, degrees)
+            .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
+            .common;
+        verify_batch(
+            &config,
+            &airs,
+            &proof.proof,
+            &st.instance_publics(),
+            &common,
+        )
+        .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+    }));
+    checked.unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "malformed proof".into());
+        Err(VerifyError::Stark(format!(
+            "the proof is malformed ({msg})"
+        )))
+    })
 }
 
 /// The first field in which two proofs differ (`None` when their bytes are equal), named down

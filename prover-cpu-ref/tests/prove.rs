@@ -207,3 +207,39 @@ fn branch_right_after_a_nullified_delay_slot_proves() {
     let (_, proof, _) = prove_words(&w);
     assert_eq!(proof.statement.exit_code, 7);
 }
+
+#[test]
+fn malformed_proofs_are_errors_not_panics() {
+    let (m, shards) = fib();
+    let bytes = prove(&m, &shards, P).unwrap().to_bytes();
+    let mut cases: Vec<(&str, MipsProof)> = Vec::new();
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.proof.opened_values.instances[5]
+        .base_opened_values
+        .trace_local
+        .pop();
+    cases.push(("an opened row one value short", p));
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.proof.opened_values.instances[5].permutation_local.clear();
+    cases.push(("no LogUp openings", p));
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.proof.opening_proof.commit_phase_openings.pop();
+    cases.push(("a FRI query missing", p));
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.proof.opening_proof.final_poly.push(Default::default());
+    cases.push(("an extra final-polynomial coefficient", p));
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.proof.lookup_terminals.pop();
+    cases.push(("a lookup terminal missing", p));
+    let mut p = MipsProof::from_bytes(&bytes).unwrap();
+    p.proof.degree_bits[6] += 1;
+    cases.push(("a wrong instance height", p));
+    for (what, p) in cases {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify(&m, &p, P)));
+        match r {
+            Ok(Err(_)) => {}
+            Ok(Ok(())) => panic!("{what}: accepted"),
+            Err(_) => panic!("{what}: the verifier panicked"),
+        }
+    }
+}

@@ -40,7 +40,13 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     let bytes = std::fs::read(&args.proof)
         .with_context(|| format!("cannot read proof {}", args.proof.display()))?;
     let proof = MipsProof::from_bytes(&bytes)?;
-    let st = verify_elf(&elf, &proof, args.params.stark())?;
+    // The verifier turns a panic on a malformed proof into an error; keep the panic message
+    // itself off stderr so the failure stays one line.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let verdict = verify_elf(&elf, &proof, args.params.stark());
+    std::panic::set_hook(hook);
+    let st = verdict?;
     let hex: String = st
         .public_values
         .iter()
