@@ -215,15 +215,38 @@ impl Statement {
         out[4] = PublicValuesChip::public_values(&self.public_values, &self.committed);
         let exit: Vec<F> = self.exit_code.to_le_bytes().map(F::from_u8).to_vec();
         for (before, after) in &self.shards {
-            let mut cpu = before.to_field().to_vec();
-            cpu.extend(after.to_field());
-            out.push(cpu);
-            for k in 1..NUM_PER_SHARD {
-                out.push(if k == 10 { exit.clone() } else { vec![] });
+            for air in shard_airs() {
+                out.push(match air {
+                    MipsAir::Cpu(_) => {
+                        let mut cpu = before.to_field().to_vec();
+                        cpu.extend(after.to_field());
+                        cpu
+                    }
+                    MipsAir::Syscall(_) => exit.clone(),
+                    _ => vec![],
+                });
             }
         }
         out
     }
+}
+
+/// The chips every shard has, in instance order.
+fn shard_airs() -> [MipsAir; NUM_PER_SHARD] {
+    [
+        MipsAir::Cpu(CpuChip),
+        MipsAir::AddSub(AddSubChip),
+        MipsAir::Bitwise(BitwiseChip),
+        MipsAir::Lt(LtChip),
+        MipsAir::Shift(ShiftChip),
+        MipsAir::BitManip(BitManipChip),
+        MipsAir::Mul(MulChip),
+        MipsAir::DivRem(DivRemChip),
+        MipsAir::Bitfield(BitfieldChip),
+        MipsAir::LoadStore(LoadStoreChip),
+        MipsAir::Syscall(SyscallChip),
+        MipsAir::SysMem(SysMemChip),
+    ]
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -277,20 +300,7 @@ impl Machine {
             MipsAir::PublicValues(PublicValuesChip),
         ];
         for _ in 0..shards {
-            airs.extend([
-                MipsAir::Cpu(CpuChip),
-                MipsAir::AddSub(AddSubChip),
-                MipsAir::Bitwise(BitwiseChip),
-                MipsAir::Lt(LtChip),
-                MipsAir::Shift(ShiftChip),
-                MipsAir::BitManip(BitManipChip),
-                MipsAir::Mul(MulChip),
-                MipsAir::DivRem(DivRemChip),
-                MipsAir::Bitfield(BitfieldChip),
-                MipsAir::LoadStore(LoadStoreChip),
-                MipsAir::Syscall(SyscallChip),
-                MipsAir::SysMem(SysMemChip),
-            ]);
+            airs.extend(shard_airs());
         }
         airs
     }
