@@ -158,3 +158,84 @@ fn memory_addresses_are_bounded() {
         "an address at the COMMIT locations passed"
     );
 }
+
+/// Known zkVM bug class: an operand read from `$zero` not constrained to 0. Forge a
+/// `beq $0, $0` (the unconditional `b`) into falling through by claiming `$0 = 1`: the CPU chip
+/// must reject the row.
+#[test]
+fn zero_register_reads_are_zero() {
+    use mipstark_air::cpu::{CpuCols, NUM_COLS};
+    use mipstark_air::debug::DebugError;
+    use mipstark_air::machine::MipsAir;
+    use mipstark_emulator::insn::Op;
+    use p3_field::PrimeCharacteristicRing;
+    let (m, shards) = shards_of("fibonacci", Some(20), 1 << 12);
+    let t = m.generate_traces(&shards).unwrap();
+    let airs = m.airs(shards.len());
+    let cpu_index = airs
+        .iter()
+        .position(|a| matches!(a, MipsAir::Cpu(_)))
+        .unwrap();
+    let row = shards[0]
+        .steps
+        .iter()
+        .position(|s| {
+            s.op == Op::Beq
+                && m.program.decoded[((s.pc - m.program.text_base) / 4) as usize].rs == 0
+                && m.program.decoded[((s.pc - m.program.text_base) / 4) as usize].rt == 0
+        })
+        .expect("the guest has an unconditional branch");
+    let mut traces = t.traces.clone();
+    {
+        let r: &mut CpuCols<mipstark_air::F> = mipstark_air::cols_mut(
+            &mut traces[cpu_index].values[row * NUM_COLS..(row + 1) * NUM_COLS],
+        );
+        type F = mipstark_air::F;
+        // $0 "reads" 1, so the comparison says unequal and the branch falls through.
+        r.slots[0].value[0] = F::ONE;
+        r.cmp_diff[0] = F::ONE;
+        r.cmp_eq = F::ZERO;
+        r.cmp_inv = F::ONE;
+        r.taken = F::ZERO;
+        r.new_npc = r.npc + F::from_u8(4);
+    }
+    match debug_check(&airs, &traces, &t.publics) {
+        Err(DebugError::Constraint { chip, row: bad, .. }) => {
+            assert_eq!(chip, format!("cpu#{cpu_index}"));
+            assert_eq!(bad, row);
+        }
+        other => panic!("a forged $0 read was not caught at the row: {other:?}"),
+    }
+}
+
+/// Known zkVM bug class: a MULT/MADD whose HI write is skipped. Keep HI's old value on a MULT
+/// row: the `mul64` request no longer matches what the multiply chip proves.
+#[test]
+fn mult_must_write_hi() {
+    use mipstark_air::cpu::{CpuCols, NUM_COLS};
+    use mipstark_air::machine::MipsAir;
+    use mipstark_emulator::insn::Op;
+    let (m, shards) = shards_of("insn_muldiv", None, 1 << 14);
+    let t = m.generate_traces(&shards).unwrap();
+    let airs = m.airs(shards.len());
+    let cpu_index = airs
+        .iter()
+        .position(|a| matches!(a, MipsAir::Cpu(_)))
+        .unwrap();
+    let row = shards[0]
+        .steps
+        .iter()
+        .position(|s| s.op == Op::Mult && s.regs[2].prev_value != s.regs[2].value)
+        .expect("a MULT that changes HI");
+    let mut traces = t.traces.clone();
+    {
+        let r: &mut CpuCols<mipstark_air::F> = mipstark_air::cols_mut(
+            &mut traces[cpu_index].values[row * NUM_COLS..(row + 1) * NUM_COLS],
+        );
+        r.slots[2].value = r.slots[2].prev;
+    }
+    assert!(
+        debug_check(&airs, &traces, &t.publics).is_err(),
+        "a MULT that skipped its HI write was accepted"
+    );
+}
