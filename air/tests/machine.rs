@@ -239,3 +239,48 @@ fn mult_must_write_hi() {
         "a MULT that skipped its HI write was accepted"
     );
 }
+
+/// Review finding: a syscall buffer's word offset must be an integer, or WRITE(13) could read
+/// its public bytes from a shifted, zero-filled word and forge the public values.
+#[test]
+fn syscall_buffer_offset_is_an_integer() {
+    use mipstark_air::debug::check_chip;
+    use mipstark_air::machine::MipsAir;
+    use mipstark_air::syscall::{SyscallChip, SyscallCols, NUM_SYSCALL_COLS};
+    use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
+    type F = mipstark_air::F;
+    let (m, shards) = shards_of("sha2-chain", Some(1), 1 << 14);
+    let t = m.generate_traces(&shards).unwrap();
+    let airs = m.airs(shards.len());
+    let i = airs
+        .iter()
+        .position(|a| matches!(a, MipsAir::Syscall(_)))
+        .unwrap();
+    let rows = t.traces[i].values.len() / NUM_SYSCALL_COLS;
+    let row = (0..rows)
+        .find(|r| {
+            let c: &SyscallCols<F> = mipstark_air::cols(
+                &t.traces[i].values[r * NUM_SYSCALL_COLS..(r + 1) * NUM_SYSCALL_COLS],
+            );
+            c.is_pv == F::ONE
+        })
+        .expect("a WRITE to fd 13");
+    let honest = check_chip("syscall", &SyscallChip, &t.traces[i], None, &t.publics[i]).unwrap();
+    assert!(byte_lookups_valid(&honest));
+    let mut bad = t.traces[i].clone();
+    {
+        let c: &mut SyscallCols<F> = mipstark_air::cols_mut(
+            &mut bad.values[row * NUM_SYSCALL_COLS..(row + 1) * NUM_SYSCALL_COLS],
+        );
+        let off = (c.buf_off.as_canonical_u32() + 1) % 4;
+        c.buf_off = F::from_u32(off);
+        c.buf_q = (c.buf[0] - F::from_u32(off)) * F::from_u8(4).inverse();
+    }
+    let verdict = check_chip("syscall", &SyscallChip, &bad, None, &t.publics[i]);
+    assert!(
+        verdict
+            .map(|ints| !byte_lookups_valid(&ints))
+            .unwrap_or(true),
+        "a fractional buffer offset passed"
+    );
+}
