@@ -243,3 +243,25 @@ fn malformed_proofs_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn linux_guests_without_brk_prove() {
+    use mipstark_tests::guests::{frame_hints, linux_elf};
+    for (name, stdin) in [
+        ("hello", vec![]),
+        ("fibonacci", frame_hints(&[10u32.to_le_bytes().to_vec()])),
+    ] {
+        let program = Arc::new(Program::from_elf(&linux_elf(name)).unwrap());
+        let input = GuestInput {
+            stdin,
+            ..GuestInput::default()
+        };
+        let (shards, exit) = Executor::new(program.clone(), input, ExecConfig::default())
+            .record_shards(1 << 12)
+            .unwrap();
+        let m = Machine::new(program).unwrap();
+        let proof = prove(&m, &shards, P).unwrap_or_else(|e| panic!("{name}: {e}"));
+        verify(&m, &proof, P).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(proof.statement.exit_code, exit.exit_code, "{name}");
+    }
+}

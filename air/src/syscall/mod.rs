@@ -40,6 +40,12 @@ pub struct SyscallCols<T> {
     pub halt: T,
     pub write: T,
     pub commit: T,
+    /// Linux o32 exit / exit_group, write (to fd 1, 2, 13 or 14) and read (from fd 0): the
+    /// successful cases (an error return, e.g. EBADF, is not provable).
+    pub lexit: T,
+    pub lexit_group: T,
+    pub lwrite: T,
+    pub lread: T,
     pub hintlen: T,
     pub hintread: T,
     pub clk: T,
@@ -61,6 +67,12 @@ pub struct SyscallCols<T> {
     pub buf_q: T,
     pub end_off: T,
     pub end_q: T,
+    /// Linux write's fd `x`: `(x − 1)(x − 2)` and `(x − 13)(x − 14)`.
+    pub fd_lo: T,
+    pub fd_hi: T,
+    /// Linux read: `a2 − n` (room left in the buffer) and its carries (`n ≤ a2`).
+    pub room: [T; 4],
+    pub room_carry: [T; 4],
 }
 
 pub const NUM_SYSCALL_COLS: usize = std::mem::size_of::<SyscallCols<u8>>();
@@ -131,8 +143,24 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         let main = b.main();
         let r: &SyscallCols<AB::Var> = cols(main.current_slice());
         let publics: Vec<AB::Expr> = b.public_values().iter().map(|&p| p.into()).collect();
-        let is_real = one_hot_or_none(b, &[r.halt, r.write, r.commit, r.hintlen, r.hintread]);
-        let [v0, a0, a1, a2, _a3] = &r.regs;
+        let is_real = one_hot_or_none(
+            b,
+            &[
+                r.halt,
+                r.write,
+                r.commit,
+                r.hintlen,
+                r.hintread,
+                r.lexit,
+                r.lexit_group,
+                r.lwrite,
+                r.lread,
+            ],
+        );
+        let [v0, a0, a1, a2, a3] = &r.regs;
+        let halts: AB::Expr = r.halt.into() + r.lexit.into() + r.lexit_group.into();
+        let linux_ok: AB::Expr = r.lwrite.into() + r.lread.into();
+        let writes: AB::Expr = r.write.into() + r.lwrite.into();
 
         // The number, and the registers each call reads or writes.
         for (sel, num) in [
@@ -141,6 +169,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             (r.commit, nr::COMMIT),
             (r.hintlen, nr::SYSHINTLEN),
             (r.hintread, nr::SYSHINTREAD),
+            (r.lexit, nr::LINUX_EXIT),
+            (r.lexit_group, nr::LINUX_EXIT_GROUP),
+            (r.lwrite, nr::LINUX_WRITE),
+            (r.lread, nr::LINUX_READ),
         ] {
             for (i, byte) in bytes_of(num).into_iter().enumerate() {
                 b.when(sel).assert_eq(v0.prev[i], AB::Expr::from_u32(byte));
@@ -155,22 +187,58 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 is_real.clone(),
             );
             for i in 0..4 {
-                if k > 0 {
+                if k == 4 {
+                    // $a3: kept by zkVM calls, the error flag (0) of a Linux call's success.
+                    b.when(AB::Expr::ONE - linux_ok.clone())
+                        .assert_eq(slot.value[i], slot.prev[i]);
+                    b.when(linux_ok.clone()).assert_zero(a3.value[i]);
+                } else if k > 0 {
                     b.assert_eq(slot.value[i], slot.prev[i]);
                 }
             }
         }
         for (i, exit_byte) in publics.iter().take(4).enumerate() {
-            b.when(r.halt).assert_eq(v0.value[i], v0.prev[i]);
-            b.when(r.write).assert_eq(v0.value[i], a2.prev[i]);
+            b.when(halts.clone()).assert_eq(v0.value[i], v0.prev[i]);
+            b.when(writes.clone()).assert_eq(v0.value[i], a2.prev[i]);
             b.when(r.hintread).assert_eq(v0.value[i], a1.prev[i]);
             b.when(r.commit).assert_zero(v0.value[i]);
             b.when(r.commit).assert_eq(r.cm.value[i], a1.prev[i]);
             // The exit code is the statement's.
-            b.when(r.halt).assert_eq(a0.prev[i], exit_byte.clone());
+            b.when(halts.clone())
+                .assert_eq(a0.prev[i], exit_byte.clone());
         }
-        range_check_word(b, v0.value.map(Into::into), r.hintlen.into());
-        SYSCALL.table_entry(b, [r.clk.into(), r.halt.into()], is_real.clone());
+        range_check_word(
+            b,
+            v0.value.map(Into::into),
+            r.hintlen.into() + r.lread.into(),
+        );
+        SYSCALL.table_entry(b, [r.clk.into(), halts], is_real.clone());
+
+        // Linux write: fd in {1, 2, 13, 14}. Linux read: fd 0, and n = v0 ≤ a2.
+        let x: AB::Expr = a0.prev[0].into();
+        let c = |v: u8| AB::Expr::from_u8(v);
+        b.when(r.lwrite)
+            .assert_eq(r.fd_lo, (x.clone() - c(1)) * (x.clone() - c(2)));
+        b.when(r.lwrite)
+            .assert_eq(r.fd_hi, (x.clone() - c(13)) * (x.clone() - c(14)));
+        b.when(r.lwrite)
+            .assert_zero(r.fd_lo.into() * r.fd_hi.into());
+        for i in 1..4 {
+            b.when(r.lwrite).assert_zero(a0.prev[i]);
+        }
+        for i in 0..4 {
+            b.when(r.lread).assert_zero(a0.prev[i]);
+        }
+        let lread: AB::Expr = r.lread.into();
+        assert_add_bytes(
+            b,
+            v0.value.map(|v| lread.clone() * v.into()),
+            r.room.map(Into::into),
+            a2.prev.map(|v| lread.clone() * v.into()),
+            r.room_carry,
+        );
+        b.when(r.lread).assert_zero(r.room_carry[3]);
+        range_check_word(b, r.room.map(Into::into), lread.clone());
 
         // COMMIT: a0 < 8 names the register; a1 is written to it.
         for i in 1..4 {
@@ -192,21 +260,26 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
 
         // fd 13: is_pv exactly when WRITE and a0 = 13.
         b.assert_bool(r.is_pv);
-        b.when(r.is_pv).assert_one(r.write);
+        b.when(r.is_pv).assert_one(writes.clone());
         let mut sq = AB::Expr::ZERO;
         for (i, byte) in bytes_of(FD_PUBLIC).into_iter().enumerate() {
             let d = a0.prev[i].into() - AB::Expr::from_u32(byte);
             b.when(r.is_pv).assert_zero(d.clone());
             sq += d.clone() * d;
         }
-        b.when(r.write)
-            .assert_eq(AB::Expr::ONE - r.is_pv.into(), r.fd_inv.into() * sq);
+        // Degree 3: on other rows both sides are 0 (fd_inv is 0 there).
+        b.assert_eq(
+            writes.clone() * (AB::Expr::ONE - r.is_pv.into()),
+            r.fd_inv.into() * sq,
+        );
 
         // The buffer: (a1, a2) for WRITE, (a0, a1) for SYSHINTREAD.
-        let buffered: AB::Expr = r.write.into() + r.hintread.into();
+        let buffered: AB::Expr = writes.clone() + r.hintread.into() + lread.clone();
         for i in 0..4 {
-            b.when(r.write).assert_eq(r.buf[i], a1.prev[i]);
-            b.when(r.write).assert_eq(r.len[i], a2.prev[i]);
+            b.when(writes.clone()).assert_eq(r.buf[i], a1.prev[i]);
+            b.when(writes.clone()).assert_eq(r.len[i], a2.prev[i]);
+            b.when(r.lread).assert_eq(r.buf[i], a1.prev[i]);
+            b.when(r.lread).assert_eq(r.len[i], v0.value[i]);
             b.when(r.hintread).assert_eq(r.buf[i], a0.prev[i]);
             b.when(r.hintread).assert_eq(r.len[i], a1.prev[i]);
         }
@@ -257,7 +330,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 w,
                 off.into(),
                 idx,
-                r.hintread.into(),
+                r.hintread.into() + r.lread.into(),
                 r.is_pv.into(),
             ]
         };

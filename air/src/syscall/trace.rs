@@ -20,8 +20,8 @@ use crate::{cols_mut, F};
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum SyscallTraceError {
     #[error(
-        "syscall {number:#x} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, \
-         COMMIT, SYSHINTLEN, SYSHINTREAD)"
+        "syscall {number} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, COMMIT, \
+         SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write to fd 1/2/13/14, read from fd 0)"
     )]
     Unsupported { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
@@ -87,6 +87,18 @@ impl SyscallChip {
                 nr::COMMIT => r.commit = F::ONE,
                 nr::SYSHINTLEN => r.hintlen = F::ONE,
                 nr::SYSHINTREAD => r.hintread = F::ONE,
+                nr::LINUX_EXIT => r.lexit = F::ONE,
+                nr::LINUX_EXIT_GROUP => r.lexit_group = F::ONE,
+                // Only the successful cases are provable (an EBADF/EFAULT return is not).
+                nr::LINUX_WRITE
+                    if matches!(ev.regs[1].prev_value, 1 | 2 | 13 | 14)
+                        && ev.regs[4].value == 0 =>
+                {
+                    r.lwrite = F::ONE
+                }
+                nr::LINUX_READ if ev.regs[1].prev_value == 0 && ev.regs[4].value == 0 => {
+                    r.lread = F::ONE
+                }
                 number => {
                     return Err(SyscallTraceError::Unsupported {
                         number,
@@ -107,7 +119,7 @@ impl SyscallChip {
                 );
             }
             let a: [u32; 4] = std::array::from_fn(|k| ev.regs[k + 1].prev_value);
-            if ev.number == nr::HALT {
+            if matches!(ev.number, nr::HALT | nr::LINUX_EXIT | nr::LINUX_EXIT_GROUP) {
                 exit_code = Some(a[0]);
             }
             if ev.number == nr::COMMIT {
@@ -122,13 +134,33 @@ impl SyscallChip {
             if ev.number == nr::SYSHINTLEN {
                 bytes.range_word(ev.regs[0].value);
             }
+            let n = ev.regs[0].value;
+            if ev.number == nr::LINUX_READ {
+                bytes.range_word(n);
+                let room = a[2] - n;
+                r.room = word_bytes(room);
+                bytes.range_word(room);
+                let (nb, rb) = (n.to_le_bytes(), room.to_le_bytes());
+                let mut carry = 0u32;
+                for i in 0..4 {
+                    carry = (nb[i] as u32 + rb[i] as u32 + carry) >> 8;
+                    r.room_carry[i] = F::from_u32(carry);
+                }
+            }
+            if ev.number == nr::LINUX_WRITE {
+                let x = F::from_u32(a[0]);
+                r.fd_lo = (x - F::ONE) * (x - F::TWO);
+                r.fd_hi = (x - F::from_u8(13)) * (x - F::from_u8(14));
+            }
             let (buf, len) = match ev.number {
-                nr::WRITE => (a[1], a[2]),
+                nr::WRITE | nr::LINUX_WRITE => (a[1], a[2]),
                 nr::SYSHINTREAD => (a[0], a[1]),
+                nr::LINUX_READ => (a[1], n),
                 _ => continue,
             };
-            let is_pv = ev.number == nr::WRITE && a[0] == FD_PUBLIC;
-            if ev.number == nr::WRITE {
+            let writing = matches!(ev.number, nr::WRITE | nr::LINUX_WRITE);
+            let is_pv = writing && a[0] == FD_PUBLIC;
+            if writing {
                 let mut sq = F::ZERO;
                 for (x, y) in a[0].to_le_bytes().iter().zip(FD_PUBLIC.to_le_bytes()) {
                     let d = F::from_u8(*x) - F::from_u8(y);
@@ -184,7 +216,7 @@ impl SyscallChip {
                 m.first[first] = F::ONE;
                 m.last[last] = F::ONE;
                 m.idx = F::from_u32(idx);
-                m.writes = F::from_bool(ev.number == nr::SYSHINTREAD);
+                m.writes = F::from_bool(matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ));
                 m.public = F::from_bool(is_pv);
                 let slot = &mut SlotCols {
                     value: [F::ZERO; 4],
@@ -197,7 +229,7 @@ impl SyscallChip {
                 m.value = slot.value;
                 m.prev_ts = slot.prev_ts;
                 m.diff = slot.diff;
-                if ev.number == nr::SYSHINTREAD {
+                if matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ) {
                     bytes.range_word(w.value);
                 }
                 if is_pv {
