@@ -123,7 +123,7 @@ fn load_store_word_offset_is_an_integer() {
             mipstark_air::cols_mut(&mut bad.values[..NUM_COLS]);
         r.k = [0, 0, 1, 0].map(mipstark_air::F::from_u8);
         r.q = mipstark_air::F::from_u8(0x11 - 2) * mipstark_air::F::from_u8(4).inverse();
-        r.rt_after[0] = r.mem_prev[2];
+        r.rt_after[0] = r.mem.prev[2];
     }
     let verdict = check_chip("load_store", &LoadStoreChip, &bad, None, &[]);
     assert!(

@@ -17,22 +17,14 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
 use crate::bus::{
-    ByteOp, ALU, BITFIELD, BYTE, DIVREM, MEMORY, MEM_INSTR, MUL64, PROGRAM, REG_SPACE, SYSCALL,
+    ByteOp, ALU, BITFIELD, BYTE, DIVREM, MEM_INSTR, MUL64, PROGRAM, REG_SPACE, SYSCALL,
 };
+use crate::memory::access::access;
+pub use crate::memory::access::SlotCols;
 use crate::program::decode::DecodedCols;
 use crate::{cols, F};
 
 pub use trace::{CpuTraceError, MAX_CLK};
-
-/// One register-access slot.
-#[repr(C)]
-pub struct SlotCols<T> {
-    pub value: [T; 4],
-    pub prev: [T; 4],
-    pub prev_ts: T,
-    /// `ts − prev_ts − 1` as bytes, the top one below 32 (timestamps stay below 2^29).
-    pub diff: [T; 4],
-}
 
 #[repr(C)]
 pub struct CpuCols<T> {
@@ -159,29 +151,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
                     .assert_zero(slot.value[i]);
                 b.when(one.clone() - m.clone()).assert_zero(slot.prev[i]);
             }
-            let ts: AB::Expr = r.clk.into() + AB::Expr::from_usize(k);
-            let diff = slot.diff[0].into()
-                + slot.diff[1].into() * AB::Expr::from_u32(1 << 8)
-                + slot.diff[2].into() * AB::Expr::from_u32(1 << 16)
-                + slot.diff[3].into() * AB::Expr::from_u32(1 << 24);
-            b.when(m.clone())
-                .assert_eq(ts.clone() - slot.prev_ts.into() - one.clone(), diff);
-            range_pair(b, slot.diff[0].into(), slot.diff[1].into(), m.clone());
-            range_pair(
-                b,
-                slot.diff[2].into(),
-                slot.diff[3].into() * AB::Expr::from_u8(8),
-                m.clone(),
-            );
             let addr: AB::Expr = AB::Expr::from_u32(REG_SPACE) + d.reg[k].into();
-            let mut old = vec![addr.clone()];
-            old.extend(word::<AB>(&slot.prev));
-            old.push(slot.prev_ts.into());
-            MEMORY.receive(b, old, Count::bounded(m.clone(), 1));
-            let mut new = vec![addr];
-            new.extend(word::<AB>(&slot.value));
-            new.push(ts);
-            MEMORY.send(b, new, Count::bounded(m, 1));
+            let ts: AB::Expr = r.clk.into() + AB::Expr::from_usize(k);
+            access(b, slot, addr, ts, m);
         }
 
         // Values written from the instruction itself, and register moves.
@@ -369,17 +341,6 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
             Count::bounded(c.syscall.into(), 1),
         );
     }
-}
-
-/// Looks up `(Range, x, y)`: both bytes.
-pub(crate) fn range_pair<AB: AirBuilder<F = F> + InteractionBuilder>(
-    b: &mut AB,
-    x: AB::Expr,
-    y: AB::Expr,
-    count: AB::Expr,
-) {
-    let key = [AB::Expr::from_u8(ByteOp::Range as u8), x, y, AB::Expr::ZERO];
-    BYTE.lookup_key(b, key, Count::bounded(count, 1));
 }
 
 /// Looks up `(Msb, x, 0, bit)`: `x` is a byte with top bit `bit`.

@@ -12,6 +12,7 @@ use crate::alu::word_bytes;
 use crate::bus::{AluOp, BitfieldOp, ByteOp, LsOp};
 use crate::byte::ByteLookups;
 use crate::load_store::load_value;
+use crate::memory::access::fill_ts;
 use crate::program::decode::DecodedCols;
 use crate::program::ProgramChip;
 use crate::{cols_mut, F};
@@ -136,15 +137,8 @@ fn fill_row(
         let a = &step.regs[k];
         val[k] = a.value;
         prev[k] = a.prev_value;
-        let slot = &mut r.slots[k];
         if d.mem[k] == 1 {
-            let ts = step.clk + k as u64;
-            let diff = (ts - a.prev_ts - 1) as u32;
-            slot.prev_ts = F::from_u64(a.prev_ts);
-            slot.diff = word_bytes(diff);
-            let db = diff.to_le_bytes();
-            bytes.add(ByteOp::Range, db[0], db[1]);
-            bytes.add(ByteOp::Range, db[2], db[3] * 8);
+            fill_ts(&mut r.slots[k], a.prev_ts, step.clk + k as u64, bytes);
         }
     }
     let imm = u32::from_le_bytes(d.imm.map(|b| b as u8));

@@ -14,11 +14,12 @@ mod trace;
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::InteractionBuilder;
 
-use crate::bus::{LsOp, MEMORY, MEM_INSTR};
-use crate::cpu::{msb, range_pair};
+use crate::bus::{LsOp, MEM_INSTR};
+use crate::cpu::msb;
 use crate::gadgets::{assert_add_bytes, one_hot_or_none, op_id, range_check_word};
+use crate::memory::access::{access, range_pair, SlotCols};
 use crate::{cols, F};
 
 pub use trace::{load_value, mem_instr_events, sc_succeeds, store_value, MemInstrEvent};
@@ -38,10 +39,8 @@ pub struct LoadStoreCols<T> {
     pub q: T,
     pub rt_before: [T; 4],
     pub rt_after: [T; 4],
-    pub mem_prev: [T; 4],
-    pub mem_new: [T; 4],
-    pub prev_ts: T,
-    pub diff: [T; 4],
+    /// The word access at `clk` (`prev`: the word before, `value`: after).
+    pub mem: SlotCols<T>,
     /// The byte whose sign LB/LH extend, and that sign.
     pub sign_byte: T,
     pub sign: T,
@@ -200,31 +199,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
             + r.addr[3].into() * AB::Expr::from_u32(1 << 22);
 
         // The memory access at clk.
-        let diff = (0..4)
-            .map(|i| r.diff[i].into() * AB::Expr::from_u32(1 << (8 * i)))
-            .sum::<AB::Expr>();
-        b.when(is_real.clone())
-            .assert_eq(r.clk.into() - r.prev_ts.into() - one.clone(), diff);
-        range_pair(b, r.diff[0].into(), r.diff[1].into(), is_real.clone());
-        range_pair(
-            b,
-            r.diff[2].into(),
-            r.diff[3].into() * AB::Expr::from_u8(8),
-            is_real.clone(),
-        );
-        let mut old = vec![word_addr.clone()];
-        old.extend(r.mem_prev.map(Into::into));
-        old.push(r.prev_ts.into());
-        MEMORY.receive(b, old, Count::bounded(is_real.clone(), 1));
-        let mut new = vec![word_addr];
-        new.extend(r.mem_new.map(Into::into));
-        new.push(r.clk.into());
-        MEMORY.send(b, new, Count::bounded(is_real.clone(), 1));
+        access(b, &r.mem, word_addr, r.clk.into(), is_real.clone());
 
         // Byte routing.
         let src = |s: Src| -> AB::Expr {
             match s {
-                Src::Mem(i) => r.mem_prev[i].into(),
+                Src::Mem(i) => r.mem.prev[i].into(),
                 Src::Reg(i) => r.rt_before[i].into(),
                 Src::Zero => AB::Expr::ZERO,
                 Src::Sign => r.sign.into() * AB::Expr::from_u8(0xff),
@@ -239,14 +219,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
                         None => b.assert_zero(when.clone()),
                         Some(from) => {
                             let out = if op.is_store() {
-                                r.mem_new[j]
+                                r.mem.value[j]
                             } else {
                                 r.rt_after[j]
                             };
                             if op == LsOp::Sc {
                                 // mem_new = sc_ok ? rt : mem_prev.
                                 let v = r.sc_ok.into() * r.rt_before[j].into()
-                                    + (one.clone() - r.sc_ok.into()) * r.mem_prev[j].into();
+                                    + (one.clone() - r.sc_ok.into()) * r.mem.prev[j].into();
                                 b.when(s).assert_eq(out, v);
                             } else {
                                 b.when(when.clone()).assert_eq(out, src(from));
@@ -261,7 +241,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
                     _ => None,
                 };
                 if let Some(t) = top {
-                    b.when(when).assert_eq(r.sign_byte, r.mem_prev[t]);
+                    b.when(when).assert_eq(r.sign_byte, r.mem.prev[t]);
                 }
             }
         }
@@ -285,7 +265,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
             .map(|o| r.sel[*o as usize].into())
             .sum();
         for j in 0..4 {
-            b.when(loads.clone()).assert_eq(r.mem_new[j], r.mem_prev[j]);
+            b.when(loads.clone())
+                .assert_eq(r.mem.value[j], r.mem.prev[j]);
             b.when(stores.clone())
                 .assert_eq(r.rt_after[j], r.rt_before[j]);
         }
@@ -297,10 +278,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
             let plus = if i == 0 { one.clone() } else { AB::Expr::ZERO };
             b.when(ll)
                 .assert_eq(r.link_addr[i], r.addr[i].into() + plus.clone());
-            b.when(ll).assert_eq(r.link_val[i], r.mem_prev[i]);
+            b.when(ll).assert_eq(r.link_val[i], r.mem.prev[i]);
             for d in [
                 r.link_addr[i].into() - r.addr[i].into() - plus,
-                r.link_val[i].into() - r.mem_prev[i].into(),
+                r.link_val[i].into() - r.mem.prev[i].into(),
             ] {
                 b.when(sc).when(r.sc_ok).assert_zero(d.clone());
                 sq += d.clone() * d;

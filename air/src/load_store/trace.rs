@@ -9,6 +9,7 @@ use super::{LoadStoreChip, LoadStoreCols, NUM_COLS};
 use crate::alu::word_bytes;
 use crate::bus::{ByteOp, LsOp};
 use crate::byte::ByteLookups;
+use crate::memory::access::fill_access;
 use crate::program::decode::ls_op;
 use crate::{cols_mut, F};
 
@@ -137,14 +138,7 @@ impl LoadStoreChip {
             bytes.add(ByteOp::Range, q as u8, (q * 4) as u8);
             r.rt_before = word_bytes(e.rt_before);
             r.rt_after = word_bytes(e.rt_after);
-            r.mem_prev = word_bytes(e.mem_prev);
-            r.mem_new = word_bytes(e.mem_new);
-            r.prev_ts = F::from_u64(e.prev_ts);
-            let diff = (e.clk - e.prev_ts - 1) as u32;
-            r.diff = word_bytes(diff);
-            let db = diff.to_le_bytes();
-            bytes.add(ByteOp::Range, db[0], db[1]);
-            bytes.add(ByteOp::Range, db[2], db[3] * 8);
+            fill_access(&mut r.mem, e.mem_prev, e.mem_new, e.prev_ts, e.clk, bytes);
             let mp = e.mem_prev.to_le_bytes();
             let sign_byte = match e.op {
                 LsOp::Lb => Some(mp[k]),

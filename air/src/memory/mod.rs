@@ -10,6 +10,8 @@
 //! Uniqueness: consecutive addresses differ by `1 + d` with `d < 2^29` range-checked; any
 //! larger gap is bridged by filler rows, which send `(a, 0, 0)` and receive it back.
 
+pub mod access;
+
 use std::collections::BTreeMap;
 
 use mipstark_emulator::record::NUM_REGS;
@@ -22,7 +24,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use crate::alu::word_bytes;
 use crate::bus::{ByteOp, MEMORY, REG_SPACE};
 use crate::byte::ByteLookups;
-use crate::cpu::range_pair;
+use crate::memory::access::{range_below_2_29, range_pair, record_below_2_29};
 use crate::{cols, cols_mut, F};
 
 /// The public-values length counter: a register of the memory argument only the WRITE(13)
@@ -209,9 +211,7 @@ impl MemoryChip {
                 let d = a - p - 1;
                 r.has_prev = F::ONE;
                 r.diff = word_bytes(d);
-                let db = d.to_le_bytes();
-                bytes.add(ByteOp::Range, db[0], db[1]);
-                bytes.add(ByteOp::Range, db[2], db[3] * 8);
+                record_below_2_29(bytes, d);
             }
             prev = Some(*a);
         }
@@ -242,13 +242,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MemoryChip {
                 + n.diff[2].into() * AB::Expr::from_u32(1 << 16)
                 + n.diff[3].into() * AB::Expr::from_u32(1 << 24),
         );
-        range_pair(b, r.diff[0].into(), r.diff[1].into(), r.has_prev.into());
-        range_pair(
-            b,
-            r.diff[2].into(),
-            r.diff[3].into() * AB::Expr::from_u8(8),
-            r.has_prev.into(),
-        );
+        range_below_2_29(b, &r.diff, r.has_prev.into());
         let bytes_value = (0..4)
             .map(|i| r.addr_bytes[i].into() * AB::Expr::from_u32(1 << (8 * i)))
             .sum::<AB::Expr>();

@@ -21,8 +21,8 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
 use crate::bus::{MEMORY, PUBLIC, REG_SPACE, SYSCALL, SYSMEM};
-use crate::cpu::{range_pair, SlotCols};
 use crate::gadgets::{assert_add_bytes, one_hot_or_none, range_check_word};
+use crate::memory::access::{access, range_pair, word_value, SlotCols};
 use crate::memory::{COMMIT_BASE, NUM_COMMIT, REG_PV_LEN};
 use crate::{cols, F};
 
@@ -104,40 +104,6 @@ fn word_addr<AB: AirBuilder>(q: AB::Var, w: &[AB::Var; 4]) -> AB::Expr {
         + w[3].into() * AB::Expr::from_u32(1 << 22)
 }
 
-fn field_of<AB: AirBuilder>(w: &[AB::Var; 4]) -> AB::Expr {
-    (0..4)
-        .map(|i| w[i].into() * AB::Expr::from_u32(1 << (8 * i)))
-        .sum()
-}
-
-/// The memory-argument access of a slot at `ts` (`count` boolean).
-pub(crate) fn slot_access<AB: AirBuilder<F = F> + InteractionBuilder>(
-    b: &mut AB,
-    slot: &SlotCols<AB::Var>,
-    addr: AB::Expr,
-    ts: AB::Expr,
-    count: AB::Expr,
-) {
-    let diff = field_of::<AB>(&slot.diff);
-    b.when(count.clone())
-        .assert_eq(ts.clone() - slot.prev_ts.into() - AB::Expr::ONE, diff);
-    range_pair(b, slot.diff[0].into(), slot.diff[1].into(), count.clone());
-    range_pair(
-        b,
-        slot.diff[2].into(),
-        slot.diff[3].into() * AB::Expr::from_u8(8),
-        count.clone(),
-    );
-    let mut old = vec![addr.clone()];
-    old.extend(slot.prev.map(Into::into));
-    old.push(slot.prev_ts.into());
-    MEMORY.receive(b, old, Count::bounded(count.clone(), 1));
-    let mut new = vec![addr];
-    new.extend(slot.value.map(Into::into));
-    new.push(ts);
-    MEMORY.send(b, new, Count::bounded(count, 1));
-}
-
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
@@ -179,7 +145,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             }
         }
         for (k, slot) in r.regs.iter().enumerate() {
-            slot_access(
+            access(
                 b,
                 slot,
                 AB::Expr::from_u32(REG_SPACE + SLOT_REGS[k]),
@@ -250,7 +216,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             AB::Expr::ZERO,
             r.commit.into(),
         );
-        slot_access(
+        access(
             b,
             &r.cm,
             AB::Expr::from_u32(COMMIT_BASE) + a0.prev[0].into(),
@@ -311,17 +277,17 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
 
         // The public-values counter advances by len on WRITE(13).
         let pv_ts = r.clk.into() + AB::Expr::from_u8(5);
-        slot_access(
+        access(
             b,
             &r.pv,
             AB::Expr::from_u32(REG_SPACE + REG_PV_LEN),
             pv_ts,
             r.is_pv.into(),
         );
-        let pv_start = field_of::<AB>(&r.pv.prev);
-        let pv_end = field_of::<AB>(&r.pv.value);
+        let pv_start = word_value::<AB>(&r.pv.prev);
+        let pv_end = word_value::<AB>(&r.pv.value);
         b.when(r.is_pv)
-            .assert_eq(pv_end.clone(), pv_start.clone() + field_of::<AB>(&r.len));
+            .assert_eq(pv_end.clone(), pv_start.clone() + word_value::<AB>(&r.len));
         range_check_word(b, r.pv.value.map(Into::into), r.is_pv.into());
         let pv: AB::Expr = r.is_pv.into();
         let token = |w: AB::Expr, off: AB::Var, idx: AB::Expr| {
@@ -361,10 +327,8 @@ pub struct SysMemCols<T> {
     pub idx: T,
     pub writes: T,
     pub public: T,
-    pub prev: [T; 4],
-    pub value: [T; 4],
-    pub prev_ts: T,
-    pub diff: [T; 4],
+    /// The word access at `clk`.
+    pub mem: SlotCols<T>,
 }
 
 pub const NUM_SYSMEM_COLS: usize = std::mem::size_of::<SysMemCols<u8>>();
@@ -422,25 +386,19 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
         SYSMEM.send(b, out, Count::bounded(is_real.clone(), 1));
 
         // The word access; only buffer bytes of a hint read change.
-        let slot = SlotCols {
-            value: r.value,
-            prev: r.prev,
-            prev_ts: r.prev_ts,
-            diff: r.diff,
-        };
-        slot_access(b, &slot, r.word.into(), r.clk.into(), is_real.clone());
+        access(b, &r.mem, r.word.into(), r.clk.into(), is_real.clone());
         for (j, a) in active.iter().enumerate() {
             b.when(AB::Expr::ONE - r.writes.into() * a.clone())
-                .assert_eq(r.value[j], r.prev[j]);
+                .assert_eq(r.mem.value[j], r.mem.prev[j]);
         }
-        range_check_word(b, r.value.map(Into::into), r.writes.into());
+        range_check_word(b, r.mem.value.map(Into::into), r.writes.into());
 
         // Public bytes at their index in the stream.
         let mut before = AB::Expr::ZERO;
         for (j, a) in active.iter().enumerate() {
             PUBLIC.send(
                 b,
-                [r.idx.into() + before.clone(), r.prev[j].into()],
+                [r.idx.into() + before.clone(), r.mem.prev[j].into()],
                 Count::bounded(r.public.into() * a.clone(), 1),
             );
             before += a.clone();

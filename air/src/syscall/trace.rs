@@ -13,7 +13,7 @@ use super::{
 use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
-use crate::cpu::SlotCols;
+use crate::memory::access::fill_access;
 use crate::memory::NUM_COMMIT;
 use crate::{cols_mut, F};
 
@@ -46,24 +46,6 @@ pub struct PublicStream {
     pub bytes: Vec<u8>,
     pub committed: [u32; NUM_COMMIT],
     pub commit_ts: [u64; NUM_COMMIT],
-}
-
-fn fill_slot(
-    s: &mut SlotCols<F>,
-    prev: u32,
-    value: u32,
-    prev_ts: u64,
-    ts: u64,
-    bytes: &mut ByteLookups,
-) {
-    s.prev = word_bytes(prev);
-    s.value = word_bytes(value);
-    s.prev_ts = F::from_u64(prev_ts);
-    let d = (ts - prev_ts - 1) as u32;
-    s.diff = word_bytes(d);
-    let db = d.to_le_bytes();
-    bytes.add(ByteOp::Range, db[0], db[1]);
-    bytes.add(ByteOp::Range, db[2], db[3] * 8);
 }
 
 impl SyscallChip {
@@ -109,7 +91,7 @@ impl SyscallChip {
             let clk = step.clk;
             r.clk = F::from_u64(clk);
             for (k, a) in ev.regs.iter().enumerate() {
-                fill_slot(
+                fill_access(
                     &mut r.regs[k],
                     a.prev_value,
                     a.value,
@@ -127,7 +109,7 @@ impl SyscallChip {
                 let k = a[0] as usize;
                 bytes.add(ByteOp::Range, (a[0] * 32) as u8, 0);
                 let (prev, prev_ts) = (stream.committed[k], stream.commit_ts[k]);
-                fill_slot(&mut r.cm, prev, a[1], prev_ts, clk + 6, bytes);
+                fill_access(&mut r.cm, prev, a[1], prev_ts, clk + 6, bytes);
                 stream.committed[k] = a[1];
                 stream.commit_ts[k] = clk + 6;
             }
@@ -192,7 +174,7 @@ impl SyscallChip {
             let mut idx = 0u32;
             if is_pv {
                 let new_len = stream.len + len;
-                fill_slot(&mut r.pv, stream.len, new_len, stream.ts, clk + 5, bytes);
+                fill_access(&mut r.pv, stream.len, new_len, stream.ts, clk + 5, bytes);
                 bytes.range_word(new_len);
                 idx = stream.len;
                 stream.len = new_len;
@@ -218,17 +200,7 @@ impl SyscallChip {
                 m.idx = F::from_u32(idx);
                 m.writes = F::from_bool(matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ));
                 m.public = F::from_bool(is_pv);
-                let slot = &mut SlotCols {
-                    value: [F::ZERO; 4],
-                    prev: [F::ZERO; 4],
-                    prev_ts: F::ZERO,
-                    diff: [F::ZERO; 4],
-                };
-                fill_slot(slot, w.prev_value, w.value, w.prev_ts, clk, bytes);
-                m.prev = slot.prev;
-                m.value = slot.value;
-                m.prev_ts = slot.prev_ts;
-                m.diff = slot.diff;
+                fill_access(&mut m.mem, w.prev_value, w.value, w.prev_ts, clk, bytes);
                 if matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ) {
                     bytes.range_word(w.value);
                 }
