@@ -144,10 +144,27 @@ where
             height: h,
         });
     }
+    check_rows(chip, air, main, pre, publics, 0..h)
+}
+
+/// [`check_chip`] restricted to `rows`: after changing one cell of row `r`, only the rows
+/// `r − 1` and `r` (whose windows contain it) need evaluating again.
+pub fn check_rows<A>(
+    chip: &str,
+    air: &A,
+    main: &RowMajorMatrix<F>,
+    pre: Option<&RowMajorMatrix<F>>,
+    publics: &[F],
+    rows: impl IntoIterator<Item = usize>,
+) -> Result<Vec<Interaction>, DebugError>
+where
+    A: for<'a> Air<DebugBuilder<'a>>,
+{
+    let h = main.height();
     let mut all = Vec::new();
     let row_of =
         |m: &RowMajorMatrix<F>, r: usize| m.values[r * m.width..(r + 1) * m.width].to_vec();
-    for row in 0..h {
+    for row in rows {
         let next = (row + 1) % h;
         let (pl, pn) = match pre {
             Some(p) => (row_of(p, row), row_of(p, next)),

@@ -37,25 +37,83 @@ impl DeterministicChallenger {
 
 impl CanObserve<Val> for DeterministicChallenger {
     fn observe(&mut self, v: Val) {
+        transcript::log(|| transcript::Event::Observe(vec![v.as_canonical_u64() as u32]));
         self.0.observe(v)
     }
 }
 
 impl CanObserve<MerkleCap<Val, [Val; 8]>> for DeterministicChallenger {
     fn observe(&mut self, c: MerkleCap<Val, [Val; 8]>) {
+        transcript::log(|| {
+            transcript::Event::Observe(
+                c.roots()
+                    .iter()
+                    .flatten()
+                    .map(|v| v.as_canonical_u64() as u32)
+                    .collect(),
+            )
+        });
         self.0.observe(c)
     }
 }
 
 impl<EF: BasedVectorSpace<Val>> CanSample<EF> for DeterministicChallenger {
     fn sample(&mut self) -> EF {
-        self.0.sample()
+        let x: EF = self.0.sample();
+        transcript::log(|| {
+            transcript::Event::Sample(
+                x.as_basis_coefficients_slice()
+                    .iter()
+                    .map(|v| v.as_canonical_u64() as u32)
+                    .collect(),
+            )
+        });
+        x
     }
 }
 
 impl CanSampleBits<usize> for DeterministicChallenger {
     fn sample_bits(&mut self, bits: usize) -> usize {
-        self.0.sample_bits(bits)
+        let x = self.0.sample_bits(bits);
+        transcript::log(|| transcript::Event::SampleBits(x));
+        x
+    }
+}
+
+/// A record of what a verifier's (or prover's) challengers absorb and draw, for the tests that
+/// check that every prover message reaches the transcript before the next challenge.
+pub mod transcript {
+    use std::cell::RefCell;
+
+    /// One challenger operation, with its values (canonical field elements).
+    #[derive(Clone, Debug, PartialEq, Eq)]
+    pub enum Event {
+        Observe(Vec<u32>),
+        /// A field or extension-field challenge.
+        Sample(Vec<u32>),
+        /// Random bits (FRI query indices, proof-of-work checks).
+        SampleBits(usize),
+    }
+
+    thread_local! {
+        static LOG: RefCell<Option<Vec<Event>>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f`, returning every event of every challenger on this thread meanwhile. Off the
+    /// recording the cost is one thread-local read per operation.
+    pub fn record<R>(f: impl FnOnce() -> R) -> (R, Vec<Event>) {
+        let outer = LOG.with(|l| l.replace(Some(Vec::new())));
+        let r = f();
+        let events = LOG.with(|l| l.replace(outer)).unwrap_or_default();
+        (r, events)
+    }
+
+    pub(super) fn log(event: impl FnOnce() -> Event) {
+        LOG.with(|l| {
+            if let Some(v) = l.borrow_mut().as_mut() {
+                v.push(event());
+            }
+        });
     }
 }
 

@@ -1,0 +1,388 @@
+//! Tampered proofs: every field of a proof, altered one at a time, is rejected by a typed
+//! verifier error — never accepted, never a panic (not even one the verifier catches).
+//!
+//! The proof is walked as a serde tree, so no field can be forgotten: each number (a
+//! commitment's digest element, an opened value, a Merkle sibling, a FRI layer value, a final
+//! polynomial coefficient, the PoW witness, a lookup terminal, a height, a statement field…)
+//! is changed by one, and each list (instances, openings, queries, paths, coefficients,
+//! shards…) loses its last element or gains a copy of it. A systematic pass also flips single
+//! bits across the serialized bytes. CI tries every field kind at a few positions; the
+//! `--ignored` tests try every position.
+
+use std::collections::BTreeMap;
+
+use mipstark_air::machine::Machine;
+use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, VerifyError};
+use mipstark_prover_cpu_ref::StarkParams;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
+
+const P: StarkParams = StarkParams::TESTING;
+
+/// A small proof across three shards (so shard lists have something to reorder).
+fn proof() -> (Machine, MipsProof) {
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
+    assert!(shards.len() >= 3);
+    let m = Machine::new(program).unwrap();
+    let p = prove(&m, &shards, P).unwrap();
+    verify(&m, &p, P).unwrap();
+    (m, p)
+}
+
+/// One place in the tree: its JSON pointer, and its pattern (indices replaced by `[]`).
+struct Site {
+    pointer: String,
+    pattern: String,
+    is_list: bool,
+}
+
+fn sites(v: &Value, pointer: String, pattern: String, out: &mut Vec<Site>) {
+    match v {
+        Value::Array(items) => {
+            out.push(Site {
+                pointer: pointer.clone(),
+                pattern: pattern.clone(),
+                is_list: true,
+            });
+            for (i, x) in items.iter().enumerate() {
+                sites(x, format!("{pointer}/{i}"), format!("{pattern}[]"), out);
+            }
+        }
+        Value::Object(fields) => {
+            for (k, x) in fields {
+                sites(x, format!("{pointer}/{k}"), format!("{pattern}.{k}"), out);
+            }
+        }
+        _ => out.push(Site {
+            pointer,
+            pattern,
+            is_list: false,
+        }),
+    }
+}
+
+/// For each pattern, a value some site of it holds (what an absent option is filled with).
+fn donors(tree: &Value, all: &[Site]) -> BTreeMap<String, Value> {
+    let mut out = BTreeMap::new();
+    for s in all {
+        let v = tree.pointer(&s.pointer).expect("the site exists");
+        if !v.is_null() {
+            out.entry(s.pattern.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    out
+}
+
+/// The changes tried at a site.
+fn tamperings(
+    site: &Site,
+    tree: &Value,
+    donors: &BTreeMap<String, Value>,
+) -> Vec<(&'static str, Value)> {
+    let mut out = Vec::new();
+    let mut with = |what, f: &dyn Fn(&mut Value) -> bool| {
+        let mut t = tree.clone();
+        if f(t.pointer_mut(&site.pointer).expect("the site exists")) {
+            out.push((what, t));
+        }
+    };
+    if site.is_list {
+        with("drop last", &|v| {
+            v.as_array_mut().and_then(|a| a.pop()).is_some()
+        });
+        with("repeat last", &|v| {
+            let a = v.as_array_mut().expect("a list");
+            let last = a.last().cloned();
+            last.map(|l| a.push(l)).is_some()
+        });
+    } else {
+        with("+1", &|v| match v {
+            Value::Number(n) => {
+                *v = Value::from(n.as_u64().expect("proofs hold unsigned numbers") + 1);
+                true
+            }
+            Value::Bool(b) => {
+                *b = !*b;
+                true
+            }
+            // An absent option (say, next-row openings of a chip that reads no next row)
+            // filled in with what another instance holds there.
+            Value::Null => match donors.get(&site.pattern) {
+                Some(d) => {
+                    *v = d.clone();
+                    true
+                }
+                None => false,
+            },
+            _ => false,
+        });
+    }
+    out
+}
+
+/// How a tampered proof fared.
+fn verdict(m: &Machine, tree: Value) -> Result<&'static str, String> {
+    let Ok(p) = serde_json::from_value::<MipsProof>(tree) else {
+        return Ok("unreadable");
+    };
+    // Through the bytes, as a proof file would arrive.
+    let p = match MipsProof::from_bytes(&p.to_bytes()) {
+        Ok(p) => p,
+        Err(_) => return Ok("unreadable"),
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify(m, &p, P))) {
+        Ok(Ok(())) => Err("accepted".into()),
+        Ok(Err(VerifyError::VerifierPanic(msg))) => Err(format!("verifier panicked: {msg}")),
+        Ok(Err(VerifyError::Malformed(_))) => Ok("malformed"),
+        Ok(Err(VerifyError::Params { .. })) => Ok("params"),
+        Ok(Err(VerifyError::Statement(_))) => Ok("statement"),
+        Ok(Err(VerifyError::Shape { .. })) => Ok("shape"),
+        Ok(Err(VerifyError::Height { .. })) => Ok("height"),
+        Ok(Err(VerifyError::Stark(_))) => Ok("stark"),
+        Err(_) => Err("panicked through verify".into()),
+    }
+}
+
+/// Tampers `per_pattern` sites of each pattern (all of them when `None`).
+fn campaign((m, proof): (Machine, MipsProof), per_pattern: Option<usize>) {
+    use rayon::prelude::*;
+    let tree = serde_json::to_value(&proof).unwrap();
+    let mut all = Vec::new();
+    sites(&tree, String::new(), String::new(), &mut all);
+    let donors = donors(&tree, &all);
+    let mut by_pattern: BTreeMap<(String, bool), Vec<&Site>> = BTreeMap::new();
+    for s in &all {
+        by_pattern
+            .entry((s.pattern.clone(), s.is_list))
+            .or_default()
+            .push(s);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut jobs = Vec::new();
+    for ((pattern, _), group) in &by_pattern {
+        let chosen: Vec<&Site> = match per_pattern {
+            None => group.clone(),
+            Some(n) => {
+                let mut c = vec![group[0], group[group.len() - 1]];
+                while c.len() < n.min(group.len()) {
+                    c.push(group[rng.gen_range(0..group.len())]);
+                }
+                c.truncate(n.max(1));
+                c
+            }
+        };
+        jobs.extend(chosen.into_iter().map(|site| (pattern, site)));
+    }
+    let verdicts: Vec<Vec<Result<&str, String>>> = jobs
+        .par_iter()
+        .map(|(pattern, site)| {
+            tamperings(site, &tree, &donors)
+                .into_iter()
+                .map(|(what, t)| {
+                    verdict(&m, t).map_err(|e| format!("{} ({pattern}) {what}: {e}", site.pointer))
+                })
+                .collect()
+        })
+        .collect();
+    let mut failures = Vec::new();
+    let mut tally: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut tried = 0;
+    for v in verdicts.into_iter().flatten() {
+        tried += 1;
+        match v {
+            Ok(v) => *tally.entry(v).or_default() += 1,
+            Err(e) => failures.push(e),
+        }
+    }
+    eprintln!(
+        "{} sites in {} field kinds; {tried} tamperings rejected as {tally:?}",
+        all.len(),
+        by_pattern.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} tamperings not rejected cleanly:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_proof_field_is_checked() {
+    campaign(proof(), Some(3));
+}
+
+#[test]
+#[ignore = "exhaustive: every site of the proof (minutes); run with --ignored"]
+fn every_proof_field_is_checked_everywhere() {
+    campaign(tiny_proof(), None);
+}
+
+/// A proof of a six-instruction program in two shards: the smallest proof with every part
+/// (the exhaustive passes' subject).
+fn tiny_proof() -> (Machine, MipsProof) {
+    use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
+    use mipstark_tests::asm::*;
+    let mut w = Vec::new();
+    w.extend(li(4, 0x1234_5678));
+    w.extend([addiu(4, 4, 7), addiu(2, 0, 0), SYSCALL]);
+    let elf = mipstark_tests::elfgen::program_elf(&w);
+    let program = std::sync::Arc::new(Program::from_elf(&elf).unwrap());
+    let mut ex = Executor::new(
+        program.clone(),
+        GuestInput::default(),
+        ExecConfig::default(),
+    );
+    let (shards, _) = ex.record_shards(3).unwrap();
+    assert_eq!(shards.len(), 2);
+    let m = Machine::new(program).unwrap();
+    let p = prove(&m, &shards, P).unwrap();
+    verify(&m, &p, P).unwrap();
+    (m, p)
+}
+
+/// Flips bit `bit(pos)` of each byte at `positions` (in parallel): each must fail to parse or
+/// to verify, with a typed error.
+fn flip_pass(
+    (m, proof): (Machine, MipsProof),
+    positions: impl Fn(usize) -> Vec<usize>,
+    bit: impl Fn(usize) -> u8 + Sync,
+) {
+    use rayon::prelude::*;
+    let bytes = proof.to_bytes();
+    let positions = positions(bytes.len());
+    let failures: Vec<String> = positions
+        .par_iter()
+        .filter_map(|&pos| {
+            let mut b = bytes.clone();
+            b[pos] ^= 1 << bit(pos);
+            let p = MipsProof::from_bytes(&b).ok()?;
+            match verify(&m, &p, P) {
+                Ok(()) => Some(format!("flipping a bit of byte {pos} still verifies")),
+                Err(VerifyError::VerifierPanic(msg)) => Some(format!(
+                    "flipping a bit of byte {pos} panics the verifier: {msg}"
+                )),
+                Err(_) => None,
+            }
+        })
+        .collect();
+    eprintln!(
+        "{} bit flips over {} proof bytes: {} not rejected cleanly",
+        positions.len(),
+        bytes.len(),
+        failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn flipped_bits_are_rejected() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let bits: Vec<u8> = (0..4096).map(|_| rng.gen_range(0..8)).collect();
+    flip_pass(
+        proof(),
+        |len| (0..len).step_by(997).collect(),
+        |pos| bits[pos % bits.len()],
+    );
+}
+
+#[test]
+#[ignore = "exhaustive: one bit of every byte of a proof (an hour on 2 cores); run with --ignored"]
+fn flipped_bits_are_rejected_everywhere() {
+    flip_pass(
+        tiny_proof(),
+        |len| (0..len).collect(),
+        |pos| (pos % 8) as u8,
+    );
+}
+
+/// Proof parts the verifier checks against a commitment instead of absorbing: the rows and
+/// Merkle siblings opened at the FRI query positions, drawn after everything is absorbed.
+/// Also the proof-of-work witnesses of zero-bit grinds, which are pinned to 0 and compared, not
+/// absorbed (Plonky3's rule: a zero-bit grind absorbs nothing).
+const CHECKED_NOT_ABSORBED: &[&str] = &[
+    ".proof.opening_proof.input_openings",
+    ".proof.opening_proof.commit_phase_openings",
+    ".proof.lookup_pow_witness",
+    ".proof.ood_pow_witness",
+    ".proof.opening_proof.batch_pow_witness",
+    ".proof.opening_proof.commit_pow_witnesses",
+];
+
+/// Transcript completeness: changing any prover message that precedes a challenge changes the
+/// verifier's transcript at the point it is absorbed, and every challenge drawn after it.
+#[test]
+fn every_message_is_absorbed_before_the_next_challenge() {
+    use mipstark_prover_cpu_ref::challenger::transcript::{record, Event};
+    let (m, proof) = proof();
+    let tree = serde_json::to_value(&proof).unwrap();
+    let ((), honest) = record(|| verify(&m, &proof, P).unwrap());
+    assert!(honest.iter().any(|e| matches!(e, Event::Sample(_))));
+    let mut all = Vec::new();
+    sites(&tree, String::new(), String::new(), &mut all);
+    let donors = donors(&tree, &all);
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut absorbed, mut early, mut checked) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for site in all.iter().filter(|s| !s.is_list) {
+        if !seen.insert(site.pattern.clone()) {
+            continue;
+        }
+        let Some((_, t)) = tamperings(site, &tree, &donors).into_iter().next() else {
+            continue; // a type marker, or an absent option nothing could fill
+        };
+        let p = match serde_json::from_value::<MipsProof>(t) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("{}: {e}", site.pattern);
+                continue; // not a value a proof file can hold
+            }
+        };
+        let (result, events) = record(|| verify(&m, &p, P));
+        if result.is_ok() {
+            failures.push(format!("{}: accepted", site.pattern));
+            continue;
+        }
+        let Some(d) = honest.iter().zip(&events).position(|(a, b)| a != b) else {
+            if events.is_empty() {
+                early += 1; // rejected before any challenge was drawn
+            } else if CHECKED_NOT_ABSORBED
+                .iter()
+                .any(|p| site.pattern.starts_with(p))
+            {
+                checked += 1;
+            } else {
+                failures.push(format!("{}: never absorbed", site.pattern));
+            }
+            continue;
+        };
+        if !matches!(events[d], Event::Observe(_)) {
+            failures.push(format!("{}: a challenge changed first", site.pattern));
+            continue;
+        }
+        absorbed += 1;
+        let later: Vec<_> = honest[d..].iter().zip(&events[d..]).collect();
+        let same = later
+            .iter()
+            .filter(|(a, b)| matches!(a, Event::Sample(_)) && a == b)
+            .count();
+        let bits: Vec<_> = later
+            .iter()
+            .filter(|(a, _)| matches!(a, Event::SampleBits(_)))
+            .collect();
+        let bits_same = !bits.is_empty() && bits.iter().all(|(a, b)| a == b);
+        if same > 0 || bits_same {
+            failures.push(format!(
+                "{}: {same} later challenges unchanged (query bits unchanged: {bits_same})",
+                site.pattern
+            ));
+        }
+    }
+    eprintln!(
+        "{} message kinds: {absorbed} absorbed (every later challenge changes), {early} checked \
+         before the first challenge, {checked} checked against a commitment",
+        seen.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
