@@ -1,11 +1,11 @@
-//! Forged executions: change what an honest execution record says happened, regenerate every
-//! trace from the forged record (so all chips agree with the lie, as a cheating prover would
-//! make them), and check that the machine rejects it. Three kinds of lie:
+//! Forged executions: executions that are false in one place, with every trace generated from
+//! the false record (so all chips agree with the lie, as a cheating prover would make them),
+//! must be rejected. Three kinds of lie:
 //!
-//! - **results**: an instruction writes a different value to its destination register (an ALU
-//!   result, a loaded value, HI/LO, a link, a syscall's result); later reads see the forged
-//!   value, so the memory argument is consistent and the chip that computes the result must
-//!   object;
+//! - **results**: one instruction writes a different value to its destination (an ALU result,
+//!   a loaded value, HI/LO, a link, a syscall's result), and the machine runs on honestly from
+//!   the forged state ([`Executor::inject_fault`]); the memory argument balances, every later
+//!   instruction is right, so the rows that compute that one result must object;
 //! - **reads**: a register or memory read returns something other than what was last written
 //!   there; the memory argument must object;
 //! - **timestamps**: an access claims a different previous timestamp; the memory argument's
@@ -18,7 +18,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use mipstark_air::machine::{debug_check, Machine};
 use mipstark_emulator::record::flags;
-use mipstark_emulator::ExecutionRecord;
+use mipstark_emulator::{ExecConfig, ExecutionRecord, Executor, GuestInput};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -106,22 +106,44 @@ fn access_mut(
     }
 }
 
-/// The write at `at` stores `forged` instead; later reads of the register (up to its next
-/// write, whose previous value it becomes) see `forged`.
-fn forge_result(shards: &mut [ExecutionRecord], all: &[(At, u8, bool)], idx: usize, forged: u32) {
-    let (at, reg, _) = all[idx];
-    access_mut(shards, at).value = forged;
-    for &(later, r, write) in &all[idx + 1..] {
-        if r != reg {
-            continue;
-        }
-        let a = access_mut(shards, later);
-        a.prev_value = forged;
-        if write {
-            break;
-        }
-        a.value = forged;
+/// The run of `name` with a fault injected after global step `at` (see
+/// [`Executor::inject_fault`]), in shards of `shard` steps after the fault.
+fn faulted_run(
+    name: &str,
+    hint: Option<u32>,
+    shard: u64,
+    at: u64,
+    mask: u32,
+) -> Vec<ExecutionRecord> {
+    let elf = mipstark_tests::guests::zkvm_elf(name);
+    let program = std::sync::Arc::new(mipstark_emulator::Program::from_elf(&elf).unwrap());
+    let input = match hint {
+        Some(h) => GuestInput::default().with_u32_hint(h),
+        None => GuestInput::default(),
+    };
+    let mut ex = Executor::new(program, input, ExecConfig::default());
+    let mut shards = Vec::new();
+    // Whole shards before the faulted one, then the faulted shard up to the fault.
+    for _ in 0..at / shard {
+        ex.run_recording(shard).unwrap();
+        shards.push(ex.take_record());
     }
+    let done = ex.run_recording(at % shard + 1).unwrap();
+    ex.inject_fault(mask);
+    if done.is_none() {
+        // The rest of the faulted shard, then whole shards; a forged state may also fault.
+        let _ = ex.run_recording(shard - at % shard - 1).map(|done| {
+            shards.push(ex.take_record());
+            if done.is_none() {
+                if let Ok((rest, _)) = ex.record_shards(shard) {
+                    shards.extend(rest);
+                }
+            }
+        });
+    } else {
+        shards.push(ex.take_record());
+    }
+    shards
 }
 
 #[derive(Default)]
@@ -183,8 +205,12 @@ fn campaign(per_op: usize, once: bool) {
                 let ((s, i, _), _, _) = all[idx];
                 match lie {
                     "result" => {
-                        let v = access_mut(&mut forged, all[idx].0).value;
-                        forge_result(&mut forged, &all, idx, v ^ (1 << rng.gen_range(0..32)));
+                        let at = honest[..s]
+                            .iter()
+                            .map(|r| r.steps.len() as u64)
+                            .sum::<u64>()
+                            + i as u64;
+                        forged = faulted_run(name, hint, shard, at, 1 << rng.gen_range(0..32));
                     }
                     "read" => {
                         let a = access_mut(&mut forged, all[idx].0);

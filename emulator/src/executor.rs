@@ -176,6 +176,27 @@ impl Executor {
         }
     }
 
+    /// Fault injection for soundness tests (as Cannon's fault tests): the last recorded
+    /// instruction's last register access — its destination for every instruction that writes
+    /// one, `$v0` for a syscall — stores `value ^ mask` instead, in the record and in the
+    /// machine, which then runs on honestly from the forged state. Returns the register, or
+    /// `None` when there is none (or it is `$0`).
+    pub fn inject_fault(&mut self, mask: u32) -> Option<u8> {
+        let step = self.record.steps.last_mut()?;
+        let (r, access) = if step.flags & flags::SYSCALL != 0 {
+            (2, &mut self.record.syscalls.last_mut()?.regs[0])
+        } else {
+            let k = step.nregs.checked_sub(1)? as usize;
+            (step.reg_ids[k], &mut step.regs[k])
+        };
+        if r == 0 {
+            return None;
+        }
+        access.value ^= mask;
+        self.regs[r as usize] = access.value;
+        Some(r)
+    }
+
     /// Takes the records produced so far, leaving an empty buffer.
     pub fn take_record(&mut self) -> ExecutionRecord {
         std::mem::take(&mut self.record)
@@ -378,12 +399,12 @@ impl Executor {
     pub fn gprs(&self) -> &[u32] {
         &self.regs[..32]
     }
-    /// HI and LO.
     /// All tracked registers (GPRs, HI, LO, the LL link), as the memory argument numbers them.
     pub fn registers(&self) -> &[u32; NUM_REGS] {
         &self.regs
     }
 
+    /// HI and LO.
     pub fn hi_lo(&self) -> (u32, u32) {
         (self.regs[32], self.regs[33])
     }

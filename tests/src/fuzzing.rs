@@ -76,3 +76,59 @@ pub fn executor(data: &[u8]) {
         "fast and recording modes produce different output"
     );
 }
+
+/// A small honest proof (a six-instruction program in two shards, testing parameters) and the
+/// machine it is checked against: what the `proof` target mutates.
+pub fn honest_proof() -> &'static (mipstark_air::machine::Machine, Vec<u8>) {
+    use mipstark_prover_cpu_ref::{machine::prove, StarkParams};
+    static PROOF: std::sync::OnceLock<(mipstark_air::machine::Machine, Vec<u8>)> =
+        std::sync::OnceLock::new();
+    PROOF.get_or_init(|| {
+        use crate::asm::*;
+        let mut w = Vec::new();
+        w.extend(li(4, 0x1234_5678));
+        w.extend([addiu(4, 4, 7), addiu(2, 0, 0), SYSCALL]);
+        let program = Arc::new(Program::from_elf(&crate::elfgen::program_elf(&w)).unwrap());
+        let mut ex = Executor::new(
+            program.clone(),
+            GuestInput::default(),
+            ExecConfig::default(),
+        );
+        let (shards, _) = ex.record_shards(3).unwrap();
+        let m = mipstark_air::machine::Machine::new(program).unwrap();
+        let bytes = prove(&m, &shards, StarkParams::TESTING).unwrap().to_bytes();
+        (m, bytes)
+    })
+}
+
+/// Untrusted proof bytes: parsing and verifying must end in a typed error (or acceptance of
+/// the honest proof), never a panic — not even one the verifier catches itself.
+///
+/// A first byte 0 makes the rest the proof file; otherwise the input is a list of 4-byte
+/// edits `(position: u24 little-endian, xor: u8)` applied to the honest proof, which keeps
+/// most inputs deep inside the verifier.
+pub fn proof(data: &[u8]) {
+    use mipstark_prover_cpu_ref::machine::{verify, MipsProof, VerifyError};
+    use mipstark_prover_cpu_ref::StarkParams;
+    let (m, honest) = honest_proof();
+    let bytes = match data.split_first() {
+        None => return,
+        Some((0, raw)) => raw.to_vec(),
+        Some((_, edits)) => {
+            let mut b = honest.clone();
+            for e in edits.chunks_exact(4) {
+                let pos = u32::from_le_bytes([e[0], e[1], e[2], 0]) as usize % b.len();
+                b[pos] ^= e[3];
+            }
+            b
+        }
+    };
+    let Ok(p) = MipsProof::from_bytes(&bytes) else {
+        return;
+    };
+    match verify(m, &p, StarkParams::TESTING) {
+        Ok(()) => assert!(bytes == *honest, "an altered proof verifies"),
+        Err(VerifyError::VerifierPanic(msg)) => panic!("the STARK verifier panicked: {msg}"),
+        Err(_) => {}
+    }
+}

@@ -32,3 +32,9 @@ fn executor_inputs() {
     let n = replay("executor", mipstark_tests::fuzzing::executor);
     eprintln!("replayed {n} executor inputs");
 }
+
+#[test]
+fn proof_inputs() {
+    let n = replay("proof", mipstark_tests::fuzzing::proof);
+    eprintln!("replayed {n} proof inputs");
+}

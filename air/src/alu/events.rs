@@ -109,13 +109,15 @@ pub fn alu_events(program: &Program, record: &ExecutionRecord) -> Vec<AluEvent> 
                 Operands::RtRs => (s.regs[1].value, s.regs[0].value),
                 Operands::Rs | Operands::Rt => (s.regs[0].value, 0),
             };
-            // The ALU answers the true result; only the CPU's write to $0 discards it.
-            Some(AluEvent {
-                op,
-                a: op.eval(b, c),
-                b,
-                c,
-            })
+            // The result is the record's (what the CPU row writes), so a forged record yields
+            // the ALU row a cheating prover would need; a write to $0 keeps no value, and the
+            // ALU answers the true result, which the CPU discards.
+            let last = s.nregs.checked_sub(1).map(usize::from);
+            let a = match last {
+                Some(k) if s.reg_ids[k] != 0 => s.regs[k].value,
+                _ => op.eval(b, c),
+            };
+            Some(AluEvent { op, a, b, c })
         })
         .collect()
 }
