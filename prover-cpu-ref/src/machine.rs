@@ -165,59 +165,112 @@ pub fn verify(
     proof: &MipsProof,
     params: StarkParams,
 ) -> Result<(), VerifyError> {
-    if proof.params != params {
-        return Err(VerifyError::Params {
-            found: proof.params,
-            expected: params,
-        });
-    }
-    let st = &proof.statement;
-    st.check_chain(machine.program.entry)?;
-    let airs = machine.airs(st.shards.len());
-    let degrees = &proof.proof.degree_bits;
-    if degrees.len() != airs.len() {
-        return Err(VerifyError::Shape {
-            found: degrees.len(),
-            expected: airs.len(),
-            shards: st.shards.len(),
-        });
-    }
-    for (index, (air, &log)) in airs.iter().zip(degrees).enumerate() {
-        let fixed = air
-            .preprocessed_trace()
-            .map(|p| p.height().trailing_zeros() as usize);
-        if log > MAX_LOG_HEIGHT || fixed.is_some_and(|f| f != log) || log < 2 {
-            return Err(VerifyError::Height {
-                index,
-                chip: air.name(),
-                log,
-            });
+    VerifyingKey::new(machine, params).verify(proof)
+}
+
+type Common = p3_batch_stark::CommonData<MipsStarkConfig>;
+
+/// A program's verifying key: its machine (program table and initial image, rebuilt from the
+/// ELF) and the parameters proofs must use. The commitment to the preprocessed tables is the
+/// costliest part of checking a small proof, so it is computed once per shard count and kept:
+/// verify many proofs of one program with one key.
+pub struct VerifyingKey<'a> {
+    machine: &'a Machine,
+    params: StarkParams,
+    config: MipsStarkConfig,
+    common: std::sync::Mutex<std::collections::HashMap<usize, std::sync::Arc<Common>>>,
+}
+
+impl<'a> VerifyingKey<'a> {
+    pub fn new(machine: &'a Machine, params: StarkParams) -> Self {
+        VerifyingKey {
+            machine,
+            params,
+            config: make_config(params),
+            common: Default::default(),
         }
     }
-    let config = make_config(params);
-    // A malformed proof must be an error, never a crash: Plonky3's verifier asserts on some
-    // shapes, so a panic inside it is caught and reported as a rejection.
-    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let common = ProverData::from_airs_and_degrees(&config, &airs, degrees)
+
+    /// The preprocessed commitments and lookups for `degrees` (whose preprocessed heights
+    /// the caller has checked), from the cache.
+    fn common(
+        &self,
+        airs: &[MipsAir],
+        degrees: &[usize],
+    ) -> Result<std::sync::Arc<Common>, VerifyError> {
+        let shards = airs.len();
+        if let Some(c) = self.lock().get(&shards) {
+            return Ok(c.clone());
+        }
+        let common = ProverData::from_airs_and_degrees(&self.config, airs, degrees)
             .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
             .common;
-        verify_batch(
-            &config,
-            &airs,
-            &proof.proof,
-            &st.instance_publics(),
-            &common,
-        )
-        .map_err(|e| VerifyError::Stark(format!("{e:?}")))
-    }));
-    checked.unwrap_or_else(|payload| {
-        let msg = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "malformed proof".into());
-        Err(VerifyError::VerifierPanic(msg))
-    })
+        let common = std::sync::Arc::new(common);
+        self.lock().insert(shards, common.clone());
+        Ok(common)
+    }
+
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<usize, std::sync::Arc<Common>>> {
+        // A panic while holding the lock leaves only complete entries behind.
+        self.common.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Checks `proof` against this key. Never executes the program.
+    pub fn verify(&self, proof: &MipsProof) -> Result<(), VerifyError> {
+        let (machine, params) = (self.machine, self.params);
+        if proof.params != params {
+            return Err(VerifyError::Params {
+                found: proof.params,
+                expected: params,
+            });
+        }
+        let st = &proof.statement;
+        st.check_chain(machine.program.entry)?;
+        let airs = machine.airs(st.shards.len());
+        let degrees = &proof.proof.degree_bits;
+        if degrees.len() != airs.len() {
+            return Err(VerifyError::Shape {
+                found: degrees.len(),
+                expected: airs.len(),
+                shards: st.shards.len(),
+            });
+        }
+        for (index, (air, &log)) in airs.iter().zip(degrees).enumerate() {
+            let fixed = air
+                .preprocessed_trace()
+                .map(|p| p.height().trailing_zeros() as usize);
+            if log > MAX_LOG_HEIGHT || fixed.is_some_and(|f| f != log) || log < 2 {
+                return Err(VerifyError::Height {
+                    index,
+                    chip: air.name(),
+                    log,
+                });
+            }
+        }
+        // A malformed proof must be an error, never a crash: Plonky3's verifier asserts on some
+        // shapes, so a panic inside it is caught and reported as a rejection.
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let common = self.common(&airs, degrees)?;
+            verify_batch(
+                &self.config,
+                &airs,
+                &proof.proof,
+                &st.instance_publics(),
+                &common,
+            )
+            .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+        }));
+        checked.unwrap_or_else(|payload| {
+            let msg = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "malformed proof".into());
+            Err(VerifyError::VerifierPanic(msg))
+        })
+    }
 }
 
 /// The first field in which two proofs differ (`None` when their bytes are equal), named down

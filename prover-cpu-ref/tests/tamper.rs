@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use mipstark_air::machine::Machine;
-use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, VerifyError};
+use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, VerifyError, VerifyingKey};
 use mipstark_prover_cpu_ref::StarkParams;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -122,7 +122,7 @@ fn tamperings(
 }
 
 /// How a tampered proof fared.
-fn verdict(m: &Machine, tree: Value) -> Result<&'static str, String> {
+fn verdict(vk: &VerifyingKey, tree: Value) -> Result<&'static str, String> {
     let Ok(p) = serde_json::from_value::<MipsProof>(tree) else {
         return Ok("unreadable");
     };
@@ -131,7 +131,7 @@ fn verdict(m: &Machine, tree: Value) -> Result<&'static str, String> {
         Ok(p) => p,
         Err(_) => return Ok("unreadable"),
     };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| verify(m, &p, P))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vk.verify(&p))) {
         Ok(Ok(())) => Err("accepted".into()),
         Ok(Err(VerifyError::VerifierPanic(msg))) => Err(format!("verifier panicked: {msg}")),
         Ok(Err(VerifyError::Malformed(_))) => Ok("malformed"),
@@ -147,6 +147,7 @@ fn verdict(m: &Machine, tree: Value) -> Result<&'static str, String> {
 /// Tampers `per_pattern` sites of each pattern (all of them when `None`).
 fn campaign((m, proof): (Machine, MipsProof), per_pattern: Option<usize>) {
     use rayon::prelude::*;
+    let vk = VerifyingKey::new(&m, P);
     let tree = serde_json::to_value(&proof).unwrap();
     let mut all = Vec::new();
     sites(&tree, String::new(), String::new(), &mut all);
@@ -180,7 +181,7 @@ fn campaign((m, proof): (Machine, MipsProof), per_pattern: Option<usize>) {
             tamperings(site, &tree, &donors)
                 .into_iter()
                 .map(|(what, t)| {
-                    verdict(&m, t).map_err(|e| format!("{} ({pattern}) {what}: {e}", site.pointer))
+                    verdict(&vk, t).map_err(|e| format!("{} ({pattern}) {what}: {e}", site.pointer))
                 })
                 .collect()
         })
@@ -250,6 +251,7 @@ fn flip_pass(
     bit: impl Fn(usize) -> u8 + Sync,
 ) {
     use rayon::prelude::*;
+    let vk = VerifyingKey::new(&m, P);
     let bytes = proof.to_bytes();
     let positions = positions(bytes.len());
     let failures: Vec<String> = positions
@@ -258,7 +260,7 @@ fn flip_pass(
             let mut b = bytes.clone();
             b[pos] ^= 1 << bit(pos);
             let p = MipsProof::from_bytes(&b).ok()?;
-            match verify(&m, &p, P) {
+            match vk.verify(&p) {
                 Ok(()) => Some(format!("flipping a bit of byte {pos} still verifies")),
                 Err(VerifyError::VerifierPanic(msg)) => Some(format!(
                     "flipping a bit of byte {pos} panics the verifier: {msg}"
@@ -317,7 +319,8 @@ fn every_message_is_absorbed_before_the_next_challenge() {
     use mipstark_prover_cpu_ref::challenger::transcript::{record, Event};
     let (m, proof) = proof();
     let tree = serde_json::to_value(&proof).unwrap();
-    let ((), honest) = record(|| verify(&m, &proof, P).unwrap());
+    let vk = VerifyingKey::new(&m, P);
+    let ((), honest) = record(|| vk.verify(&proof).unwrap());
     assert!(honest.iter().any(|e| matches!(e, Event::Sample(_))));
     let mut all = Vec::new();
     sites(&tree, String::new(), String::new(), &mut all);
@@ -339,7 +342,7 @@ fn every_message_is_absorbed_before_the_next_challenge() {
                 continue; // not a value a proof file can hold
             }
         };
-        let (result, events) = record(|| verify(&m, &p, P));
+        let (result, events) = record(|| vk.verify(&p));
         if result.is_ok() {
             failures.push(format!("{}: accepted", site.pattern));
             continue;

@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use mipstark_emulator::elf::{Program, Segment};
 use mipstark_emulator::{ExecConfig, Executor, GuestInput};
+use mipstark_prover_cpu_ref::machine::{MipsProof, VerifyError, VerifyingKey};
+use mipstark_prover_cpu_ref::StarkParams;
 
 const TEXT: u32 = 0x0040_0000;
 const DATA: u32 = 0x1000_0000;
@@ -78,12 +80,13 @@ pub fn executor(data: &[u8]) {
 }
 
 /// A small honest proof (a six-instruction program in two shards, testing parameters) and the
-/// machine it is checked against: what the `proof` target mutates.
-pub fn honest_proof() -> &'static (mipstark_air::machine::Machine, Vec<u8>) {
-    use mipstark_prover_cpu_ref::{machine::prove, StarkParams};
-    static PROOF: std::sync::OnceLock<(mipstark_air::machine::Machine, Vec<u8>)> =
-        std::sync::OnceLock::new();
-    PROOF.get_or_init(|| {
+/// key it is checked with: what the `proof` target mutates.
+pub fn honest_proof() -> (&'static VerifyingKey<'static>, &'static [u8]) {
+    use mipstark_air::machine::Machine;
+    use mipstark_prover_cpu_ref::machine::prove;
+    static PROOF: std::sync::OnceLock<(Machine, Vec<u8>)> = std::sync::OnceLock::new();
+    static KEY: std::sync::OnceLock<VerifyingKey<'static>> = std::sync::OnceLock::new();
+    let (m, bytes) = PROOF.get_or_init(|| {
         use crate::asm::*;
         let mut w = Vec::new();
         w.extend(li(4, 0x1234_5678));
@@ -95,10 +98,14 @@ pub fn honest_proof() -> &'static (mipstark_air::machine::Machine, Vec<u8>) {
             ExecConfig::default(),
         );
         let (shards, _) = ex.record_shards(3).unwrap();
-        let m = mipstark_air::machine::Machine::new(program).unwrap();
+        let m = Machine::new(program).unwrap();
         let bytes = prove(&m, &shards, StarkParams::TESTING).unwrap().to_bytes();
         (m, bytes)
-    })
+    });
+    (
+        KEY.get_or_init(|| VerifyingKey::new(m, StarkParams::TESTING)),
+        bytes,
+    )
 }
 
 /// Untrusted proof bytes: parsing and verifying must end in a typed error (or acceptance of
@@ -108,14 +115,12 @@ pub fn honest_proof() -> &'static (mipstark_air::machine::Machine, Vec<u8>) {
 /// edits `(position: u24 little-endian, xor: u8)` applied to the honest proof, which keeps
 /// most inputs deep inside the verifier.
 pub fn proof(data: &[u8]) {
-    use mipstark_prover_cpu_ref::machine::{verify, MipsProof, VerifyError};
-    use mipstark_prover_cpu_ref::StarkParams;
-    let (m, honest) = honest_proof();
+    let (vk, honest) = honest_proof();
     let bytes = match data.split_first() {
         None => return,
         Some((0, raw)) => raw.to_vec(),
         Some((_, edits)) => {
-            let mut b = honest.clone();
+            let mut b = honest.to_vec();
             for e in edits.chunks_exact(4) {
                 let pos = u32::from_le_bytes([e[0], e[1], e[2], 0]) as usize % b.len();
                 b[pos] ^= e[3];
@@ -126,8 +131,8 @@ pub fn proof(data: &[u8]) {
     let Ok(p) = MipsProof::from_bytes(&bytes) else {
         return;
     };
-    match verify(m, &p, StarkParams::TESTING) {
-        Ok(()) => assert!(bytes == *honest, "an altered proof verifies"),
+    match vk.verify(&p) {
+        Ok(()) => assert!(bytes == honest, "an altered proof verifies"),
         Err(VerifyError::VerifierPanic(msg)) => panic!("the STARK verifier panicked: {msg}"),
         Err(_) => {}
     }
