@@ -389,3 +389,41 @@ fn every_message_is_absorbed_before_the_next_challenge() {
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// A shard of another execution of the same program spliced in — its boundary in the
+/// statement, its instances' heights and opened values in the proof — is rejected.
+#[test]
+fn a_spliced_shard_is_rejected() {
+    let (m, a) = proof();
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(7), 100);
+    let b = prove(&Machine::new(program).unwrap(), &shards, P).unwrap();
+    assert!(a.statement.shards.len() >= 3 && b.statement.shards.len() >= 3);
+    let vk = VerifyingKey::new(&m, P);
+    let globals = m.airs(0).len();
+    let per_shard = (m.airs(1).len()) - globals;
+    let mut donor = MipsProof::from_bytes(&b.to_bytes()).unwrap();
+    let mut spliced = 0;
+    for k in 0..3 {
+        let mut p = MipsProof::from_bytes(&a.to_bytes()).unwrap();
+        if p.statement.shards[k] == b.statement.shards[k] {
+            continue; // the two runs agree up to here
+        }
+        spliced += 1;
+        p.statement.shards[k] = b.statement.shards[k];
+        let r = vk.verify(&p);
+        assert!(r.is_err(), "shard {k}: boundary alone");
+        for i in globals + k * per_shard..globals + (k + 1) * per_shard {
+            p.proof.degree_bits[i] = b.proof.degree_bits[i];
+            std::mem::swap(
+                &mut p.proof.opened_values.instances[i],
+                &mut donor.proof.opened_values.instances[i],
+            );
+        }
+        let r = vk.verify(&p);
+        assert!(
+            matches!(r, Err(VerifyError::Stark(_) | VerifyError::Statement(_))),
+            "shard {k}: {r:?}"
+        );
+    }
+    assert!(spliced >= 1, "the two executions never differ");
+}

@@ -467,3 +467,47 @@ mod fuzzish {
         }
     }
 }
+
+/// Huge `brk` and `mmap` requests end in errno values (or a no-op break), quickly, without
+/// allocating what they ask for.
+#[test]
+fn huge_brk_and_mmap_are_clean() {
+    let mut w = Vec::new();
+    // brk(0xffff_f000): beyond the mmap area, so the break stays.
+    w.extend(li(4, 0xffff_f000));
+    w.extend(sys(4045));
+    w.push(special(0x21, 2, 0, 16, 0)); // $s0 = brk result
+                                        // mmap(0, 0xffff_f000, RW, ANON|PRIVATE): ENOMEM.
+    w.extend([addiu(4, 0, 0)]);
+    w.extend(li(5, 0xffff_f000));
+    w.extend([addiu(6, 0, 3), ori(7, 0, 0x802)]);
+    w.extend(sys(4090));
+    w.push(special(0x21, 2, 0, 17, 0)); // $s1 = errno
+    w.push(special(0x21, 7, 0, 18, 0)); // $s2 = error flag
+                                        // mmap(0x8000_0000, 0x7fff_f000, RW, ANON|FIXED): 2 GiB zeroed by dropping pages.
+    w.extend(li(4, 0x8000_0000));
+    w.extend(li(5, 0x7fff_f000));
+    w.extend([addiu(6, 0, 3), ori(7, 0, 0x812)]);
+    w.extend(sys(4090));
+    w.push(special(0x21, 2, 0, 19, 0)); // $s3 = address
+                                        // mmap(0, 0, ...): EINVAL.
+    w.extend([
+        addiu(4, 0, 0),
+        addiu(5, 0, 0),
+        addiu(6, 0, 3),
+        ori(7, 0, 0x802),
+    ]);
+    w.extend(sys(4090));
+    w.push(special(0x21, 2, 0, 20, 0)); // $s4 = errno
+    w.extend(halt());
+    let program = std::sync::Arc::new(Program::from_elf(&elf(&w)).unwrap());
+    let initial_brk = program.initial_brk;
+    let mut ex =
+        mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
+    ex.run().unwrap();
+    let r = ex.gprs();
+    assert_eq!(r[16], initial_brk);
+    assert_eq!((r[17], r[18]), (12, 1));
+    assert_eq!(r[19], 0x8000_0000);
+    assert_eq!(r[20], 22);
+}
