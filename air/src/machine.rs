@@ -407,7 +407,10 @@ fn accesses<'a>(
                 .syscall_accesses(ev)
                 .iter()
                 .map(move |a| (a.addr >> 2, a.value, clk));
-            regs.chain(mem)
+            let state = ev
+                .state
+                .map(|(reg, a)| (REG_SPACE + reg as u32, a.value, clk + 5));
+            regs.chain(mem).chain(state)
         })
     });
     let pv = (stream.ts > 0).then_some((REG_SPACE + REG_PV_LEN, stream.len, stream.ts));

@@ -69,8 +69,6 @@ pub struct Executor {
     pub(crate) next_pc: u32,
     /// The instruction at `pc` sits in a delay slot.
     pub(crate) in_delay: bool,
-    /// Thread pointer set by `set_thread_area`, read by `rdhwr $29`.
-    pub(crate) tls: u32,
     pub(crate) mem: Memory,
     pub(crate) brk: u32,
     pub(crate) mmap_top: u32,
@@ -84,6 +82,8 @@ pub struct Executor {
     pub(crate) mem_ts: WordTable<u64>,
     pub(crate) cur: Step,
     pub(crate) record: ExecutionRecord,
+    /// A state-register write of the syscall being executed, for its `SyscallEvent`.
+    pub(crate) pending_state: Option<(u8, RegAccess)>,
 }
 
 impl Executor {
@@ -103,7 +103,6 @@ impl Executor {
             program,
             regs,
             in_delay: false,
-            tls: 0,
             mem,
             mmap_top: MMAP_TOP,
             io: IoState::new(input),
@@ -115,6 +114,7 @@ impl Executor {
             mem_ts: WordTable::default(),
             cur: Step::new(0, 0, 0, Op::Invalid),
             record: ExecutionRecord::default(),
+            pending_state: None,
         }
     }
 

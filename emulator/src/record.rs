@@ -22,8 +22,10 @@ pub const REG_LO: u8 = 33;
 /// are registers so that SC's success is decided by values the memory argument checks.
 pub const REG_LL_ADDR: u8 = 34;
 pub const REG_LL_VAL: u8 = 35;
-/// Number of registers tracked by the memory argument (32 GPRs, HI, LO, the LL link).
-pub const NUM_REGS: usize = 36;
+/// The thread pointer: written by Linux `set_thread_area`, read by `rdhwr $29`.
+pub const REG_TLS: u8 = 36;
+/// Number of registers tracked by the memory argument (32 GPRs, HI, LO, the LL link, TLS).
+pub const NUM_REGS: usize = 37;
 /// Timestamp stride per instruction; accesses use `clk + slot` with `slot < CLK_STRIDE`.
 pub const CLK_STRIDE: u64 = 8;
 
@@ -122,6 +124,9 @@ pub struct SyscallEvent {
     /// Range of this syscall's memory accesses in `ExecutionRecord::syscall_mem`.
     pub mem_start: u32,
     pub mem_end: u32,
+    /// The machine-state register a Linux call writes (at `clk + 5`): `set_thread_area`'s
+    /// [`REG_TLS`].
+    pub state: Option<(u8, RegAccess)>,
 }
 
 /// Everything recorded over a span of execution (a shard, or the whole run).

@@ -299,7 +299,7 @@ impl Executor {
             Seb => shift_imm!(|b, _| b as u8 as i8 as i32 as u32),
             Seh => shift_imm!(|b, _| b as u16 as i16 as i32 as u32),
             Rdhwr => {
-                let v = self.tls;
+                let v = self.read::<REC>(crate::record::REG_TLS);
                 self.write::<REC>(rt, v);
                 Flow::Next
             }

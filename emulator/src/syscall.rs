@@ -14,7 +14,7 @@ use crate::error::ExecErrorKind;
 use crate::executor::{Executor, Stop};
 use crate::io::fd;
 use crate::memory::PAGE_SIZE;
-use crate::record::{flags, RegAccess, SyscallEvent};
+use crate::record::{flags, RegAccess, SyscallEvent, REG_TLS};
 
 /// zkVM syscall numbers (Ziren's table).
 pub mod nr {
@@ -122,7 +122,22 @@ impl Executor {
             regs,
             mem_start,
             mem_end: self.record.syscall_mem.len() as u32,
+            state: self.pending_state.take(),
         });
+    }
+
+    /// Writes a machine-state register (after the five argument slots: at `clk + 5`).
+    fn set_state<const REC: bool>(&mut self, r: u8, v: u32) {
+        if REC {
+            let access = RegAccess {
+                prev_ts: self.reg_ts[r as usize],
+                prev_value: self.regs[r as usize],
+                value: v,
+            };
+            self.reg_ts[r as usize] = self.cur.clk + 5;
+            self.pending_state = Some((r, access));
+        }
+        self.regs[r as usize] = v;
     }
 
     fn dispatch<const REC: bool>(&mut self, num: u32, a: [u32; 4]) -> Result<Ret, Stop> {
@@ -192,7 +207,7 @@ impl Executor {
                 }
             }
             nr::LINUX_SET_THREAD_AREA => {
-                self.tls = a[0];
+                self.set_state::<REC>(REG_TLS, a[0]);
                 Ret::Linux(Ok(0))
             }
             n if (nr::LINUX_BASE..nr::LINUX_END).contains(&n) => Ret::Linux(Err(errno::ENOSYS)),

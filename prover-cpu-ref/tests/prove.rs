@@ -265,3 +265,18 @@ fn linux_guests_without_brk_prove() {
         assert_eq!(proof.statement.exit_code, exit.exit_code, "{name}");
     }
 }
+
+/// Linux set_thread_area writes the thread-pointer register that RDHWR $29 reads: both prove.
+#[test]
+fn set_thread_area_and_rdhwr_prove() {
+    use mipstark_tests::asm::*;
+    let mut w = Vec::new();
+    w.extend(li(4, 0x1234_5678));
+    w.extend(li(2, 4283)); // set_thread_area(0x12345678)
+    w.push(SYSCALL);
+    w.push(special3(0x3b, 0, 3, 29, 0)); // rdhwr $3, $29
+    w.push(special(0x21, 3, 0, 4, 0)); // addu $a0, $3, $0
+    w.extend([addiu(2, 0, 0), SYSCALL]); // HALT($a0)
+    let (_, proof, _) = prove_words(&w);
+    assert_eq!(proof.statement.exit_code, 0x1234_5678);
+}

@@ -7,7 +7,7 @@
 //! records of real runs.
 
 use mipstark_emulator::insn::{Insn, Op};
-use mipstark_emulator::record::{REG_HI, REG_LL_ADDR, REG_LL_VAL, REG_LO};
+use mipstark_emulator::record::{REG_HI, REG_LL_ADDR, REG_LL_VAL, REG_LO, REG_TLS};
 use p3_field::PrimeCharacteristicRing;
 
 use crate::alu::events::{alu_op, trap_compare, Operands};
@@ -84,7 +84,7 @@ pub struct ClassCols<T> {
     pub jr: T,
     pub load_store: T,
     pub syscall: T,
-    /// LUI and RDHWR: the immediate word is written.
+    /// LUI: the immediate word is written.
     pub lui: T,
     /// SYNC/PREF/CACHE/SYNCI.
     pub nop: T,
@@ -151,7 +151,8 @@ pub fn slots(i: &Insn) -> Vec<(u8, bool)> {
         | Blezl | Bgtzl => vec![r(rs)],
         Bltzal | Bgezal | Bltzall | Bgezall => vec![r(rs), w(RA)],
         Jal => vec![w(RA)],
-        Lui | Rdhwr => vec![w(rt)],
+        Lui => vec![w(rt)],
+        Rdhwr => vec![r(REG_TLS), w(rt)],
         Lb | Lbu | Lh | Lhu | Lw | Lwl | Lwr => vec![r(rs), w(rt)],
         Ll => vec![r(rs), w(rt), w(REG_LL_ADDR), w(REG_LL_VAL)],
         Sc => vec![r(rs), w(rt), r(REG_LL_ADDR), r(REG_LL_VAL)],
@@ -182,7 +183,7 @@ pub fn ls_op(op: Op) -> Option<LsOp> {
 }
 
 /// Decodes the instruction at `pc` (`None` fields stay 0: an instruction with no class set —
-/// BREAK, RDHWR, the compare traps, invalid words — cannot appear on a real CPU row).
+/// BREAK and invalid words — cannot appear on a real CPU row).
 pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
     use Op::*;
     let mut d = DecodedCols::<u32> {
@@ -246,7 +247,8 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
             } as u32;
             d.ins = (i.op == Ins) as u32;
         }
-        Mfhi | Mflo | Mthi | Mtlo => c.mov = 1,
+        // RDHWR reads the thread pointer register, which Linux set_thread_area writes.
+        Mfhi | Mflo | Mthi | Mtlo | Rdhwr => c.mov = 1,
         Movz => c.movz = 1,
         Movn => c.movn = 1,
         Beq | Beql => c.br_eq = 1,
@@ -261,12 +263,6 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
         Lui => {
             c.lui = 1;
             imm = i.imm;
-            d.imm_to_s0 = 1;
-        }
-        // The thread pointer only changes through Linux set_thread_area, which no provable
-        // program makes, so RDHWR $29 reads its initial 0.
-        Rdhwr => {
-            c.lui = 1;
             d.imm_to_s0 = 1;
         }
         Sync | Pref | Cache | Synci => c.nop = 1,

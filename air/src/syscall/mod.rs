@@ -11,10 +11,12 @@
 //! COMMIT writes word `a1` into commit register `a0 < 8` (at `clk + 6`); the public-values chip
 //! owns those registers' boundary, so the final committed words are public values.
 //!
-//! The Linux subset executes in the emulator but is not provable yet.
+//! Linux calls: exit, exit_group, write (fd 1, 2, 13, 14), read (fd 0) and set_thread_area
+//! are provable when they succeed; brk, mmap, munmap and error returns are not yet.
 
 mod trace;
 
+use mipstark_emulator::record::REG_TLS;
 use mipstark_emulator::syscall::nr;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -46,6 +48,8 @@ pub struct SyscallCols<T> {
     pub lexit_group: T,
     pub lwrite: T,
     pub lread: T,
+    /// Linux set_thread_area: the thread-pointer register gets `a0` (RDHWR reads it).
+    pub lset_tls: T,
     pub hintlen: T,
     pub hintread: T,
     pub clk: T,
@@ -54,6 +58,8 @@ pub struct SyscallCols<T> {
     pub pv: SlotCols<T>,
     /// The commit register COMMIT writes.
     pub cm: SlotCols<T>,
+    /// The machine-state register a Linux call writes (set_thread_area: the thread pointer).
+    pub st: SlotCols<T>,
     /// WRITE to fd 13, and the inverse witnessing `a0 ≠ 13` otherwise.
     pub is_pv: T,
     pub fd_inv: T,
@@ -121,11 +127,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.lexit_group,
                 r.lwrite,
                 r.lread,
+                r.lset_tls,
             ],
         );
         let [v0, a0, a1, a2, a3] = &r.regs;
         let halts: AB::Expr = r.halt.into() + r.lexit.into() + r.lexit_group.into();
-        let linux_ok: AB::Expr = r.lwrite.into() + r.lread.into();
+        let linux_ok: AB::Expr = r.lwrite.into() + r.lread.into() + r.lset_tls.into();
         let writes: AB::Expr = r.write.into() + r.lwrite.into();
 
         // The number, and the registers each call reads or writes.
@@ -139,6 +146,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             (r.lexit_group, nr::LINUX_EXIT_GROUP),
             (r.lwrite, nr::LINUX_WRITE),
             (r.lread, nr::LINUX_READ),
+            (r.lset_tls, nr::LINUX_SET_THREAD_AREA),
         ] {
             for (i, byte) in bytes_of(num).into_iter().enumerate() {
                 b.when(sel).assert_eq(v0.prev[i], AB::Expr::from_u32(byte));
@@ -168,6 +176,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             b.when(writes.clone()).assert_eq(v0.value[i], a2.prev[i]);
             b.when(r.hintread).assert_eq(v0.value[i], a1.prev[i]);
             b.when(r.commit).assert_zero(v0.value[i]);
+            b.when(r.lset_tls).assert_zero(v0.value[i]);
+            b.when(r.lset_tls).assert_eq(r.st.value[i], a0.prev[i]);
             b.when(r.commit).assert_eq(r.cm.value[i], a1.prev[i]);
             // The exit code is the statement's.
             b.when(halts.clone())
@@ -222,6 +232,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             AB::Expr::from_u32(COMMIT_BASE) + a0.prev[0].into(),
             r.clk.into() + AB::Expr::from_u8(6),
             r.commit.into(),
+        );
+
+        // set_thread_area: the thread pointer, after the argument slots.
+        access(
+            b,
+            &r.st,
+            AB::Expr::from_u32(REG_SPACE + REG_TLS as u32),
+            r.clk.into() + AB::Expr::from_u8(5),
+            r.lset_tls.into(),
         );
 
         // fd 13: is_pv exactly when WRITE and a0 = 13.

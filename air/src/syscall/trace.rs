@@ -21,7 +21,8 @@ use crate::{cols_mut, F};
 pub enum SyscallTraceError {
     #[error(
         "syscall {number} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, COMMIT, \
-         SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write to fd 1/2/13/14, read from fd 0)"
+         SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write to fd 1/2/13/14, read from fd 0, \
+         set_thread_area)"
     )]
     Unsupported { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
@@ -81,6 +82,7 @@ impl SyscallChip {
                 nr::LINUX_READ if ev.regs[1].prev_value == 0 && ev.regs[4].value == 0 => {
                     r.lread = F::ONE
                 }
+                nr::LINUX_SET_THREAD_AREA => r.lset_tls = F::ONE,
                 number => {
                     return Err(SyscallTraceError::Unsupported {
                         number,
@@ -112,6 +114,16 @@ impl SyscallChip {
                 fill_access(&mut r.cm, prev, a[1], prev_ts, clk + 6, bytes);
                 stream.committed[k] = a[1];
                 stream.commit_ts[k] = clk + 6;
+            }
+            if let Some((_, st)) = ev.state {
+                fill_access(
+                    &mut r.st,
+                    st.prev_value,
+                    st.value,
+                    st.prev_ts,
+                    clk + 5,
+                    bytes,
+                );
             }
             if ev.number == nr::SYSHINTLEN {
                 bytes.range_word(ev.regs[0].value);
