@@ -399,7 +399,8 @@ impl Executor {
     pub fn gprs(&self) -> &[u32] {
         &self.regs[..32]
     }
-    /// All tracked registers (GPRs, HI, LO, the LL link), as the memory argument numbers them.
+    /// All tracked registers (GPRs, HI, LO, the LL link, the thread pointer), as the memory
+    /// argument numbers them.
     pub fn registers(&self) -> &[u32; NUM_REGS] {
         &self.regs
     }

@@ -22,4 +22,9 @@ pub enum GpuError {
     BufferSize { have: usize, need: usize },
     #[error("{0}")]
     Shape(String),
+    #[error(
+        "one column needs {need} bytes of device memory, over the budget of {budget} bytes: \
+         raise --gpu-mem-fraction or prove with smaller shards"
+    )]
+    Budget { need: u64, budget: u64 },
 }

@@ -39,3 +39,44 @@ fn opencl_proofs_equal_cpu_proofs_for_every_guest() {
         verify(&m, &gpu, P).unwrap();
     }
 }
+
+/// Under a device-memory budget that fits only a few columns, LDEs and DFTs run a group of
+/// columns at a time and still equal Plonky3's; a budget below one column is a recorded
+/// failure, and the result (computed on the CPU instead) stays right.
+#[test]
+fn budgeted_transforms_equal_plonky3() {
+    use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};
+    use p3_field::{Field, PrimeCharacteristicRing};
+    use p3_matrix::dense::RowMajorMatrix;
+    use p3_matrix::Matrix;
+    type F = p3_koala_bear::KoalaBear;
+    let rt = Arc::new(OpenClRuntime::new().expect("an OpenCL device (install pocl-opencl-icd)"));
+    let (log_n, width) = (8, 13);
+    let n = 1 << log_n;
+    let values: Vec<F> = (0..n * width as u32)
+        .map(|i| F::from_u32(i.wrapping_mul(0x9e37_79b9) % 0x7f00_0001))
+        .collect();
+    let mat = RowMajorMatrix::new(values, width);
+    let shift = F::GENERATOR;
+    let cpu_lde = Radix2DitParallel::default()
+        .coset_lde_batch(mat.clone(), 1, shift)
+        .to_row_major_matrix();
+    let cpu_dft = Radix2DitParallel::default()
+        .dft_batch(mat.clone())
+        .to_row_major_matrix();
+    // An LDE column needs (2n + 2n) words, the twiddles (n + 2n): 3 columns fit in 64 KiB.
+    let dft = GpuDft::new(rt.clone()).with_budget(4 * (3 * 4 * n + 3 * n) as u64);
+    let lde = dft
+        .coset_lde_batch(mat.clone(), 1, shift)
+        .to_row_major_matrix();
+    let fwd = dft.dft_batch(mat.clone()).to_row_major_matrix();
+    assert_eq!(dft.stats().failures.load(Ordering::Relaxed), 0);
+    assert_eq!(dft.stats().device_calls.load(Ordering::Relaxed), 2);
+    assert!(lde.values == cpu_lde.values, "chunked LDE differs");
+    assert!(fwd.values == cpu_dft.values, "chunked DFT differs");
+    let starved = GpuDft::new(rt).with_budget(1024);
+    let lde = starved.coset_lde_batch(mat, 1, shift).to_row_major_matrix();
+    assert_eq!(starved.stats().failures.load(Ordering::Relaxed), 1);
+    assert!(starved.stats().first_error().unwrap().contains("budget"));
+    assert!(lde.values == cpu_lde.values);
+}

@@ -268,6 +268,16 @@ fn syscall_errors() {
     assert_eq!(kind, ExecErrorKind::OutputLimit(100_000));
 }
 
+/// Runs `words` to the halt: the final GPRs, and the program's initial break.
+fn run_to_halt(words: &[u32]) -> (Vec<u32>, u32) {
+    let program = std::sync::Arc::new(Program::from_elf(&elf(words)).unwrap());
+    let initial_brk = program.initial_brk;
+    let mut ex =
+        mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
+    ex.run().unwrap();
+    (ex.gprs().to_vec(), initial_brk)
+}
+
 /// The Linux subset behaves as documented (deterministic addresses and errno values).
 #[test]
 fn linux_subset() {
@@ -299,12 +309,7 @@ fn linux_subset() {
     w.push(0x7c03_e83b); // rdhwr $3, $29
     w.extend([special(0x21, 3, 0, 21, 0)]);
     w.extend(halt());
-    let program = std::sync::Arc::new(Program::from_elf(&elf(&w)).unwrap());
-    let initial_brk = program.initial_brk;
-    let mut ex =
-        mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
-    ex.run().unwrap();
-    let r = ex.gprs();
+    let (r, initial_brk) = run_to_halt(&w);
     assert_eq!(r[16], initial_brk);
     assert_eq!(r[17], initial_brk + 0x10_0000);
     assert_eq!(r[18], mipstark_emulator::executor::MMAP_TOP - 0x2000);
@@ -500,12 +505,7 @@ fn huge_brk_and_mmap_are_clean() {
     w.extend(sys(4090));
     w.push(special(0x21, 2, 0, 20, 0)); // $s4 = errno
     w.extend(halt());
-    let program = std::sync::Arc::new(Program::from_elf(&elf(&w)).unwrap());
-    let initial_brk = program.initial_brk;
-    let mut ex =
-        mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
-    ex.run().unwrap();
-    let r = ex.gprs();
+    let (r, initial_brk) = run_to_halt(&w);
     assert_eq!(r[16], initial_brk);
     assert_eq!((r[17], r[18]), (12, 1));
     assert_eq!(r[19], 0x8000_0000);

@@ -11,7 +11,7 @@ use mipstark::timing::peak_memory;
 use mipstark::MipsProof;
 
 use super::inputs::Loaded;
-use super::prove::{prove_loaded, Backend, Params};
+use super::prove::{prove_loaded, BackendArgs, Params};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -26,8 +26,8 @@ pub struct BenchArgs {
     shard_size: u32,
     #[arg(long, value_enum, default_value_t = Params::Secure)]
     params: Params,
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    backend: Backend,
+    #[command(flatten)]
+    backend: BackendArgs,
 }
 
 fn cycles_for(elf: &[u8], param: u32) -> anyhow::Result<u64> {

@@ -26,6 +26,21 @@ pub enum Backend {
     Opencl,
 }
 
+/// Which prover runs, and on which device with how much of its memory.
+#[derive(Args, Clone, Copy, Debug)]
+pub struct BackendArgs {
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    pub backend: Backend,
+    /// GPU backends: the fraction of the device's memory one transform may use; a batch of
+    /// trace columns that needs more is transformed a group of columns at a time.
+    #[arg(long, value_name = "F", default_value_t = 0.9)]
+    pub gpu_mem_fraction: f64,
+    /// GPU backends: the device (CUDA ordinal or OpenCL device index); default
+    /// MIPSTARK_CUDA_DEVICE / MIPSTARK_OPENCL_DEVICE, else 0.
+    #[arg(long, value_name = "N")]
+    pub gpu_device: Option<usize>,
+}
+
 /// Security parameters.
 #[derive(Clone, Copy, Debug, Default, ValueEnum)]
 pub enum Params {
@@ -52,8 +67,8 @@ pub struct ProveArgs {
     /// Where to write the proof.
     #[arg(short, long, value_name = "PROOF")]
     output: PathBuf,
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    backend: Backend,
+    #[command(flatten)]
+    backend: BackendArgs,
     /// log2 of the instructions per shard.
     #[arg(long, value_name = "LOG2", default_value_t = DEFAULT_SHARD_LOG)]
     shard_size: u32,
@@ -142,22 +157,30 @@ impl ProveReport {
 
 /// Proves `traces` on `backend`: the CPU reference, or with the LDEs on a GPU runtime.
 fn prove_on(
-    backend: Backend,
+    backend: BackendArgs,
     machine: &Machine,
     traces: mipstark_air::machine::MachineTraces,
     params: StarkParams,
 ) -> anyhow::Result<mipstark::MipsProof> {
-    match backend {
+    match backend.backend {
         Backend::Cpu => Ok(prove_traces(machine, traces, params)?),
         #[cfg(feature = "opencl")]
         Backend::Opencl => {
-            let rt = prover_gpu::runtime::opencl::OpenClRuntime::new()?;
-            prove_gpu(std::sync::Arc::new(rt), machine, traces, params)
+            use prover_gpu::runtime::opencl::OpenClRuntime;
+            let rt = match backend.gpu_device {
+                Some(i) => OpenClRuntime::on_device(i)?,
+                None => OpenClRuntime::new()?,
+            };
+            prove_gpu(std::sync::Arc::new(rt), backend, machine, traces, params)
         }
         #[cfg(feature = "cuda")]
         Backend::Cuda => {
-            let rt = prover_gpu::runtime::cuda::CudaRuntime::new()?;
-            prove_gpu(std::sync::Arc::new(rt), machine, traces, params)
+            use prover_gpu::runtime::cuda::CudaRuntime;
+            let rt = match backend.gpu_device {
+                Some(i) => CudaRuntime::on_device(i)?,
+                None => CudaRuntime::new()?,
+            };
+            prove_gpu(std::sync::Arc::new(rt), backend, machine, traces, params)
         }
         #[allow(unreachable_patterns)]
         other => bail!(
@@ -171,11 +194,12 @@ fn prove_on(
 #[cfg(any(feature = "opencl", feature = "cuda"))]
 fn prove_gpu<R: prover_gpu::DeviceRuntime + Send + Sync>(
     rt: std::sync::Arc<R>,
+    backend: BackendArgs,
     machine: &Machine,
     traces: mipstark_air::machine::MachineTraces,
     params: StarkParams,
 ) -> anyhow::Result<mipstark::MipsProof> {
-    let dft = prover_gpu::GpuDft::new(rt);
+    let dft = prover_gpu::GpuDft::new(rt).with_memory_fraction(backend.gpu_mem_fraction)?;
     let proof =
         mipstark_prover_cpu_ref::machine::prove_traces_with(machine, traces, params, dft.clone())?;
     if let Some(e) = dft.stats().first_error() {
@@ -187,7 +211,7 @@ fn prove_gpu<R: prover_gpu::DeviceRuntime + Send + Sync>(
 /// Proves a loaded program; returns the proof bytes and the figures.
 pub fn prove_loaded(
     debug: bool,
-    backend: Backend,
+    backend: BackendArgs,
     loaded: super::inputs::Loaded,
     config: ExecConfig,
     shard_log: u32,

@@ -72,6 +72,15 @@ fn ptx_for(file: &str) -> Result<Ptx, GpuError> {
 impl CudaRuntime {
     /// Opens device `MIPSTARK_CUDA_DEVICE` (default 0) and loads the kernels.
     pub fn new() -> Result<Self, GpuError> {
+        let ordinal: usize = std::env::var("MIPSTARK_CUDA_DEVICE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Self::on_device(ordinal)
+    }
+
+    /// Opens CUDA device `ordinal` and loads the kernels.
+    pub fn on_device(ordinal: usize) -> Result<Self, GpuError> {
         // SAFETY: probing with dlopen has no side effect beyond loading the library.
         if !unsafe { cudarc::driver::sys::is_culib_present() } {
             return Err(GpuError::NoDevice {
@@ -79,10 +88,6 @@ impl CudaRuntime {
                 hint: "libcuda was not found; is an NVIDIA driver installed?",
             });
         }
-        let ordinal: usize = std::env::var("MIPSTARK_CUDA_DEVICE")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
         let ctx = CudaContext::new(ordinal).map_err(err)?;
         let stream = ctx.default_stream();
         let mut functions = HashMap::new();
@@ -116,6 +121,10 @@ impl DeviceRuntime for CudaRuntime {
 
     fn device_name(&self) -> String {
         format!("{} (CUDA)", self.ctx.name().unwrap_or_default())
+    }
+
+    fn total_memory(&self) -> Result<u64, GpuError> {
+        self.ctx.total_mem().map(|b| b as u64).map_err(err)
     }
 
     fn alloc(&self, words: usize) -> Result<Self::Buffer, GpuError> {

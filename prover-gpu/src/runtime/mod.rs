@@ -32,6 +32,8 @@ pub trait DeviceRuntime {
 
     /// A human-readable device description.
     fn device_name(&self) -> String;
+    /// The device's global memory, in bytes (what a memory budget is a fraction of).
+    fn total_memory(&self) -> Result<u64, GpuError>;
     /// A zero-filled buffer of `words` u32s.
     fn alloc(&self, words: usize) -> Result<Self::Buffer, GpuError>;
     /// Copies host words to `buf` (which must be at least as long).

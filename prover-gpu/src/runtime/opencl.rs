@@ -43,13 +43,19 @@ impl OpenClRuntime {
     /// Opens the first OpenCL device (`MIPSTARK_OPENCL_DEVICE=N` picks another) and compiles
     /// the kernels.
     pub fn new() -> Result<Self, GpuError> {
-        let hint = "install an OpenCL driver, e.g. Debian's pocl-opencl-icd";
-        let ids = get_all_devices(CL_DEVICE_TYPE_ALL)
-            .map_err(|_| GpuError::NoDevice { runtime: RT, hint })?;
-        let index: usize = std::env::var("MIPSTARK_OPENCL_DEVICE")
+        let index = std::env::var("MIPSTARK_OPENCL_DEVICE")
             .ok()
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
+        Self::on_device(index)
+    }
+
+    /// Opens OpenCL device `index` (in the order of all platforms' devices) and compiles the
+    /// kernels.
+    pub fn on_device(index: usize) -> Result<Self, GpuError> {
+        let hint = "install an OpenCL driver, e.g. Debian's pocl-opencl-icd";
+        let ids = get_all_devices(CL_DEVICE_TYPE_ALL)
+            .map_err(|_| GpuError::NoDevice { runtime: RT, hint })?;
         let id = *ids
             .get(index)
             .ok_or(GpuError::NoDevice { runtime: RT, hint })?;
@@ -91,6 +97,10 @@ impl DeviceRuntime for OpenClRuntime {
 
     fn device_name(&self) -> String {
         format!("{} (OpenCL)", self.device.name().unwrap_or_default())
+    }
+
+    fn total_memory(&self) -> Result<u64, GpuError> {
+        self.device.global_mem_size().map_err(err)
     }
 
     fn alloc(&self, words: usize) -> Result<Self::Buffer, GpuError> {
