@@ -281,3 +281,80 @@ fn syscall_buffer_offset_is_an_integer() {
     let verdict = check_chip("syscall", &SyscallChip, &bad, None, &t.publics[i]);
     assert!(rejected(verdict), "a fractional buffer offset passed");
 }
+
+/// Known bug class: a 32-bit value whose limbs are not range-checked. An ADD whose low limb
+/// keeps the carry (`a0 = b0 + c0`, no carry out, `a1` one smaller — the same integer, and the
+/// same field element) satisfies the carry chain; only the byte range check catches it.
+#[test]
+fn limbs_must_be_bytes() {
+    use mipstark_air::alu::add_sub::{AddSubChip, AddSubCols};
+    use mipstark_air::alu::events::AluEvent;
+    use mipstark_air::bus::AluOp;
+    use mipstark_air::byte::ByteLookups;
+    use mipstark_air::debug::check_chip;
+    use p3_field::PrimeCharacteristicRing;
+    let ev = AluEvent {
+        op: AluOp::Add,
+        a: 0x0000_0150,
+        b: 0x0000_00f0,
+        c: 0x0000_0060,
+    };
+    let mut t = AddSubChip::generate_trace(&[ev], &mut ByteLookups::default());
+    fn chip(
+        t: &p3_matrix::dense::RowMajorMatrix<mipstark_air::F>,
+    ) -> Result<Vec<mipstark_air::debug::Interaction>, mipstark_air::debug::DebugError> {
+        check_chip("add_sub", &AddSubChip, t, None, &[])
+    }
+    assert!(!rejected(chip(&t)), "the honest ADD");
+    let w = mipstark_air::alu::add_sub::NUM_COLS;
+    let r: &mut AddSubCols<mipstark_air::F> = mipstark_air::cols_mut(&mut t.values[..w]);
+    r.a[0] += mipstark_air::F::from_u32(256);
+    r.a[1] -= mipstark_air::F::ONE;
+    r.carry[0] = mipstark_air::F::ZERO;
+    let verdict = chip(&t);
+    assert!(verdict.is_ok(), "the carry chain alone accepts the forgery");
+    assert!(
+        rejected(verdict),
+        "a limb of 0x150 passes the byte range check"
+    );
+}
+
+/// Known bug class: DIV's special cases. Division by zero and INT_MIN / −1 have one answer
+/// (LO = dividend, HI = 0); a proof of any other (say the hardware's LO = −1, HI = dividend)
+/// is rejected, as is an ordinary quotient claimed through the special rule.
+#[test]
+fn div_special_cases_have_one_answer() {
+    use mipstark_air::alu::divrem::DivRemChip;
+    use mipstark_air::alu::events::DivEvent;
+    use mipstark_air::bus::DivOp;
+    use mipstark_air::byte::ByteLookups;
+    use mipstark_air::debug::check_chip;
+    let check = |e: DivEvent| {
+        let t = DivRemChip::generate_trace(&[e], &mut ByteLookups::default());
+        rejected(check_chip("divrem", &DivRemChip, &t, None, &[]))
+    };
+    let ev = |op, b, c, q, r| DivEvent { op, b, c, q, r };
+    let min = 0x8000_0000u32;
+    assert!(!check(ev(DivOp::Divu, 7, 0, 7, 0)), "DIVU by zero");
+    assert!(!check(ev(DivOp::Div, 7, 0, 7, 0)), "DIV by zero");
+    assert!(
+        !check(ev(DivOp::Div, min, u32::MAX, min, 0)),
+        "INT_MIN / -1"
+    );
+    assert!(
+        check(ev(DivOp::Divu, 7, 0, u32::MAX, 7)),
+        "DIVU by zero, hardware answer"
+    );
+    assert!(
+        check(ev(DivOp::Div, 7, 0, 0, 7)),
+        "DIV by zero, remainder kept"
+    );
+    assert!(
+        check(ev(DivOp::Div, min, u32::MAX, 0x7fff_ffff, 0)),
+        "INT_MIN / -1 saturated"
+    );
+    assert!(
+        check(ev(DivOp::Div, min, u32::MAX, min, 1)),
+        "INT_MIN / -1 with a remainder"
+    );
+}
