@@ -358,3 +358,72 @@ fn div_special_cases_have_one_answer() {
         "INT_MIN / -1 with a remainder"
     );
 }
+
+/// Linux error returns are provable only where the emulator returns them: EBADF for a write to
+/// fd 1 and ENOSYS for an implemented call (brk) violate the syscall chip.
+#[test]
+fn linux_errors_only_where_due() {
+    use mipstark_air::byte::ByteLookups;
+    use mipstark_air::debug::check_chip;
+    use mipstark_air::syscall::{linux_err, PublicStream, SyscallChip, SyscallCols};
+    use mipstark_air::{cols_mut, F};
+    use mipstark_tests::asm::*;
+    use p3_field::PrimeCharacteristicRing;
+    // write(1, 0, 0); syscall 4054 (ioctl: ENOSYS); halt.
+    let mut w = vec![addiu(4, 0, 1), addiu(5, 0, 0), addiu(6, 0, 0)];
+    w.extend(li(2, 4004));
+    w.push(SYSCALL);
+    w.extend(li(2, 4054));
+    w.push(SYSCALL);
+    w.extend([addiu(4, 0, 0), addiu(2, 0, 0), SYSCALL]);
+    let program = std::sync::Arc::new(
+        mipstark_emulator::Program::from_elf(&mipstark_tests::elfgen::program_elf(&w)).unwrap(),
+    );
+    let mut ex = mipstark_emulator::Executor::new(
+        program,
+        mipstark_emulator::GuestInput::default(),
+        mipstark_emulator::ExecConfig::default(),
+    );
+    let (mut shards, _) = ex.record_shards(1 << 10).unwrap();
+    let verdict = |rec: &mipstark_emulator::ExecutionRecord, edit: &dyn Fn(&mut [F])| {
+        let mut t = SyscallChip::generate_traces(
+            rec,
+            &rec.syscalls,
+            &mut PublicStream::default(),
+            &mut ByteLookups::default(),
+        )
+        .unwrap();
+        let width = t.syscalls.width;
+        for row in t.syscalls.values.chunks_exact_mut(width) {
+            edit(row);
+        }
+        rejected(check_chip(
+            "syscall",
+            &SyscallChip,
+            &t.syscalls,
+            None,
+            &[F::ZERO; 4],
+        ))
+    };
+    assert!(!verdict(&shards[0], &|_| {}), "the honest run");
+    let honest = shards[0].clone();
+    // The successful write to fd 1 claimed as EBADF.
+    let ev = &mut shards[0].syscalls[0];
+    ev.regs[0].value = 9;
+    ev.regs[4].value = 1;
+    ev.mem_end = ev.mem_start;
+    assert!(verdict(&shards[0], &|_| {}), "EBADF for fd 1");
+    // The ENOSYS row re-labelled, with every witness recomputed: as another unimplemented
+    // call it still holds; as brk (4045) it does not.
+    let relabel = |n: u32| {
+        move |row: &mut [F]| {
+            let r: &mut SyscallCols<F> = cols_mut(row);
+            if r.err.enosys == F::ONE {
+                r.regs[0].prev = n.to_le_bytes().map(F::from_u8);
+                linux_err::fill(&mut r.err, n, 0, F::ZERO, F::ZERO);
+            }
+        }
+    };
+    assert!(!verdict(&honest, &relabel(4055)), "ENOSYS for 4055");
+    assert!(verdict(&honest, &relabel(4045)), "ENOSYS for brk");
+}

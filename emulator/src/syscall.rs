@@ -36,10 +36,23 @@ pub mod nr {
     pub const LINUX_SET_THREAD_AREA: u32 = 4283;
     /// One past the last o32 number.
     pub const LINUX_END: u32 = 5000;
+    /// The Linux numbers with an effect of their own; every other number in
+    /// `LINUX_BASE..LINUX_END` returns ENOSYS (the AIR proves non-membership in this list).
+    pub const LINUX_HANDLED: [u32; 9] = [
+        LINUX_EXIT,
+        LINUX_READ,
+        LINUX_WRITE,
+        LINUX_BRK,
+        LINUX_MMAP,
+        LINUX_MUNMAP,
+        LINUX_MMAP2,
+        LINUX_EXIT_GROUP,
+        LINUX_SET_THREAD_AREA,
+    ];
 }
 
 /// MIPS Linux errno values.
-mod errno {
+pub mod errno {
     pub const EBADF: u32 = 9;
     pub const ENOMEM: u32 = 12;
     pub const EFAULT: u32 = 14;
@@ -339,4 +352,38 @@ fn words_of(addr: u32, len: u32) -> impl Iterator<Item = u32> {
     let first = (addr & !3) as u64;
     let end = addr as u64 + len as u64;
     (first..end).step_by(4).map(|w| w as u32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elf::{Program, Segment};
+    use crate::{ExecConfig, GuestInput};
+    use std::sync::Arc;
+
+    /// ENOSYS comes back exactly for the numbers outside `LINUX_HANDLED` (zero arguments make
+    /// every handled call do something else: succeed, exit, or fail with another errno).
+    #[test]
+    fn enosys_exactly_outside_the_handled_list() {
+        let text = Segment {
+            vaddr: 0x0040_0000,
+            memsz: 4,
+            data: vec![0; 4],
+            executable: true,
+            writable: false,
+        };
+        let program = Arc::new(Program::from_segments(0x0040_0000, vec![text]).unwrap());
+        for n in nr::LINUX_BASE..nr::LINUX_END {
+            let mut ex = Executor::new(
+                program.clone(),
+                GuestInput::default(),
+                ExecConfig::default(),
+            );
+            let enosys = matches!(
+                ex.dispatch::<false>(n, [0; 4]),
+                Ok(Ret::Linux(Err(errno::ENOSYS)))
+            );
+            assert_eq!(enosys, !nr::LINUX_HANDLED.contains(&n), "syscall {n}");
+        }
+    }
 }

@@ -280,3 +280,30 @@ fn set_thread_area_and_rdhwr_prove() {
     let (_, proof, _) = prove_words(&w);
     assert_eq!(proof.statement.exit_code, 0x1234_5678);
 }
+
+/// Linux error returns prove: write and read on bad descriptors (EBADF) and unimplemented
+/// calls (ENOSYS), each leaving `$v0` = errno and `$a3` = 1.
+#[test]
+fn linux_error_returns_prove() {
+    use mipstark_tests::asm::*;
+    let mut w = Vec::new();
+    let call = |w: &mut Vec<u32>, n: u32, a0: u32| {
+        w.extend(li(4, a0));
+        w.extend([addiu(5, 0, 0), addiu(6, 0, 4)]);
+        w.extend(li(2, n));
+        w.push(SYSCALL);
+        // $s0 += $v0 + $a3 (so every result reaches the exit code)
+        w.push(special(0x21, 16, 2, 16, 0));
+        w.push(special(0x21, 16, 7, 16, 0));
+    };
+    call(&mut w, 4004, 3); // write(3, ..) → EBADF
+    call(&mut w, 4004, 0x100); // write(256, ..) → EBADF (a high byte)
+    call(&mut w, 4003, 7); // read(7, ..) → EBADF
+    call(&mut w, 4054, 1); // ioctl → ENOSYS
+    call(&mut w, 4999, 0); // the last o32 number → ENOSYS
+    call(&mut w, 4000, 0); // the first → ENOSYS
+    w.push(special(0x21, 16, 0, 4, 0)); // a0 = $s0
+    w.extend([addiu(2, 0, 0), SYSCALL]);
+    let (_, proof, _) = prove_words(&w);
+    assert_eq!(proof.statement.exit_code, 3 * (9 + 1) + 3 * (89 + 1));
+}

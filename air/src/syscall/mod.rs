@@ -12,8 +12,10 @@
 //! owns those registers' boundary, so the final committed words are public values.
 //!
 //! Linux calls: exit, exit_group, write (fd 1, 2, 13, 14), read (fd 0) and set_thread_area
-//! are provable when they succeed; brk, mmap, munmap and error returns are not yet.
+//! when they succeed, and the EBADF of write/read and ENOSYS returns ([`linux_err`]); brk,
+//! mmap and munmap are not provable yet.
 
+pub mod linux_err;
 mod trace;
 
 use mipstark_emulator::record::REG_TLS;
@@ -79,6 +81,8 @@ pub struct SyscallCols<T> {
     /// Linux read: `a2 − n` (room left in the buffer) and its carries (`n ≤ a2`).
     pub room: [T; 4],
     pub room_carry: [T; 4],
+    /// Linux error returns (EBADF, ENOSYS).
+    pub err: linux_err::LinuxErrCols<T>,
 }
 
 pub const NUM_SYSCALL_COLS: usize = std::mem::size_of::<SyscallCols<u8>>();
@@ -128,11 +132,15 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.lwrite,
                 r.lread,
                 r.lset_tls,
+                r.err.badf_write,
+                r.err.badf_read,
+                r.err.enosys,
             ],
         );
         let [v0, a0, a1, a2, a3] = &r.regs;
         let halts: AB::Expr = r.halt.into() + r.lexit.into() + r.lexit_group.into();
         let linux_ok: AB::Expr = r.lwrite.into() + r.lread.into() + r.lset_tls.into();
+        let linux_err: AB::Expr = r.err.selectors().iter().map(|s| (*s).into()).sum();
         let writes: AB::Expr = r.write.into() + r.lwrite.into();
 
         // The number, and the registers each call reads or writes.
@@ -162,10 +170,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             );
             for i in 0..4 {
                 if k == 4 {
-                    // $a3: kept by zkVM calls, the error flag (0) of a Linux call's success.
-                    b.when(AB::Expr::ONE - linux_ok.clone())
+                    // $a3: kept by zkVM calls, the error flag of a Linux call (0 or 1).
+                    b.when(AB::Expr::ONE - linux_ok.clone() - linux_err.clone())
                         .assert_eq(slot.value[i], slot.prev[i]);
                     b.when(linux_ok.clone()).assert_zero(a3.value[i]);
+                    b.when(linux_err.clone())
+                        .assert_eq(a3.value[i], AB::Expr::from_bool(i == 0));
                 } else if k > 0 {
                     b.assert_eq(slot.value[i], slot.prev[i]);
                 }
@@ -193,9 +203,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         // Linux write: fd in {1, 2, 13, 14}. Linux read: fd 0, and n = v0 ≤ a2.
         let x: AB::Expr = a0.prev[0].into();
         let c = |v: u8| AB::Expr::from_u8(v);
-        b.when(r.lwrite)
+        let fd_write: AB::Expr = r.lwrite.into() + r.err.badf_write.into();
+        b.when(fd_write.clone())
             .assert_eq(r.fd_lo, (x.clone() - c(1)) * (x.clone() - c(2)));
-        b.when(r.lwrite)
+        b.when(fd_write)
             .assert_eq(r.fd_hi, (x.clone() - c(13)) * (x.clone() - c(14)));
         b.when(r.lwrite)
             .assert_zero(r.fd_lo.into() * r.fd_hi.into());
@@ -215,6 +226,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         );
         b.when(r.lread).assert_zero(r.room_carry[3]);
         range_check_word(b, r.room.map(Into::into), lread.clone());
+        linux_err::eval(b, &r.err, v0, a0, r.fd_lo, r.fd_hi);
 
         // COMMIT: a0 < 8 names the register; a1 is written to it.
         for i in 1..4 {

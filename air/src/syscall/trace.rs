@@ -1,14 +1,15 @@
 //! Syscall and syscall-buffer traces from the records.
 
 use mipstark_emulator::record::SyscallEvent;
-use mipstark_emulator::syscall::nr;
+use mipstark_emulator::syscall::{errno, nr};
 use mipstark_emulator::ExecutionRecord;
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use thiserror::Error;
 
 use super::{
-    SysMemCols, SyscallChip, SyscallCols, FD_PUBLIC, NUM_SYSCALL_COLS, NUM_SYSMEM_COLS, PV_CAPACITY,
+    linux_err, SysMemCols, SyscallChip, SyscallCols, FD_PUBLIC, NUM_SYSCALL_COLS, NUM_SYSMEM_COLS,
+    PV_CAPACITY,
 };
 use crate::alu::word_bytes;
 use crate::bus::ByteOp;
@@ -21,8 +22,8 @@ use crate::{cols_mut, F};
 pub enum SyscallTraceError {
     #[error(
         "syscall {number} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, COMMIT, \
-         SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write to fd 1/2/13/14, read from fd 0, \
-         set_thread_area)"
+         SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write, read, set_thread_area, and \
+         the ENOSYS of unimplemented calls — not brk, mmap, munmap)"
     )]
     Unsupported { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
@@ -83,6 +84,14 @@ impl SyscallChip {
                     r.lread = F::ONE
                 }
                 nr::LINUX_SET_THREAD_AREA => r.lset_tls = F::ONE,
+                // Error returns ($a3 = 1) with the errno their arguments force.
+                nr::LINUX_WRITE if ev.regs[0].value == errno::EBADF => r.err.badf_write = F::ONE,
+                nr::LINUX_READ if ev.regs[0].value == errno::EBADF => r.err.badf_read = F::ONE,
+                n if (nr::LINUX_BASE..nr::LINUX_END).contains(&n)
+                    && !nr::LINUX_HANDLED.contains(&n) =>
+                {
+                    r.err.enosys = F::ONE
+                }
                 number => {
                     return Err(SyscallTraceError::Unsupported {
                         number,
@@ -129,7 +138,7 @@ impl SyscallChip {
                 bytes.range_word(ev.regs[0].value);
             }
             let n = ev.regs[0].value;
-            if ev.number == nr::LINUX_READ {
+            if r.lread == F::ONE {
                 bytes.range_word(n);
                 let room = a[2] - n;
                 r.room = word_bytes(room);
@@ -142,9 +151,15 @@ impl SyscallChip {
                 }
             }
             if ev.number == nr::LINUX_WRITE {
-                let x = F::from_u32(a[0]);
+                let x = F::from_u32(a[0] & 0xff);
                 r.fd_lo = (x - F::ONE) * (x - F::TWO);
                 r.fd_hi = (x - F::from_u8(13)) * (x - F::from_u8(14));
+            }
+            if ev.regs[4].value == 1 && (nr::LINUX_BASE..nr::LINUX_END).contains(&ev.number) {
+                for (x, y) in linux_err::fill(&mut r.err, ev.number, a[0], r.fd_lo, r.fd_hi) {
+                    bytes.add(ByteOp::Range, x, y);
+                }
+                continue; // an error return touches no memory
             }
             let (buf, len) = match ev.number {
                 nr::WRITE | nr::LINUX_WRITE => (a[1], a[2]),
