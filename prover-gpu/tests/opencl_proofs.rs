@@ -70,7 +70,12 @@ fn budgeted_transforms_equal_plonky3() {
         .coset_lde_batch(mat.clone(), 1, shift)
         .to_row_major_matrix();
     let fwd = dft.dft_batch(mat.clone()).to_row_major_matrix();
-    assert_eq!(dft.stats().failures.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        dft.stats().failures.load(Ordering::Relaxed),
+        0,
+        "{:?}",
+        dft.stats().first_error()
+    );
     assert_eq!(dft.stats().device_calls.load(Ordering::Relaxed), 2);
     assert!(lde.values == cpu_lde.values, "chunked LDE differs");
     assert!(fwd.values == cpu_dft.values, "chunked DFT differs");

@@ -54,8 +54,14 @@ impl OpenClRuntime {
     /// kernels.
     pub fn on_device(index: usize) -> Result<Self, GpuError> {
         let hint = "install an OpenCL driver, e.g. Debian's pocl-opencl-icd";
-        let ids = get_all_devices(CL_DEVICE_TYPE_ALL)
-            .map_err(|_| GpuError::NoDevice { runtime: RT, hint })?;
+        // The ICD loader's first platform query is not thread-safe (two runtimes opened at
+        // once can see no platform): enumerate under one lock.
+        static ENUMERATE: Mutex<()> = Mutex::new(());
+        let ids = {
+            let _guard = ENUMERATE.lock().unwrap_or_else(|e| e.into_inner());
+            get_all_devices(CL_DEVICE_TYPE_ALL)
+        }
+        .map_err(|_| GpuError::NoDevice { runtime: RT, hint })?;
         let id = *ids
             .get(index)
             .ok_or(GpuError::NoDevice { runtime: RT, hint })?;
