@@ -160,6 +160,7 @@ impl Executor {
                 return Err(Stop::Exit);
             }
             nr::WRITE => {
+                self.check_output(a[2])?;
                 let data = self.read_guest::<REC>(a[1], a[2])?;
                 self.deliver(a[0], data)?;
                 Ret::Zkvm(a[2])
@@ -201,6 +202,7 @@ impl Executor {
                 if !matches!(a[0], fd::STDOUT | fd::STDERR | fd::PUBLIC_VALUES | fd::HINT) {
                     Ret::Linux(Err(errno::EBADF))
                 } else {
+                    self.check_output(a[2])?;
                     let data = self.read_guest::<REC>(a[1], a[2])?;
                     self.deliver(a[0], data)?;
                     Ret::Linux(Ok(a[2]))
@@ -228,10 +230,17 @@ impl Executor {
         })
     }
 
-    fn deliver(&mut self, fd: u32, data: Vec<u8>) -> Result<(), Stop> {
-        if self.io.captured_len() + data.len() as u64 > self.max_output() {
+    /// Fails before `len` bytes are read (and, when recording, logged word by word) when they
+    /// would exceed the output bound: a huge length must not allocate first.
+    fn check_output(&self, len: u32) -> Result<(), Stop> {
+        if self.io.captured_len() + len as u64 > self.max_output() {
             return Err(ExecErrorKind::OutputLimit(self.max_output()).into());
         }
+        Ok(())
+    }
+
+    fn deliver(&mut self, fd: u32, data: Vec<u8>) -> Result<(), Stop> {
+        self.check_output(data.len() as u32)?;
         // An unknown descriptor swallows the bytes (the zkVM WRITE has no error channel).
         self.io.write(fd, data);
         Ok(())
