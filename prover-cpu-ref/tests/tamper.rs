@@ -223,20 +223,7 @@ fn every_proof_field_is_checked_everywhere() {
 /// A proof of a six-instruction program in two shards: the smallest proof with every part
 /// (the exhaustive passes' subject).
 fn tiny_proof() -> (Machine, MipsProof) {
-    use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
-    use mipstark_tests::asm::*;
-    let mut w = Vec::new();
-    w.extend(li(4, 0x1234_5678));
-    w.extend([addiu(4, 4, 7), addiu(2, 0, 0), SYSCALL]);
-    let elf = mipstark_tests::elfgen::program_elf(&w);
-    let program = std::sync::Arc::new(Program::from_elf(&elf).unwrap());
-    let mut ex = Executor::new(
-        program.clone(),
-        GuestInput::default(),
-        ExecConfig::default(),
-    );
-    let (shards, _) = ex.record_shards(3).unwrap();
-    assert_eq!(shards.len(), 2);
+    let (program, shards) = mipstark_tests::fuzzing::tiny_run();
     let m = Machine::new(program).unwrap();
     let p = prove(&m, &shards, P).unwrap();
     verify(&m, &p, P).unwrap();

@@ -79,6 +79,24 @@ pub fn executor(data: &[u8]) {
     );
 }
 
+/// A six-instruction program recorded in two shards: the smallest run whose proof has every
+/// part (shard chaining included), the subject of the proof fuzzer and the exhaustive passes.
+pub fn tiny_run() -> (Arc<Program>, Vec<mipstark_emulator::ExecutionRecord>) {
+    use crate::asm::*;
+    let mut w = Vec::new();
+    w.extend(li(4, 0x1234_5678));
+    w.extend([addiu(4, 4, 7), addiu(2, 0, 0), SYSCALL]);
+    let program = Arc::new(Program::from_elf(&crate::elfgen::program_elf(&w)).unwrap());
+    let mut ex = Executor::new(
+        program.clone(),
+        GuestInput::default(),
+        ExecConfig::default(),
+    );
+    let (shards, _) = ex.record_shards(3).unwrap();
+    assert_eq!(shards.len(), 2);
+    (program, shards)
+}
+
 /// A small honest proof (a six-instruction program in two shards, testing parameters) and the
 /// key it is checked with: what the `proof` target mutates.
 pub fn honest_proof() -> (&'static VerifyingKey<'static>, &'static [u8]) {
@@ -87,17 +105,7 @@ pub fn honest_proof() -> (&'static VerifyingKey<'static>, &'static [u8]) {
     static PROOF: std::sync::OnceLock<(Machine, Vec<u8>)> = std::sync::OnceLock::new();
     static KEY: std::sync::OnceLock<VerifyingKey<'static>> = std::sync::OnceLock::new();
     let (m, bytes) = PROOF.get_or_init(|| {
-        use crate::asm::*;
-        let mut w = Vec::new();
-        w.extend(li(4, 0x1234_5678));
-        w.extend([addiu(4, 4, 7), addiu(2, 0, 0), SYSCALL]);
-        let program = Arc::new(Program::from_elf(&crate::elfgen::program_elf(&w)).unwrap());
-        let mut ex = Executor::new(
-            program.clone(),
-            GuestInput::default(),
-            ExecConfig::default(),
-        );
-        let (shards, _) = ex.record_shards(3).unwrap();
+        let (program, shards) = tiny_run();
         let m = Machine::new(program).unwrap();
         let bytes = prove(&m, &shards, StarkParams::TESTING).unwrap().to_bytes();
         (m, bytes)

@@ -155,7 +155,7 @@ impl SyscallChip {
                 r.fd_lo = (x - F::ONE) * (x - F::TWO);
                 r.fd_hi = (x - F::from_u8(13)) * (x - F::from_u8(14));
             }
-            if ev.regs[4].value == 1 && (nr::LINUX_BASE..nr::LINUX_END).contains(&ev.number) {
+            if r.err.selectors().contains(&F::ONE) {
                 for (x, y) in linux_err::fill(&mut r.err, ev.number, a[0], r.fd_lo, r.fd_hi) {
                     bytes.add(ByteOp::Range, x, y);
                 }
