@@ -31,11 +31,14 @@ pub type ValMmcs =
     MerkleTreeMmcs<<Val as Field>::Packing, <Val as Field>::Packing, Hasher, Compressor, 2, 8>;
 pub type ChallengeMmcs = ExtensionMmcs<Val, Challenge, ValMmcs>;
 pub type Dft = Radix2DitParallel<Val>;
-/// The PCS over any DFT: the seam where a backend supplies its own LDE (the results, and so
-/// the proofs, must be identical).
-pub type PcsWith<D> = TwoAdicFriPcs<Val, D, ValMmcs, ChallengeMmcs>;
+/// The PCS over any DFT and Merkle commitment scheme: the seams where a backend supplies its
+/// own LDEs and trees (the results, and so the proofs, must be identical). The FRI layers are
+/// committed with the same scheme as the traces.
+pub type PcsOn<D, M> = TwoAdicFriPcs<Val, D, M, ExtensionMmcs<Val, Challenge, M>>;
+pub type PcsWith<D> = PcsOn<D, ValMmcs>;
 pub type Pcs = PcsWith<Dft>;
-pub type MipsStarkConfigWith<D> = StarkConfig<PcsWith<D>, Challenge, DeterministicChallenger>;
+pub type MipsStarkConfigOn<D, M> = StarkConfig<PcsOn<D, M>, Challenge, DeterministicChallenger>;
+pub type MipsStarkConfigWith<D> = MipsStarkConfigOn<D, ValMmcs>;
 pub type MipsStarkConfig = MipsStarkConfigWith<Dft>;
 
 /// The protocol parameters a proof is made and checked with.
@@ -90,13 +93,28 @@ pub fn make_config(params: StarkParams) -> MipsStarkConfig {
     make_config_with(params, Dft::default())
 }
 
+/// The reference Merkle commitment scheme (Poseidon2 sponge leaves, 2-to-1 compression, the
+/// root as the commitment).
+pub fn val_mmcs() -> ValMmcs {
+    let perm = default_koalabear_poseidon2_16();
+    ValMmcs::new(Hasher::new(perm.clone()), Compressor::new(perm), 0)
+}
+
 /// [`make_config`] with the LDE computed by `dft`.
 pub fn make_config_with<D: p3_dft::TwoAdicSubgroupDft<Val>>(
     params: StarkParams,
     dft: D,
 ) -> MipsStarkConfigWith<D> {
-    let perm = default_koalabear_poseidon2_16();
-    let val_mmcs = ValMmcs::new(Hasher::new(perm.clone()), Compressor::new(perm.clone()), 0);
+    make_config_on(params, dft, val_mmcs())
+}
+
+/// [`make_config`] with the LDE computed by `dft` and every Merkle tree built by `mmcs`, which
+/// must commit exactly as [`ValMmcs`] does.
+pub fn make_config_on<D: p3_dft::TwoAdicSubgroupDft<Val>, M: p3_commit::Mmcs<Val>>(
+    params: StarkParams,
+    dft: D,
+    mmcs: M,
+) -> MipsStarkConfigOn<D, M> {
     let fri = FriParameters {
         log_blowup: params.log_blowup,
         log_final_poly_len: params.log_final_poly_len,
@@ -105,10 +123,13 @@ pub fn make_config_with<D: p3_dft::TwoAdicSubgroupDft<Val>>(
         batch_proof_of_work_bits: 0,
         commit_proof_of_work_bits: 0,
         query_proof_of_work_bits: params.query_pow_bits,
-        mmcs: ChallengeMmcs::new(val_mmcs.clone()),
+        mmcs: ExtensionMmcs::new(mmcs.clone()),
     };
-    let pcs = PcsWith::new(dft, val_mmcs, fri);
-    StarkConfig::new(pcs, DeterministicChallenger::new(perm))
+    let pcs = PcsOn::new(dft, mmcs, fri);
+    StarkConfig::new(
+        pcs,
+        DeterministicChallenger::new(default_koalabear_poseidon2_16()),
+    )
 }
 
 #[cfg(test)]

@@ -6,6 +6,6 @@ pub mod machine;
 
 pub use challenger::DeterministicChallenger;
 pub use config::{
-    make_config, make_config_with, Challenge, MipsStarkConfig, MipsStarkConfigWith, StarkParams,
-    Val,
+    make_config, make_config_on, make_config_with, val_mmcs, Challenge, MipsStarkConfig,
+    MipsStarkConfigOn, MipsStarkConfigWith, StarkParams, Val, ValMmcs,
 };

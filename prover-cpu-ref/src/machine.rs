@@ -11,7 +11,7 @@ use p3_matrix::Matrix;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::config::{make_config, make_config_with, MipsStarkConfig, StarkParams};
+use crate::config::{make_config, make_config_on, MipsStarkConfig, StarkParams};
 
 /// Largest trace height a verifier accepts (log2): KoalaBear's two-adicity 24 minus the blowup.
 pub const MAX_LOG_HEIGHT: usize = 22;
@@ -131,6 +131,31 @@ where
     D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
     D::Evaluations: Send + Sync,
 {
+    prove_traces_on(machine, t, params, dft, crate::config::val_mmcs())
+}
+
+/// [`prove_traces`] with the LDEs computed by `dft` and the Merkle trees (of the traces, the
+/// quotients and the FRI layers) built by `mmcs` — a backend's. `mmcs` must commit and open
+/// exactly as [`crate::ValMmcs`] does (same types, same values), so the proof is the same.
+pub fn prove_traces_on<D, M>(
+    machine: &Machine,
+    t: MachineTraces,
+    params: StarkParams,
+    dft: D,
+    mmcs: M,
+) -> Result<MipsProof, ProveError>
+where
+    D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
+    D::Evaluations: Send + Sync,
+    M: p3_commit::Mmcs<
+            crate::Val,
+            Commitment = <crate::ValMmcs as p3_commit::Mmcs<crate::Val>>::Commitment,
+            MultiProof: Sync,
+            Error: Sync,
+            ProverData<p3_matrix::dense::RowMajorMatrix<crate::Val>>: Sync,
+        > + Sync,
+    M::Commitment: Sync,
+{
     let airs = machine.airs(t.statement.shards.len());
     for (air, trace) in airs.iter().zip(&t.traces) {
         let log = trace.height().trailing_zeros() as usize;
@@ -141,17 +166,17 @@ where
             });
         }
     }
-    let config = make_config_with(params, dft);
+    let config = make_config_on(params, dft, mmcs);
     let inst = instances(&airs, &t.traces, &t.publics);
     let pd = ProverData::from_instances(&config, &inst)
         .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
     let proof =
         prove_batch(&config, &inst, &pd).map_err(|e| ProveError::Stark(format!("{e:?}")))?;
-    // The DFT is part of the configuration's type but not of the proof's bytes: re-read the
-    // proof as the reference configuration's.
+    // The DFT and the tree builder are part of the configuration's type but not of the
+    // proof's bytes: re-read the proof as the reference configuration's.
     let bytes = bincode::serialize(&proof).expect("proofs always serialize");
     let proof: BatchProof<MipsStarkConfig> =
-        bincode::deserialize(&bytes).expect("the proof layout does not depend on the DFT");
+        bincode::deserialize(&bytes).expect("the proof layout does not depend on the backend");
     Ok(MipsProof {
         params,
         statement: t.statement,

@@ -3,16 +3,13 @@
 //! values, identical to Plonky3's own DFT, so the proof bytes do not change.
 //!
 //! The trait cannot return errors, so a device failure falls back to Plonky3's DFT for that
-//! call and is recorded in [`DftStats`]; callers check [`GpuDft::stats`] after proving and
-//! treat any failure as an error (a proof made partly on the CPU is still correct, but the
-//! user asked for the GPU).
+//! call and is recorded in the [`DeviceStats`] it shares with the other device stages.
 //!
 //! With a device-memory budget ([`GpuDft::with_budget`]) a batch whose buffers would not fit
 //! is transformed a group of columns at a time (columns are independent), so a shard's traces
 //! need not fit on the device at once.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};
 use p3_field::PrimeCharacteristicRing;
@@ -21,33 +18,15 @@ use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 
 use crate::kernels::ntt::{coset_lde_bitrev, dft_bitrev};
-use crate::{DeviceRuntime, GpuError};
+use crate::{DeviceRuntime, DeviceStats, GpuError};
 
 type F = p3_koala_bear::KoalaBear;
-
-/// What the device did during a proof.
-#[derive(Debug, Default)]
-pub struct DftStats {
-    pub device_calls: AtomicUsize,
-    pub failures: AtomicUsize,
-    first_error: Mutex<Option<String>>,
-}
-
-impl DftStats {
-    /// The first device error, if any call failed.
-    pub fn first_error(&self) -> Option<String> {
-        self.first_error
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-}
 
 /// LDEs on a device. `Default` (required by Plonky3's trait) has no device and computes on the
 /// CPU; construct with [`GpuDft::new`].
 pub struct GpuDft<R> {
     rt: Option<Arc<R>>,
-    stats: Arc<DftStats>,
+    stats: Arc<DeviceStats>,
     /// Device bytes one call may use (`None`: no limit).
     budget: Option<u64>,
 }
@@ -111,7 +90,11 @@ impl<R: DeviceRuntime> GpuDft<R> {
         let bytes = |words: usize| 4 * words as u64;
         let need = bytes(f.per_column + f.shared);
         if need > budget {
-            return Err(GpuError::Budget { need, budget });
+            return Err(GpuError::Budget {
+                unit: "one column",
+                need,
+                budget,
+            });
         }
         let fit = (budget - bytes(f.shared)) / bytes(f.per_column);
         Ok((fit as usize).clamp(1, width.max(1)))
@@ -151,31 +134,21 @@ impl<R: DeviceRuntime> GpuDft<R> {
         Ok(out)
     }
 
-    pub fn stats(&self) -> &DftStats {
+    pub fn stats(&self) -> &DeviceStats {
         &self.stats
+    }
+
+    /// Records into `stats` (shared with the other device stages of a proof).
+    pub fn with_stats(mut self, stats: Arc<DeviceStats>) -> Self {
+        self.stats = stats;
+        self
     }
 
     fn on_device(
         &self,
         f: impl FnOnce(&R) -> Result<RowMajorMatrix<F>, GpuError>,
     ) -> Option<RowMajorMatrix<F>> {
-        let rt = self.rt.as_ref()?;
-        match f(rt) {
-            Ok(m) => {
-                self.stats.device_calls.fetch_add(1, Ordering::Relaxed);
-                Some(m)
-            }
-            Err(e) => {
-                self.stats.failures.fetch_add(1, Ordering::Relaxed);
-                let mut first = self
-                    .stats
-                    .first_error
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                first.get_or_insert_with(|| e.to_string());
-                None
-            }
-        }
+        self.stats.record(f(self.rt.as_ref()?))
     }
 }
 

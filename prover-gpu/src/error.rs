@@ -23,8 +23,13 @@ pub enum GpuError {
     #[error("{0}")]
     Shape(String),
     #[error(
-        "one column needs {need} bytes of device memory, over the budget of {budget} bytes: \
+        "{unit} needs {need} bytes of device memory, over the budget of {budget} bytes: \
          raise --gpu-mem-fraction or prove with smaller shards"
     )]
-    Budget { need: u64, budget: u64 },
+    Budget {
+        /// What cannot be split further ("one column", "one row").
+        unit: &'static str,
+        need: u64,
+        budget: u64,
+    },
 }

@@ -8,9 +8,15 @@
 pub mod dft;
 pub mod error;
 pub mod kernels;
+pub mod mmcs;
+pub mod prove;
 pub mod quotient;
 pub mod runtime;
+pub mod stats;
 
 pub use dft::GpuDft;
 pub use error::GpuError;
+pub use mmcs::GpuMmcs;
+pub use prove::{DeviceProveError, GpuBackend};
 pub use runtime::{Arg, DeviceRuntime};
+pub use stats::DeviceStats;

@@ -89,3 +89,11 @@ fn fri_fold_matches_plonky3() {
         common::fri_fold_matches_plonky3(rt);
     }
 }
+
+#[test]
+fn gpu_mmcs_matches_mmcs() {
+    if rt().is_some() {
+        let shared = std::sync::Arc::new(CudaRuntime::new().expect("opened once already"));
+        common::gpu_mmcs_matches_mmcs(shared);
+    }
+}

@@ -56,3 +56,9 @@ fn quotient_matches_plonky3() {
 fn fri_fold_matches_plonky3() {
     common::fri_fold_matches_plonky3(rt());
 }
+
+#[test]
+fn gpu_mmcs_matches_mmcs() {
+    let shared = OpenClRuntime::new().expect("an OpenCL device (install pocl-opencl-icd)");
+    common::gpu_mmcs_matches_mmcs(std::sync::Arc::new(shared));
+}

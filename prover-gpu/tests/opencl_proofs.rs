@@ -1,4 +1,4 @@
-//! Whole proofs with the LDEs on the OpenCL device (PoCL in CI): the same bytes as the CPU
+//! Whole proofs with the LDEs and Merkle trees on the OpenCL device (PoCL in CI): the same bytes as the CPU
 //! reference for every guest, and accepted by the CPU verifier.
 #![cfg(feature = "opencl")]
 
@@ -6,10 +6,10 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use mipstark_air::machine::Machine;
-use mipstark_prover_cpu_ref::machine::{first_difference, prove_traces, prove_traces_with, verify};
+use mipstark_prover_cpu_ref::machine::{first_difference, prove_traces, verify};
 use mipstark_prover_cpu_ref::StarkParams;
 use prover_gpu::runtime::opencl::OpenClRuntime;
-use prover_gpu::GpuDft;
+use prover_gpu::{GpuBackend, GpuDft};
 
 const P: StarkParams = StarkParams::TESTING;
 
@@ -20,24 +20,35 @@ fn opencl_proofs_equal_cpu_proofs_for_every_guest() {
         let (program, shards) = mipstark_tests::guests::record(name, *hint, (1 << 11) - 1);
         let m = Machine::new(program).unwrap();
         let cpu = prove_traces(&m, m.generate_traces(&shards).unwrap(), P).unwrap();
-        let dft = GpuDft::new(rt.clone());
-        let gpu =
-            prove_traces_with(&m, m.generate_traces(&shards).unwrap(), P, dft.clone()).unwrap();
-        assert_eq!(
-            dft.stats().failures.load(Ordering::Relaxed),
-            0,
-            "{name}: {:?}",
-            dft.stats().first_error()
-        );
-        assert!(
-            dft.stats().device_calls.load(Ordering::Relaxed) > 0,
-            "{name}: nothing ran on the device"
-        );
-        if let Some(field) = first_difference(&cpu, &gpu) {
+        let gpu = GpuBackend::new(rt.clone());
+        let proof = gpu
+            .prove(&m, m.generate_traces(&shards).unwrap(), P)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Every LDE and every tree: traces, lookups, quotients, and one per FRI layer.
+        let calls = gpu.stats().device_calls.load(Ordering::Relaxed);
+        let fri_layers = proof.proof.opening_proof.commit_phase_commits.len();
+        assert!(calls >= 4 + fri_layers, "{name}: only {calls} device calls");
+        if let Some(field) = first_difference(&cpu, &proof) {
             panic!("{name}: the OpenCL proof differs from the CPU proof first in: {field}");
         }
-        verify(&m, &gpu, P).unwrap();
+        verify(&m, &proof, P).unwrap();
     }
+}
+
+/// A whole proof under a budget that splits every LDE into column groups and every leaf layer
+/// into row groups: the same bytes.
+#[test]
+fn budgeted_proof_equals_cpu_proof() {
+    let rt = Arc::new(OpenClRuntime::new().expect("an OpenCL device (install pocl-opencl-icd)"));
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(30), (1 << 9) - 1);
+    let m = Machine::new(program).unwrap();
+    let cpu = prove_traces(&m, m.generate_traces(&shards).unwrap(), P).unwrap();
+    // The fixed tables have 2^16 rows: 4 MiB holds two of their LDE columns at a time.
+    let gpu = GpuBackend::new(rt).with_budget(4 << 20);
+    let proof = gpu
+        .prove(&m, m.generate_traces(&shards).unwrap(), P)
+        .unwrap();
+    assert_eq!(first_difference(&cpu, &proof), None);
 }
 
 /// Under a device-memory budget that fits only a few columns, LDEs and DFTs run a group of

@@ -199,13 +199,8 @@ fn prove_gpu<R: prover_gpu::DeviceRuntime + Send + Sync>(
     traces: mipstark_air::machine::MachineTraces,
     params: StarkParams,
 ) -> anyhow::Result<mipstark::MipsProof> {
-    let dft = prover_gpu::GpuDft::new(rt).with_memory_fraction(backend.gpu_mem_fraction)?;
-    let proof =
-        mipstark_prover_cpu_ref::machine::prove_traces_with(machine, traces, params, dft.clone())?;
-    if let Some(e) = dft.stats().first_error() {
-        bail!("the GPU failed during the proof: {e}");
-    }
-    Ok(proof)
+    let gpu = prover_gpu::GpuBackend::new(rt).with_memory_fraction(backend.gpu_mem_fraction)?;
+    Ok(gpu.prove(machine, traces, params)?)
 }
 
 /// Proves a loaded program; returns the proof bytes and the figures.

@@ -126,7 +126,7 @@ fn bench_proof<R: DeviceRuntime + Send + Sync>(
 ) -> anyhow::Result<Option<Row>> {
     use mipstark_air::machine::Machine;
     use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
-    use mipstark_prover_cpu_ref::machine::{first_difference, prove_traces, prove_traces_with};
+    use mipstark_prover_cpu_ref::machine::{first_difference, prove_traces};
     if a.proof_fib == 0 {
         return Ok(None);
     }
@@ -145,23 +145,15 @@ fn bench_proof<R: DeviceRuntime + Send + Sync>(
             params,
         )?)
     })?;
-    let dft = prover_gpu::GpuDft::new(rt);
+    let backend = prover_gpu::GpuBackend::new(rt);
     let (gpu, gpu_proof) = best(a.reps, || {
-        Ok(prove_traces_with(
-            &machine,
-            machine.generate_traces(&shards)?,
-            params,
-            dft.clone(),
-        )?)
+        Ok(backend.prove(&machine, machine.generate_traces(&shards)?, params)?)
     })?;
-    if let Some(e) = dft.stats().first_error() {
-        bail!("the device failed during the proof: {e}");
-    }
     if let Some(field) = first_difference(&cpu_proof, &gpu_proof) {
         bail!("the GPU proof differs from the CPU proof first in {field}");
     }
     Ok(Some(Row {
-        stage: "whole proof (LDE on device)",
+        stage: "whole proof (LDE + Merkle on device)",
         unit: "cyc/s",
         work: cycles as f64,
         gpu,

@@ -2,9 +2,10 @@
 //! `p3_merkle_tree::MerkleTreeMmcs` (Poseidon2 sponge leaves, 2-to-1 truncated-permutation
 //! compression) builds it. Twin: `MerkleTreeMmcs::commit`.
 
+use p3_field::PrimeCharacteristicRing;
 use p3_koala_bear::KoalaBear;
-use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
+use rayon::prelude::*;
 
 use super::{as_words, download_arrays};
 use crate::error::GpuError;
@@ -28,32 +29,53 @@ impl MerkleLayers {
     }
 }
 
-/// Hashes the rows of same-height matrices (concatenated in order) into one digest per row,
-/// left on the device.
-fn hash_rows<R: DeviceRuntime>(
-    rt: &R,
-    mats: &[&RowMajorMatrix<KoalaBear>],
-) -> Result<R::Buffer, GpuError> {
-    let height = mats[0].height();
-    let mut flat: Vec<KoalaBear> = Vec::with_capacity(mats.iter().map(|m| m.values.len()).sum());
+/// Rows `r0..r1` of each matrix, back to back: the layout `merkle_hash_rows` reads.
+fn gather_rows<M: Matrix<KoalaBear>>(mats: &[&M], r0: usize, r1: usize) -> Vec<KoalaBear> {
+    let rows = r1 - r0;
+    let mut flat = KoalaBear::zero_vec(mats.iter().map(|m| m.width()).sum::<usize>() * rows);
+    let mut rest = flat.as_mut_slice();
     for m in mats {
-        flat.extend_from_slice(&m.values);
+        let w = m.width();
+        let (mine, tail) = std::mem::take(&mut rest).split_at_mut(w * rows);
+        rest = tail;
+        if w > 0 {
+            mine.par_chunks_mut(w).enumerate().for_each(|(i, dst)| {
+                dst.copy_from_slice(&m.row_slice(r0 + i).expect("row within the height"));
+            });
+        }
     }
+    flat
+}
+
+/// The digest of each row of same-height matrices (a row's digest hashes its values in every
+/// matrix, in order), computed `rows_per_call` rows at a time.
+fn hash_rows<R: DeviceRuntime, M: Matrix<KoalaBear>>(
+    rt: &R,
+    mats: &[&M],
+    rows_per_call: usize,
+) -> Result<Vec<Digest>, GpuError> {
+    let height = mats[0].height();
     let widths: Vec<u32> = mats.iter().map(|m| m.width() as u32).collect();
-    let (dm, dw) = (rt.upload(as_words(&flat))?, rt.upload(&widths)?);
-    let out = rt.alloc(height * DIGEST)?;
-    rt.launch(
-        "merkle_hash_rows",
-        height,
-        &[
-            Arg::Buf(&dm),
-            Arg::Buf(&dw),
-            Arg::U32(mats.len() as u32),
-            Arg::U64(height as u64),
-            Arg::Buf(&out),
-        ],
-    )?;
-    Ok(out)
+    let dw = rt.upload(&widths)?;
+    let mut digests = Vec::with_capacity(height);
+    for r0 in (0..height).step_by(rows_per_call.max(1)) {
+        let r1 = (r0 + rows_per_call).min(height);
+        let dm = rt.upload(as_words(&gather_rows(mats, r0, r1)))?;
+        let out = rt.alloc((r1 - r0) * DIGEST)?;
+        rt.launch(
+            "merkle_hash_rows",
+            r1 - r0,
+            &[
+                Arg::Buf(&dm),
+                Arg::Buf(&dw),
+                Arg::U32(mats.len() as u32),
+                Arg::U64((r1 - r0) as u64),
+                Arg::Buf(&out),
+            ],
+        )?;
+        digests.extend(read_digests(rt, &out, r1 - r0)?);
+    }
+    Ok(digests)
 }
 
 fn read_digests<R: DeviceRuntime>(
@@ -64,12 +86,27 @@ fn read_digests<R: DeviceRuntime>(
     download_arrays(rt, buf, n)
 }
 
+fn upload_digests<R: DeviceRuntime>(rt: &R, d: &[Digest]) -> Result<R::Buffer, GpuError> {
+    rt.upload(as_words(d.as_flattened()))
+}
+
 /// Builds the tree over `mats`, whose heights must be powers of two. Matrices are taken tallest
 /// first (stably, as MerkleTreeMmcs sorts them); shorter ones are hashed and injected at the
 /// layer of their height.
-pub fn build<R: DeviceRuntime>(
+pub fn build<R: DeviceRuntime, M: Matrix<KoalaBear>>(
     rt: &R,
-    mats: &[&RowMajorMatrix<KoalaBear>],
+    mats: &[&M],
+) -> Result<MerkleLayers, GpuError> {
+    build_within(rt, mats, None)
+}
+
+/// [`build`] using at most about `budget` bytes of device memory per call: the leaves are
+/// hashed a group of rows at a time (the digest layers, 32 bytes per row of the tallest
+/// matrix, are not counted).
+pub fn build_within<R: DeviceRuntime, M: Matrix<KoalaBear>>(
+    rt: &R,
+    mats: &[&M],
+    budget: Option<u64>,
 ) -> Result<MerkleLayers, GpuError> {
     if mats.is_empty() {
         return Err(GpuError::Shape("no matrices to commit".into()));
@@ -80,17 +117,30 @@ pub fn build<R: DeviceRuntime>(
             m.height()
         )));
     }
-    let mut order: Vec<&RowMajorMatrix<KoalaBear>> = mats.to_vec();
+    let mut order: Vec<&M> = mats.to_vec();
     order.sort_by_key(|m| std::cmp::Reverse(m.height()));
     let max_h = order[0].height();
-    let tallest: Vec<_> = order
-        .iter()
-        .copied()
-        .filter(|m| m.height() == max_h)
-        .collect();
-    let mut cur = hash_rows(rt, &tallest)?;
+    let by_height =
+        |h: usize| -> Vec<&M> { order.iter().copied().filter(|m| m.height() == h).collect() };
+    let rows_per_call = |group: &[&M]| -> Result<usize, GpuError> {
+        let Some(budget) = budget else {
+            return Ok(usize::MAX);
+        };
+        let row_bytes = 4 * (group.iter().map(|m| m.width()).sum::<usize>() + DIGEST) as u64;
+        if row_bytes > budget {
+            return Err(GpuError::Budget {
+                unit: "one row",
+                need: row_bytes,
+                budget,
+            });
+        }
+        Ok((budget / row_bytes) as usize)
+    };
+    let tallest = by_height(max_h);
+    let leaves = hash_rows(rt, &tallest, rows_per_call(&tallest)?)?;
+    let mut cur = upload_digests(rt, &leaves)?;
     let mut n = max_h;
-    let mut layers = vec![read_digests(rt, &cur, n)?];
+    let mut layers = vec![leaves];
     while n > 1 {
         let next = rt.alloc((n / 2) * DIGEST)?;
         rt.launch(
@@ -100,9 +150,9 @@ pub fn build<R: DeviceRuntime>(
         )?;
         n /= 2;
         cur = next;
-        let inject: Vec<_> = order.iter().copied().filter(|m| m.height() == n).collect();
+        let inject = by_height(n);
         if !inject.is_empty() {
-            let rows = hash_rows(rt, &inject)?;
+            let rows = upload_digests(rt, &hash_rows(rt, &inject, rows_per_call(&inject)?)?)?;
             rt.launch(
                 "merkle_inject",
                 n,

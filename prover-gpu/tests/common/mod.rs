@@ -2,7 +2,7 @@
 //! values (0, 1, p−1), non-power-of-two sizes; failures name the first differing element.
 #![allow(dead_code)]
 
-use mipstark_prover_cpu_ref::config::{Compressor, Hasher, ValMmcs};
+use mipstark_prover_cpu_ref::config::ValMmcs;
 use p3_commit::Mmcs;
 use p3_field::extension::BinomialExtensionField;
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, PrimeField32};
@@ -118,8 +118,7 @@ pub fn poseidon2_matches_plonky3<R: DeviceRuntime>(rt: &R) {
 }
 
 fn mmcs() -> ValMmcs {
-    let perm = default_koalabear_poseidon2_16();
-    ValMmcs::new(Hasher::new(perm.clone()), Compressor::new(perm), 0)
+    mipstark_prover_cpu_ref::val_mmcs()
 }
 
 fn matrix(rng: &mut ChaCha8Rng, height: usize, width: usize) -> RowMajorMatrix<F> {
@@ -159,6 +158,83 @@ pub fn merkle_root_matches_mmcs_mixed_heights<R: DeviceRuntime>(rt: &R) {
         merkle::build(rt, &[&matrix(&mut rng, 3, 2)]).is_err(),
         "non-power-of-two height accepted"
     );
+}
+
+/// The device-built commitment scheme against the reference: same commitments, same opened
+/// rows and (pruned) paths for every kind of query set, under a budget that splits the leaves
+/// into row groups, and a recorded fallback when the budget cannot hold one row.
+pub fn gpu_mmcs_matches_mmcs<R: DeviceRuntime + Send + Sync>(rt: std::sync::Arc<R>) {
+    use p3_commit::BatchOpeningRef;
+    use p3_matrix::Matrix;
+    use prover_gpu::GpuMmcs;
+    use std::sync::atomic::Ordering;
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    let batches: Vec<Vec<RowMajorMatrix<F>>> = vec![
+        vec![matrix(&mut rng, 1, 5)],
+        vec![matrix(&mut rng, 2, 8)],
+        vec![matrix(&mut rng, 1024, 9)],
+        vec![
+            matrix(&mut rng, 64, 3),
+            matrix(&mut rng, 256, 5),
+            matrix(&mut rng, 256, 2),
+            matrix(&mut rng, 16, 9),
+            matrix(&mut rng, 1, 4),
+        ],
+    ];
+    let reference = mmcs();
+    for (b, mats) in batches.into_iter().enumerate() {
+        let widths: usize = mats.iter().map(|m| m.width()).sum();
+        let max_h = mats.iter().map(|m| m.height()).max().unwrap();
+        let dims: Vec<_> = mats.iter().map(|m| m.dimensions()).collect();
+        let (cap, tree) = reference.commit(mats.clone());
+        // No budget; three rows per call; less than one row (falls back to the reference).
+        let gpus = [
+            GpuMmcs::new(rt.clone()),
+            GpuMmcs::new(rt.clone()).with_budget(3 * 4 * (widths + 8) as u64),
+            GpuMmcs::new(rt.clone()).with_budget(16),
+        ];
+        for (g, gpu) in gpus.iter().enumerate() {
+            let what = format!("batch {b}, mmcs {g}");
+            let (gcap, gtree) = gpu.commit(mats.clone());
+            assert_eq!(gcap, cap, "{what}: commitment");
+            let failures = gpu.stats().failures.load(Ordering::Relaxed);
+            assert_eq!(
+                failures,
+                usize::from(g == 2),
+                "{what}: {:?}",
+                gpu.stats().first_error()
+            );
+            let query_sets: Vec<Vec<usize>> = vec![
+                vec![0],
+                vec![max_h - 1, 0, max_h - 1],
+                (0..max_h.min(64)).rev().collect(),
+                (0..20).map(|_| rng.gen_range(0..max_h)).collect(),
+            ];
+            for q in &query_sets {
+                let (rows, proof) = reference.open_multi_batch(q, &tree);
+                let (grows, gproof) = gpu.open_multi_batch(q, &gtree);
+                assert_eq!(grows, rows, "{what}: rows for {q:?}");
+                assert_eq!(
+                    gproof.sibling_hashes, proof.sibling_hashes,
+                    "{what}: pruned paths for {q:?}"
+                );
+                gpu.verify_multi_batch(&gcap, &dims, q, &grows, &gproof)
+                    .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+                let (one_rows, one_proof) = reference.open_batch(q[0], &tree).unpack();
+                let opening = gpu.open_batch(q[0], &gtree);
+                assert_eq!(opening.opened_values, one_rows, "{what}: single opening");
+                assert_eq!(opening.opening_proof, one_proof, "{what}: single path");
+                gpu.verify_batch(&gcap, &dims, q[0], BatchOpeningRef::from(&opening))
+                    .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+            }
+            let heights: Vec<usize> = gpu
+                .get_matrices(&gtree)
+                .iter()
+                .map(|m| m.height())
+                .collect();
+            assert_eq!(heights, reference.get_matrix_heights(&tree), "{what}");
+        }
+    }
 }
 
 pub fn ntt_and_lde_match_plonky3<R: DeviceRuntime>(rt: &R) {

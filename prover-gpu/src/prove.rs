@@ -1,0 +1,83 @@
+//! Whole proofs on a device: the reference prover's protocol with its LDEs ([`GpuDft`]) and
+//! its Merkle trees — of the traces, the quotients and the FRI layers — ([`GpuMmcs`]) computed
+//! by the device. The proof is the reference backend's, byte for byte.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use mipstark_air::machine::{Machine, MachineTraces};
+use mipstark_prover_cpu_ref::machine::{prove_traces_on, MipsProof, ProveError};
+use mipstark_prover_cpu_ref::StarkParams;
+use thiserror::Error;
+
+use crate::{DeviceRuntime, DeviceStats, GpuDft, GpuError, GpuMmcs};
+
+#[derive(Debug, Error)]
+pub enum DeviceProveError {
+    #[error(transparent)]
+    Prove(#[from] ProveError),
+    #[error(transparent)]
+    Device(#[from] GpuError),
+    /// A stage failed on the device and was computed on the CPU: the proof is right, but it is
+    /// not the device's, which is what was asked for.
+    #[error("the GPU failed during the proof: {0}")]
+    DeviceFailed(String),
+}
+
+/// The device stages of a proof, sharing one runtime, budget and record.
+pub struct GpuBackend<R> {
+    rt: Arc<R>,
+    dft: GpuDft<R>,
+    mmcs: GpuMmcs<R>,
+    stats: Arc<DeviceStats>,
+}
+
+impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
+    pub fn new(rt: Arc<R>) -> Self {
+        let stats = Arc::new(DeviceStats::default());
+        GpuBackend {
+            dft: GpuDft::new(rt.clone()).with_stats(stats.clone()),
+            mmcs: GpuMmcs::new(rt.clone()).with_stats(stats.clone()),
+            rt,
+            stats,
+        }
+    }
+
+    /// Limits each device call to about `bytes` of device memory.
+    pub fn with_budget(self, bytes: u64) -> Self {
+        GpuBackend {
+            rt: self.rt,
+            dft: self.dft.with_budget(bytes),
+            mmcs: self.mmcs.with_budget(bytes),
+            stats: self.stats,
+        }
+    }
+
+    /// A budget of `fraction` of the device's memory.
+    pub fn with_memory_fraction(self, fraction: f64) -> Result<Self, GpuError> {
+        let total = self.rt.total_memory()?;
+        Ok(self.with_budget((total as f64 * fraction.clamp(0.0, 1.0)) as u64))
+    }
+
+    /// What the device did in every proof made with this backend so far.
+    pub fn stats(&self) -> &DeviceStats {
+        &self.stats
+    }
+
+    /// Proves `traces` with the device's LDEs and trees; an error if a device call failed.
+    pub fn prove(
+        &self,
+        machine: &Machine,
+        traces: MachineTraces,
+        params: StarkParams,
+    ) -> Result<MipsProof, DeviceProveError> {
+        let failures = || self.stats.failures.load(Ordering::Relaxed);
+        let before = failures();
+        let proof = prove_traces_on(machine, traces, params, self.dft.clone(), self.mmcs.clone())?;
+        if failures() > before {
+            let e = self.stats.first_error().unwrap_or_default();
+            return Err(DeviceProveError::DeviceFailed(e));
+        }
+        Ok(proof)
+    }
+}
