@@ -47,21 +47,29 @@ fn gather_rows<M: Matrix<KoalaBear>>(mats: &[&M], r0: usize, r1: usize) -> Vec<K
     flat
 }
 
+/// Host staging bound: leaves are uploaded at most this many bytes at a time even without a
+/// budget, so a commitment never holds a second copy of a whole LDE in host memory.
+const STAGING_BYTES: usize = 256 << 20;
+
 /// The digest of each row of same-height matrices (a row's digest hashes its values in every
-/// matrix, in order), computed `rows_per_call` rows at a time.
+/// matrix, in order), computed `rows_per_call` rows at a time through one pair of buffers.
 fn hash_rows<R: DeviceRuntime, M: Matrix<KoalaBear>>(
     rt: &R,
     mats: &[&M],
     rows_per_call: usize,
 ) -> Result<Vec<Digest>, GpuError> {
     let height = mats[0].height();
+    let width: usize = mats.iter().map(|m| m.width()).sum();
+    let staged = (STAGING_BYTES / (4 * width.max(1))).max(1);
+    let chunk = rows_per_call.min(staged).clamp(1, height);
     let widths: Vec<u32> = mats.iter().map(|m| m.width() as u32).collect();
     let dw = rt.upload(&widths)?;
+    let mut dm = rt.alloc(chunk * width)?;
+    let out = rt.alloc(chunk * DIGEST)?;
     let mut digests = Vec::with_capacity(height);
-    for r0 in (0..height).step_by(rows_per_call.max(1)) {
-        let r1 = (r0 + rows_per_call).min(height);
-        let dm = rt.upload(as_words(&gather_rows(mats, r0, r1)))?;
-        let out = rt.alloc((r1 - r0) * DIGEST)?;
+    for r0 in (0..height).step_by(chunk) {
+        let r1 = (r0 + chunk).min(height);
+        rt.write(&mut dm, as_words(&gather_rows(mats, r0, r1)))?;
         rt.launch(
             "merkle_hash_rows",
             r1 - r0,

@@ -89,6 +89,9 @@ impl CudaRuntime {
             });
         }
         let ctx = CudaContext::new(ordinal).map_err(err)?;
+        if ctx.has_async_alloc() {
+            keep_freed_memory(&ctx)?;
+        }
         let stream = ctx.default_stream();
         let mut functions = HashMap::new();
         for file in mipstark_kernels::kernel_files() {
@@ -105,6 +108,30 @@ impl CudaRuntime {
             stream,
             functions,
         })
+    }
+}
+
+/// Buffer reuse across commitments and shards: cudarc allocates stream-ordered from the
+/// device's default memory pool, which by default hands freed memory back to the driver at
+/// every synchronization (each launch waits), so the next commitment's same-sized buffers would
+/// be allocated afresh. With no release threshold the pool keeps them for reuse.
+fn keep_freed_memory(ctx: &CudaContext) -> Result<(), GpuError> {
+    use cudarc::driver::sys;
+    let mut pool: sys::CUmemoryPool = std::ptr::null_mut();
+    let mut threshold: u64 = u64::MAX;
+    // SAFETY: `pool` receives the device's default pool handle, which lives as long as the
+    // device; the attribute takes a pointer to a u64, valid for the duration of the call.
+    unsafe {
+        sys::cuDeviceGetDefaultMemPool(&mut pool, ctx.cu_device())
+            .result()
+            .map_err(err)?;
+        sys::cuMemPoolSetAttribute(
+            pool,
+            sys::CUmemPool_attribute::CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
+            &mut threshold as *mut u64 as *mut std::ffi::c_void,
+        )
+        .result()
+        .map_err(err)
     }
 }
 
