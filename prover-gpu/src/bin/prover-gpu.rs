@@ -2,8 +2,8 @@
 //! (Plonky3), measured in one run on the same inputs, with the ratio between them.
 //!
 //! Stages: Poseidon2 permutations, coset LDE, Merkle tree, the whole commit step (LDE + Merkle)
-//! as `TwoAdicFriPcs::commit` does it, and a whole proof of a guest run (the backend's DFT
-//! inside Plonky3's prover; proven cycles/s). Every GPU result is checked against the CPU one
+//! as `TwoAdicFriPcs::commit` does it, and a whole proof of a guest run (the backend's DFT and
+//! Merkle trees inside Plonky3's prover; proven cycles/s). Every GPU result is checked against the CPU one
 //! (proofs byte for byte) before its time is reported.
 
 // Built without a runtime feature the binary can only explain how to rebuild it.
