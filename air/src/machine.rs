@@ -215,7 +215,8 @@ impl Statement {
         out[4] = PublicValuesChip::public_values(&self.public_values, &self.committed);
         let exit: Vec<F> = self.exit_code.to_le_bytes().map(F::from_u8).to_vec();
         for (before, after) in &self.shards {
-            for air in shard_airs() {
+            // Only the kinds matter here.
+            for air in shard_airs(SyscallChip::default()) {
                 out.push(match air {
                     MipsAir::Cpu(_) => {
                         let mut cpu = before.to_field().to_vec();
@@ -232,7 +233,7 @@ impl Statement {
 }
 
 /// The chips every shard has, in instance order.
-fn shard_airs() -> [MipsAir; NUM_PER_SHARD] {
+fn shard_airs(syscall: SyscallChip) -> [MipsAir; NUM_PER_SHARD] {
     [
         MipsAir::Cpu(CpuChip),
         MipsAir::AddSub(AddSubChip),
@@ -244,7 +245,7 @@ fn shard_airs() -> [MipsAir; NUM_PER_SHARD] {
         MipsAir::DivRem(DivRemChip),
         MipsAir::Bitfield(BitfieldChip),
         MipsAir::LoadStore(LoadStoreChip),
-        MipsAir::Syscall(SyscallChip),
+        MipsAir::Syscall(syscall),
         MipsAir::SysMem(SysMemChip),
     ]
 }
@@ -300,7 +301,7 @@ impl Machine {
             MipsAir::PublicValues(PublicValuesChip),
         ];
         for _ in 0..shards {
-            airs.extend(shard_airs());
+            airs.extend(shard_airs(SyscallChip::new(&self.program)));
         }
         airs
     }
@@ -331,7 +332,12 @@ impl Machine {
             let bitfield = bitfield_events(program, rec);
             let mut shift_requests = alu.clone();
             shift_requests.extend(BitfieldChip::alu_requests(&bitfield));
-            let sys = SyscallChip::generate_traces(rec, &rec.syscalls, &mut stream, &mut bytes)?;
+            let sys = SyscallChip::new(program).generate_traces(
+                rec,
+                &rec.syscalls,
+                &mut stream,
+                &mut bytes,
+            )?;
             if sys.exit_code.is_some() {
                 exit_code = sys.exit_code;
             }
@@ -407,9 +413,9 @@ fn accesses<'a>(
                 .syscall_accesses(ev)
                 .iter()
                 .map(move |a| (a.addr >> 2, a.value, clk));
-            let state = ev
-                .state
-                .map(|(reg, a)| (REG_SPACE + reg as u32, a.value, clk + 5));
+            let state = ev.state.into_iter().enumerate().filter_map(move |(i, s)| {
+                s.map(|(reg, a)| (REG_SPACE + reg as u32, a.value, clk + 5 + i as u64))
+            });
             regs.chain(mem).chain(state)
         })
     });

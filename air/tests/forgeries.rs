@@ -31,6 +31,7 @@ const RUNS: &[(&str, Option<u32>, u64)] = &[
     ("insn_unaligned", None, 1 << 12),
     ("hello", None, 1 << 12),
     ("fibonacci", Some(10), 400),
+    ("heap", Some(1), 1 << 15),
 ];
 
 /// Where an access sits: (shard, step, slot); slot 4.. are a syscall's five registers.

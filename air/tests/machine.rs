@@ -248,7 +248,7 @@ fn mult_must_write_hi() {
 fn syscall_buffer_offset_is_an_integer() {
     use mipstark_air::debug::check_chip;
     use mipstark_air::machine::MipsAir;
-    use mipstark_air::syscall::{SyscallChip, SyscallCols, NUM_SYSCALL_COLS};
+    use mipstark_air::syscall::{SyscallCols, NUM_SYSCALL_COLS};
     use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
     type F = mipstark_air::F;
     let (m, shards) = shards_of("sha2-chain", Some(1), 1 << 14);
@@ -267,7 +267,7 @@ fn syscall_buffer_offset_is_an_integer() {
             c.is_pv == F::ONE
         })
         .expect("a WRITE to fd 13");
-    let honest = check_chip("syscall", &SyscallChip, &t.traces[i], None, &t.publics[i]).unwrap();
+    let honest = check_chip("syscall", &airs[i], &t.traces[i], None, &t.publics[i]).unwrap();
     assert!(byte_lookups_valid(&honest));
     let mut bad = t.traces[i].clone();
     {
@@ -278,7 +278,7 @@ fn syscall_buffer_offset_is_an_integer() {
         c.buf_off = F::from_u32(off);
         c.buf_q = (c.buf[0] - F::from_u32(off)) * F::from_u8(4).inverse();
     }
-    let verdict = check_chip("syscall", &SyscallChip, &bad, None, &t.publics[i]);
+    let verdict = check_chip("syscall", &airs[i], &bad, None, &t.publics[i]);
     assert!(rejected(verdict), "a fractional buffer offset passed");
 }
 
@@ -384,22 +384,24 @@ fn linux_errors_only_where_due() {
         mipstark_emulator::GuestInput::default(),
         mipstark_emulator::ExecConfig::default(),
     );
+    let chip = SyscallChip::new(ex.program());
     let (mut shards, _) = ex.record_shards(1 << 10).unwrap();
     let verdict = |rec: &mipstark_emulator::ExecutionRecord, edit: &dyn Fn(&mut [F])| {
-        let mut t = SyscallChip::generate_traces(
-            rec,
-            &rec.syscalls,
-            &mut PublicStream::default(),
-            &mut ByteLookups::default(),
-        )
-        .unwrap();
+        let mut t = chip
+            .generate_traces(
+                rec,
+                &rec.syscalls,
+                &mut PublicStream::default(),
+                &mut ByteLookups::default(),
+            )
+            .unwrap();
         let width = t.syscalls.width;
         for row in t.syscalls.values.chunks_exact_mut(width) {
             edit(row);
         }
         rejected(check_chip(
             "syscall",
-            &SyscallChip,
+            &chip,
             &t.syscalls,
             None,
             &[F::ZERO; 4],
@@ -426,4 +428,136 @@ fn linux_errors_only_where_due() {
     };
     assert!(!verdict(&honest, &relabel(4055)), "ENOSYS for 4055");
     assert!(verdict(&honest, &relabel(4045)), "ENOSYS for brk");
+}
+
+/// brk's result is forced by its argument, the initial break and the mmap top: a break that
+/// moves when it must not (or stays when it must move), a high-water mark that does not follow,
+/// regrowth that skips the zeroing, and a zeroed word that is not zero are all rejected.
+#[test]
+fn brk_results_are_forced() {
+    use mipstark_air::byte::ByteLookups;
+    use mipstark_air::debug::check_chip;
+    use mipstark_air::syscall::{PublicStream, SysMemChip, SysMemCols, SyscallChip, SyscallCols};
+    use mipstark_air::{cols_mut, F};
+    use mipstark_emulator::record::SyscallEvent;
+    use mipstark_emulator::syscall::nr;
+    use p3_field::PrimeCharacteristicRing;
+    let program = std::sync::Arc::new(
+        mipstark_emulator::Program::from_elf(&mipstark_tests::elfgen::program_elf(
+            &mipstark_tests::asm::brk_program(),
+        ))
+        .unwrap(),
+    );
+    let chip = SyscallChip::new(&program);
+    let (shards, exit) = mipstark_emulator::Executor::new(
+        program,
+        mipstark_emulator::GuestInput::default(),
+        mipstark_emulator::ExecConfig::default(),
+    )
+    .record_shards(1 << 12)
+    .unwrap();
+    let rec = &shards[0];
+    let publics = exit.exit_code.to_le_bytes().map(F::from_u8);
+    // (syscall traces' verdict, sysmem traces' verdict) for `rec` with its events edited.
+    let verdicts = |edit_ev: &dyn Fn(&mut SyscallEvent),
+                    edit_sys: &dyn Fn(&mut SyscallCols<F>),
+                    edit_mem: &dyn Fn(&mut SysMemCols<F>)| {
+        let mut rec = rec.clone();
+        rec.syscalls.iter_mut().for_each(edit_ev);
+        let mut t = chip
+            .generate_traces(
+                &rec,
+                &rec.syscalls,
+                &mut PublicStream::default(),
+                &mut ByteLookups::default(),
+            )
+            .unwrap();
+        let w = t.syscalls.width;
+        for row in t.syscalls.values.chunks_exact_mut(w) {
+            edit_sys(cols_mut(row));
+        }
+        let w = t.sysmem.width;
+        for row in t.sysmem.values.chunks_exact_mut(w) {
+            edit_mem(cols_mut(row));
+        }
+        (
+            rejected(check_chip("syscall", &chip, &t.syscalls, None, &publics)),
+            rejected(check_chip("sysmem", &SysMemChip, &t.sysmem, None, &[])),
+        )
+    };
+    let brk_calls: Vec<usize> = (0..rec.syscalls.len())
+        .filter(|&i| rec.syscalls[i].number == nr::LINUX_BRK)
+        .collect();
+    assert_eq!(brk_calls.len(), 5);
+    let none = |_: &mut SyscallEvent| {};
+    assert_eq!(verdicts(&none, &|_| {}, &|_| {}), (false, false), "honest");
+    // Claim call `k` set the break (and the result) to `v`, with the mark following.
+    let moved = |k: usize, v: u32| {
+        let at = brk_calls[k];
+        move |ev: &mut SyscallEvent| {
+            if ev.step == rec.syscalls[at].step {
+                ev.regs[0].value = v;
+                let [Some((_, b)), Some((_, h))] = &mut ev.state else {
+                    unreachable!()
+                };
+                b.value = v;
+                h.value = h.prev_value.max(v);
+            }
+        }
+    };
+    // The cheater's best `ok`: the one that explains the claimed break.
+    let cheat_ok = |r: &mut SyscallCols<F>| {
+        if r.lbrk == F::ONE {
+            r.brk.ok = F::from_bool(r.st.value == r.regs[1].prev);
+        }
+    };
+    let initial = rec.syscalls[brk_calls[0]].regs[0].value;
+    for (what, k, v) in [
+        ("brk(0) moved the break to 0", 0, 0),
+        ("a request below the initial break moved it", 0, initial - 4),
+        ("a growth did not move the break", 1, initial),
+        ("a growth went elsewhere", 1, initial + 0x1000),
+        (
+            "a request beyond the mmap area moved the break",
+            4,
+            0xffff_f000,
+        ),
+    ] {
+        assert!(verdicts(&moved(k, v), &cheat_ok, &|_| {}).0, "{what}");
+    }
+    // The growth claims the mark stayed.
+    let at = rec.syscalls[brk_calls[1]].step;
+    let stale_mark = move |ev: &mut SyscallEvent| {
+        if ev.step == at {
+            let Some((_, h)) = &mut ev.state[1] else {
+                unreachable!()
+            };
+            h.value = h.prev_value;
+        }
+    };
+    assert!(verdicts(&stale_mark, &|_| {}, &|_| {}).0, "the mark stayed");
+    // The regrowth claims nothing to zero.
+    let skip_zeroing = |r: &mut SyscallCols<F>| {
+        if r.lbrk == F::ONE && r.len != [F::ZERO; 4] {
+            r.len = [F::ZERO; 4];
+            r.end = r.buf;
+            r.carry = [F::ZERO; 4];
+            r.end_off = r.buf_off;
+            r.end_q = r.buf_q;
+        }
+    };
+    assert!(
+        verdicts(&none, &skip_zeroing, &|_| {}).0,
+        "regrowth not zeroed"
+    );
+    // A zeroed word keeps a nonzero byte.
+    let keep = |m: &mut SysMemCols<F>| {
+        if m.zero == F::ONE {
+            m.mem.value = m.mem.prev;
+        }
+    };
+    assert!(
+        verdicts(&none, &|_| {}, &keep).1,
+        "a zeroed word is not zero"
+    );
 }

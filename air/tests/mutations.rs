@@ -32,6 +32,7 @@ const RUNS: &[(&str, Option<u32>, u64)] = &[
     ("insn_unaligned", None, 1 << 11),
     ("hello", None, 1 << 11),
     ("fibonacci", Some(10), 300),
+    ("heap", Some(1), 1 << 15),
 ];
 
 /// Live rows tried per chip instance and column.

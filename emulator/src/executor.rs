@@ -12,7 +12,9 @@ use crate::error::{ExecError, ExecErrorKind};
 use crate::insn::Op;
 use crate::io::{Echo, GuestInput, GuestOutput, IoState};
 use crate::memory::{Memory, WordTable};
-use crate::record::{flags, ExecutionRecord, MemAccess, RegAccess, Step, CLK_STRIDE, NUM_REGS};
+use crate::record::{
+    flags, ExecutionRecord, MemAccess, RegAccess, Step, CLK_STRIDE, NUM_REGS, REG_BRK, REG_BRK_HWM,
+};
 use crate::stack;
 
 /// Highest address of the initial stack (it grows down).
@@ -70,7 +72,6 @@ pub struct Executor {
     /// The instruction at `pc` sits in a delay slot.
     pub(crate) in_delay: bool,
     pub(crate) mem: Memory,
-    pub(crate) brk: u32,
     pub(crate) mmap_top: u32,
     pub(crate) io: IoState,
     pub(crate) cycle: u64,
@@ -82,8 +83,8 @@ pub struct Executor {
     pub(crate) mem_ts: WordTable<u64>,
     pub(crate) cur: Step,
     pub(crate) record: ExecutionRecord,
-    /// A state-register write of the syscall being executed, for its `SyscallEvent`.
-    pub(crate) pending_state: Option<(u8, RegAccess)>,
+    /// The state-register accesses of the syscall being executed, for its `SyscallEvent`.
+    pub(crate) pending_state: [Option<(u8, RegAccess)>; 2],
 }
 
 impl Executor {
@@ -96,10 +97,11 @@ impl Executor {
         let sp = stack::build_initial_stack(&mut mem, STACK_TOP, program.entry, &config.args);
         let mut regs = [0u32; NUM_REGS];
         regs[29] = sp;
+        regs[REG_BRK as usize] = program.initial_brk;
+        regs[REG_BRK_HWM as usize] = program.initial_brk;
         Executor {
             pc: program.entry,
             next_pc: program.entry.wrapping_add(4),
-            brk: program.initial_brk,
             program,
             regs,
             in_delay: false,
@@ -114,7 +116,7 @@ impl Executor {
             mem_ts: WordTable::default(),
             cur: Step::new(0, 0, 0, Op::Invalid),
             record: ExecutionRecord::default(),
-            pending_state: None,
+            pending_state: [None; 2],
         }
     }
 

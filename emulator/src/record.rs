@@ -24,8 +24,14 @@ pub const REG_LL_ADDR: u8 = 34;
 pub const REG_LL_VAL: u8 = 35;
 /// The thread pointer: written by Linux `set_thread_area`, read by `rdhwr $29`.
 pub const REG_TLS: u8 = 36;
-/// Number of registers tracked by the memory argument (32 GPRs, HI, LO, the LL link, TLS).
-pub const NUM_REGS: usize = 37;
+/// The program break (Linux `brk`), initially the program's `initial_brk`.
+pub const REG_BRK: u8 = 37;
+/// The highest break so far: memory below it may have been used and is zeroed when the break
+/// grows back over it; memory above it has never been part of the heap.
+pub const REG_BRK_HWM: u8 = 38;
+/// Number of registers tracked by the memory argument (32 GPRs, HI, LO, the LL link, TLS, the
+/// break and its high-water mark).
+pub const NUM_REGS: usize = 39;
 /// Timestamp stride per instruction; accesses use `clk + slot` with `slot < CLK_STRIDE`.
 pub const CLK_STRIDE: u64 = 8;
 
@@ -124,9 +130,9 @@ pub struct SyscallEvent {
     /// Range of this syscall's memory accesses in `ExecutionRecord::syscall_mem`.
     pub mem_start: u32,
     pub mem_end: u32,
-    /// The machine-state register a Linux call writes (at `clk + 5`): `set_thread_area`'s
-    /// [`REG_TLS`].
-    pub state: Option<(u8, RegAccess)>,
+    /// The machine-state registers a Linux call accesses, the `i`-th at `clk + 5 + i`:
+    /// `set_thread_area`'s [`REG_TLS`]; `brk`'s [`REG_BRK`] and [`REG_BRK_HWM`].
+    pub state: [Option<(u8, RegAccess)>; 2],
 }
 
 /// Everything recorded over a span of execution (a shard, or the whole run).

@@ -14,7 +14,7 @@ use crate::error::ExecErrorKind;
 use crate::executor::{Executor, Stop};
 use crate::io::fd;
 use crate::memory::PAGE_SIZE;
-use crate::record::{flags, RegAccess, SyscallEvent, REG_TLS};
+use crate::record::{flags, RegAccess, SyscallEvent, REG_BRK, REG_BRK_HWM, REG_TLS};
 
 /// zkVM syscall numbers (Ziren's table).
 pub mod nr {
@@ -135,20 +135,21 @@ impl Executor {
             regs,
             mem_start,
             mem_end: self.record.syscall_mem.len() as u32,
-            state: self.pending_state.take(),
+            state: std::mem::take(&mut self.pending_state),
         });
     }
 
-    /// Writes a machine-state register (after the five argument slots: at `clk + 5`).
-    fn set_state<const REC: bool>(&mut self, r: u8, v: u32) {
+    /// Writes machine-state register `r` in state slot `slot` (after the five argument slots:
+    /// at `clk + 5 + slot`).
+    fn set_state<const REC: bool>(&mut self, slot: usize, r: u8, v: u32) {
         if REC {
             let access = RegAccess {
                 prev_ts: self.reg_ts[r as usize],
                 prev_value: self.regs[r as usize],
                 value: v,
             };
-            self.reg_ts[r as usize] = self.cur.clk + 5;
-            self.pending_state = Some((r, access));
+            self.reg_ts[r as usize] = self.cur.clk + 5 + slot as u64;
+            self.pending_state[slot] = Some((r, access));
         }
         self.regs[r as usize] = v;
     }
@@ -208,7 +209,7 @@ impl Executor {
                     Ret::Linux(Ok(a[2]))
                 }
             }
-            nr::LINUX_BRK => Ret::Linux(Ok(self.linux_brk(a[0]))),
+            nr::LINUX_BRK => Ret::Linux(Ok(self.linux_brk::<REC>(a[0])?)),
             // Only anonymous maps exist, so the stack-passed fd and offset are never needed.
             nr::LINUX_MMAP | nr::LINUX_MMAP2 => Ret::Linux(self.linux_mmap(a[0], a[1], a[3])),
             nr::LINUX_MUNMAP => {
@@ -222,7 +223,7 @@ impl Executor {
                 }
             }
             nr::LINUX_SET_THREAD_AREA => {
-                self.set_state::<REC>(REG_TLS, a[0]);
+                self.set_state::<REC>(0, REG_TLS, a[0]);
                 Ret::Linux(Ok(0))
             }
             n if (nr::LINUX_BASE..nr::LINUX_END).contains(&n) => Ret::Linux(Err(errno::ENOSYS)),
@@ -262,15 +263,34 @@ impl Executor {
     }
 
     /// `brk`: moves the break within [initial break, lowest mmap); anything else leaves it.
-    fn linux_brk(&mut self, want: u32) -> u32 {
-        if want >= self.program.initial_brk && want <= self.mmap_top {
-            if want > self.brk {
-                // Memory given back earlier by a shrinking brk must come back zeroed.
-                self.mem.zero_range(self.brk, want - self.brk);
+    /// Memory a shrinking break gave back comes back zeroed when the break grows over it again
+    /// (what `calloc` relies on); memory above the highest break so far has never been part of
+    /// the heap and is taken as it is (zero, unless the guest wrote outside its mappings).
+    fn linux_brk<const REC: bool>(&mut self, want: u32) -> Result<u32, Stop> {
+        let cur = self.regs[REG_BRK as usize];
+        let hwm = self.regs[REG_BRK_HWM as usize];
+        let new = if want >= self.program.initial_brk && want <= self.mmap_top {
+            want
+        } else {
+            cur
+        };
+        let zero_end = new.min(hwm);
+        if zero_end > cur {
+            if REC {
+                // Logged word by word: the proof shows each zeroed word.
+                self.write_guest::<REC>(cur, &vec![0; (zero_end - cur) as usize])?;
+            } else {
+                self.mem.zero_range(cur, zero_end - cur);
             }
-            self.brk = want;
         }
-        self.brk
+        self.set_state::<REC>(0, REG_BRK, new);
+        self.set_state::<REC>(1, REG_BRK_HWM, hwm.max(new));
+        Ok(new)
+    }
+
+    /// The program break.
+    pub(crate) fn brk(&self) -> u32 {
+        self.regs[REG_BRK as usize]
     }
 
     /// Anonymous `mmap`: regions are carved downwards from `MMAP_TOP`, zeroed, never reused.
@@ -291,7 +311,7 @@ impl Executor {
             let start = (self.mmap_top as u64)
                 .checked_sub(len)
                 .ok_or(errno::ENOMEM)?;
-            if start < self.brk as u64 {
+            if start < self.brk() as u64 {
                 return Err(errno::ENOMEM);
             }
             self.mmap_top = start as u32;

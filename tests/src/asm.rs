@@ -60,3 +60,48 @@ pub const fn mtlo(rs: u32) -> u32 {
 pub fn li(rt: u32, v: u32) -> [u32; 2] {
     [lui(rt, (v >> 16) as u16), ori(rt, rt, v as u16)]
 }
+
+pub const fn lw(rt: u32, base: u32, off: u16) -> u32 {
+    itype(0x23, base, rt, off)
+}
+pub const fn sw(rt: u32, base: u32, off: u16) -> u32 {
+    itype(0x2b, base, rt, off)
+}
+pub const fn addu(rd: u32, rs: u32, rt: u32) -> u32 {
+    special(0x21, rs, rt, rd, 0)
+}
+pub const fn subu(rd: u32, rs: u32, rt: u32) -> u32 {
+    special(0x23, rs, rt, rd, 0)
+}
+
+/// Every kind of Linux `brk` call: a query (`brk(0)`, below the initial break: no move), growth
+/// to an unaligned break, stores, a shrink, regrowth over the stored words (zeroed below the
+/// high-water mark, byte-exact at both unaligned ends), and a request beyond the mmap area (no
+/// move). Halts with `0x000000ef + 0xde000000 + 0x2000`: the two partly zeroed words and the
+/// final break's offset.
+pub fn brk_program() -> Vec<u32> {
+    const BRK: u32 = 4045;
+    let mut w = Vec::new();
+    let call = |w: &mut Vec<u32>, a0: [u32; 1]| {
+        w.push(a0[0]);
+        w.extend(li(2, BRK));
+        w.push(SYSCALL);
+    };
+    call(&mut w, [addiu(4, 0, 0)]); // brk(0)
+    w.push(addu(16, 2, 0)); // $s0 = initial break
+    call(&mut w, [addiu(4, 16, 0x1003)]); // grow to s0 + 0x1003
+    w.extend(li(8, 0xdead_beef));
+    w.push(sw(8, 16, 0x800));
+    w.push(sw(8, 16, 0x1000));
+    call(&mut w, [addiu(4, 16, 0x801)]); // shrink to s0 + 0x801
+    call(&mut w, [addiu(4, 16, 0x2000)]); // regrow: zeroes [s0 + 0x801, s0 + 0x1003)
+    w.extend(li(4, 0xffff_f000));
+    call(&mut w, [NOP]); // brk(0xffff_f000): beyond the mmap area, no move
+    w.push(subu(10, 2, 16)); // $t2 = break − s0
+    w.push(lw(9, 16, 0x800));
+    w.push(lw(11, 16, 0x1000));
+    w.push(addu(4, 9, 11));
+    w.push(addu(4, 4, 10));
+    w.extend([addiu(2, 0, 0), SYSCALL]); // HALT($a0)
+    w
+}

@@ -38,6 +38,7 @@ pub const PROVABLE: &[(&str, Option<u32>)] = &[
     ("sha2-chain", Some(1)),
     ("bigmem", Some(4)),
     ("loop", Some(100)),
+    ("heap", Some(4)),
 ];
 
 /// The zkVM build of guest `name` run on `hint`, recorded in shards of `steps_per_shard`.

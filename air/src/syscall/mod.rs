@@ -12,13 +12,15 @@
 //! owns those registers' boundary, so the final committed words are public values.
 //!
 //! Linux calls: exit, exit_group, write (fd 1, 2, 13, 14), read (fd 0) and set_thread_area
-//! when they succeed, and the EBADF of write/read and ENOSYS returns ([`linux_err`]); brk,
-//! mmap and munmap are not provable yet.
+//! when they succeed, brk ([`brk`]: the break and its high-water mark are registers; regrown
+//! memory is zeroed through the buffer chain), and the EBADF of write/read and ENOSYS returns
+//! ([`linux_err`]); mmap and munmap are not provable yet.
 
+pub mod brk;
 pub mod linux_err;
 mod trace;
 
-use mipstark_emulator::record::REG_TLS;
+use mipstark_emulator::record::{REG_BRK, REG_BRK_HWM, REG_TLS};
 use mipstark_emulator::syscall::nr;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -52,6 +54,8 @@ pub struct SyscallCols<T> {
     pub lread: T,
     /// Linux set_thread_area: the thread-pointer register gets `a0` (RDHWR reads it).
     pub lset_tls: T,
+    /// Linux brk.
+    pub lbrk: T,
     pub hintlen: T,
     pub hintread: T,
     pub clk: T,
@@ -60,8 +64,10 @@ pub struct SyscallCols<T> {
     pub pv: SlotCols<T>,
     /// The commit register COMMIT writes.
     pub cm: SlotCols<T>,
-    /// The machine-state register a Linux call writes (set_thread_area: the thread pointer).
+    /// The machine-state registers a Linux call accesses, at `clk + 5` and `clk + 6`
+    /// (set_thread_area: the thread pointer; brk: the break and its high-water mark).
     pub st: SlotCols<T>,
+    pub st1: SlotCols<T>,
     /// WRITE to fd 13, and the inverse witnessing `a0 ≠ 13` otherwise.
     pub is_pv: T,
     pub fd_inv: T,
@@ -83,12 +89,26 @@ pub struct SyscallCols<T> {
     pub room_carry: [T; 4],
     /// Linux error returns (EBADF, ENOSYS).
     pub err: linux_err::LinuxErrCols<T>,
+    /// Linux brk's comparisons.
+    pub brk: brk::BrkCols<T>,
 }
 
 pub const NUM_SYSCALL_COLS: usize = std::mem::size_of::<SyscallCols<u8>>();
 
+/// The syscall chip of a program: `brk` compares against the program's initial break, so the
+/// chip (like the program table) is part of the verifying key.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct SyscallChip;
+pub struct SyscallChip {
+    pub initial_brk: u32,
+}
+
+impl SyscallChip {
+    pub fn new(program: &mipstark_emulator::Program) -> Self {
+        SyscallChip {
+            initial_brk: program.initial_brk,
+        }
+    }
+}
 
 impl BaseAir<F> for SyscallChip {
     fn width(&self) -> usize {
@@ -132,6 +152,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.lwrite,
                 r.lread,
                 r.lset_tls,
+                r.lbrk,
                 r.err.badf_write,
                 r.err.badf_read,
                 r.err.enosys,
@@ -139,7 +160,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         );
         let [v0, a0, a1, a2, a3] = &r.regs;
         let halts: AB::Expr = r.halt.into() + r.lexit.into() + r.lexit_group.into();
-        let linux_ok: AB::Expr = r.lwrite.into() + r.lread.into() + r.lset_tls.into();
+        let linux_ok: AB::Expr =
+            r.lwrite.into() + r.lread.into() + r.lset_tls.into() + r.lbrk.into();
         let linux_err: AB::Expr = r.err.selectors().iter().map(|s| (*s).into()).sum();
         let writes: AB::Expr = r.write.into() + r.lwrite.into();
 
@@ -155,6 +177,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             (r.lwrite, nr::LINUX_WRITE),
             (r.lread, nr::LINUX_READ),
             (r.lset_tls, nr::LINUX_SET_THREAD_AREA),
+            (r.lbrk, nr::LINUX_BRK),
         ] {
             for (i, byte) in bytes_of(num).into_iter().enumerate() {
                 b.when(sel).assert_eq(v0.prev[i], AB::Expr::from_u32(byte));
@@ -246,13 +269,34 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             r.commit.into(),
         );
 
-        // set_thread_area: the thread pointer, after the argument slots.
+        // The state registers, after the argument slots: set_thread_area's thread pointer;
+        // brk's break and high-water mark.
+        let reg = |r: u8| AB::Expr::from_u32(REG_SPACE + r as u32);
         access(
             b,
             &r.st,
-            AB::Expr::from_u32(REG_SPACE + REG_TLS as u32),
+            r.lset_tls.into() * reg(REG_TLS) + r.lbrk.into() * reg(REG_BRK),
             r.clk.into() + AB::Expr::from_u8(5),
-            r.lset_tls.into(),
+            r.lset_tls.into() + r.lbrk.into(),
+        );
+        access(
+            b,
+            &r.st1,
+            reg(REG_BRK_HWM),
+            r.clk.into() + AB::Expr::from_u8(6),
+            r.lbrk.into(),
+        );
+        brk::eval(
+            b,
+            &r.brk,
+            r.lbrk,
+            self.initial_brk,
+            &a0.prev,
+            &r.st,
+            &r.st1,
+            &v0.value,
+            &r.buf,
+            &r.len,
         );
 
         // fd 13: is_pv exactly when WRITE and a0 = 13.
@@ -270,8 +314,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             r.fd_inv.into() * sq,
         );
 
-        // The buffer: (a1, a2) for WRITE, (a0, a1) for SYSHINTREAD.
-        let buffered: AB::Expr = writes.clone() + r.hintread.into() + lread.clone();
+        // The buffer: (a1, a2) for WRITE, (a0, a1) for SYSHINTREAD; brk's zeroed memory.
+        let buffered: AB::Expr = writes.clone() + r.hintread.into() + lread.clone() + r.lbrk.into();
         for i in 0..4 {
             b.when(writes.clone()).assert_eq(r.buf[i], a1.prev[i]);
             b.when(writes.clone()).assert_eq(r.len[i], a2.prev[i]);
@@ -327,8 +371,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 w,
                 off.into(),
                 idx,
-                r.hintread.into() + r.lread.into(),
+                r.hintread.into() + r.lread.into() + r.lbrk.into(),
                 r.is_pv.into(),
+                r.lbrk.into(),
             ]
         };
         SYSMEM.send(
@@ -358,6 +403,8 @@ pub struct SysMemCols<T> {
     pub idx: T,
     pub writes: T,
     pub public: T,
+    /// The written bytes are zeros (brk's regrown memory).
+    pub zero: T,
     /// The word access at `clk`.
     pub mem: SlotCols<T>,
 }
@@ -385,6 +432,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
         b.assert_eq(last_sum, is_real.clone());
         b.assert_bool(r.writes);
         b.assert_bool(r.public);
+        b.assert_bool(r.zero);
+        b.when(r.zero).assert_one(r.writes);
         // active[j] = [first ≤ j] − [last < j], boolean (so first ≤ last + 1).
         let active: Vec<AB::Expr> = (0..4)
             .map(|j| {
@@ -403,7 +452,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
             .map(|j| r.last[j].into() * AB::Expr::from_usize(j + 1))
             .sum();
         let count: AB::Expr = active.iter().cloned().sum();
-        let flags = [r.writes.into(), r.public.into()];
+        let flags = [r.writes.into(), r.public.into(), r.zero.into()];
         let mut inp = vec![r.clk.into(), r.word.into(), start, r.idx.into()];
         inp.extend(flags.clone());
         SYSMEM.receive(b, inp, Count::bounded(is_real.clone(), 1));
@@ -416,11 +465,13 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
         out.extend(flags);
         SYSMEM.send(b, out, Count::bounded(is_real.clone(), 1));
 
-        // The word access; only buffer bytes of a hint read change.
+        // The word access; only buffer bytes of a read change, to zeros for brk.
         access(b, &r.mem, r.word.into(), r.clk.into(), is_real.clone());
         for (j, a) in active.iter().enumerate() {
             b.when(AB::Expr::ONE - r.writes.into() * a.clone())
                 .assert_eq(r.mem.value[j], r.mem.prev[j]);
+            b.when(r.zero.into() * a.clone())
+                .assert_zero(r.mem.value[j]);
         }
         range_check_word(b, r.mem.value.map(Into::into), r.writes.into());
 

@@ -8,8 +8,8 @@ use p3_matrix::dense::RowMajorMatrix;
 use thiserror::Error;
 
 use super::{
-    linux_err, SysMemCols, SyscallChip, SyscallCols, FD_PUBLIC, NUM_SYSCALL_COLS, NUM_SYSMEM_COLS,
-    PV_CAPACITY,
+    brk, linux_err, SysMemCols, SyscallChip, SyscallCols, FD_PUBLIC, NUM_SYSCALL_COLS,
+    NUM_SYSMEM_COLS, PV_CAPACITY,
 };
 use crate::alu::word_bytes;
 use crate::bus::ByteOp;
@@ -22,8 +22,8 @@ use crate::{cols_mut, F};
 pub enum SyscallTraceError {
     #[error(
         "syscall {number} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, COMMIT, \
-         SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write, read, set_thread_area, and \
-         the ENOSYS of unimplemented calls — not brk, mmap, munmap)"
+         SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write, read, set_thread_area, brk, \
+         and the ENOSYS of unimplemented calls — not mmap, munmap)"
     )]
     Unsupported { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
@@ -53,6 +53,7 @@ pub struct PublicStream {
 impl SyscallChip {
     /// Traces of the syscalls in `events`; `stream` carries the public-values state across spans.
     pub fn generate_traces(
+        &self,
         record: &ExecutionRecord,
         events: &[SyscallEvent],
         stream: &mut PublicStream,
@@ -84,6 +85,7 @@ impl SyscallChip {
                     r.lread = F::ONE
                 }
                 nr::LINUX_SET_THREAD_AREA => r.lset_tls = F::ONE,
+                nr::LINUX_BRK => r.lbrk = F::ONE,
                 // Error returns ($a3 = 1) with the errno their arguments force.
                 nr::LINUX_WRITE if ev.regs[0].value == errno::EBADF => r.err.badf_write = F::ONE,
                 nr::LINUX_READ if ev.regs[0].value == errno::EBADF => r.err.badf_read = F::ONE,
@@ -124,15 +126,11 @@ impl SyscallChip {
                 stream.committed[k] = a[1];
                 stream.commit_ts[k] = clk + 6;
             }
-            if let Some((_, st)) = ev.state {
-                fill_access(
-                    &mut r.st,
-                    st.prev_value,
-                    st.value,
-                    st.prev_ts,
-                    clk + 5,
-                    bytes,
-                );
+            for (i, slot) in [&mut r.st, &mut r.st1].into_iter().enumerate() {
+                if let Some((_, st)) = ev.state[i] {
+                    let ts = clk + 5 + i as u64;
+                    fill_access(slot, st.prev_value, st.value, st.prev_ts, ts, bytes);
+                }
             }
             if ev.number == nr::SYSHINTLEN {
                 bytes.range_word(ev.regs[0].value);
@@ -165,6 +163,19 @@ impl SyscallChip {
                 nr::WRITE | nr::LINUX_WRITE => (a[1], a[2]),
                 nr::SYSHINTREAD => (a[0], a[1]),
                 nr::LINUX_READ => (a[1], n),
+                nr::LINUX_BRK => {
+                    let [Some((_, b0)), Some((_, b1))] = ev.state else {
+                        unreachable!("the emulator records brk's two state accesses")
+                    };
+                    brk::fill(
+                        &mut r.brk,
+                        self.initial_brk,
+                        a[0],
+                        (b0.prev_value, b0.value),
+                        (b1.prev_value, b1.value),
+                        bytes,
+                    )
+                }
                 _ => continue,
             };
             let writing = matches!(ev.number, nr::WRITE | nr::LINUX_WRITE);
@@ -225,10 +236,12 @@ impl SyscallChip {
                 m.first[first] = F::ONE;
                 m.last[last] = F::ONE;
                 m.idx = F::from_u32(idx);
-                m.writes = F::from_bool(matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ));
+                let writes = matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ | nr::LINUX_BRK);
+                m.writes = F::from_bool(writes);
                 m.public = F::from_bool(is_pv);
+                m.zero = F::from_bool(ev.number == nr::LINUX_BRK);
                 fill_access(&mut m.mem, w.prev_value, w.value, w.prev_ts, clk, bytes);
-                if matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ) {
+                if writes {
                     bytes.range_word(w.value);
                 }
                 if is_pv {

@@ -1,0 +1,161 @@
+//! Linux `brk(want)`: the break moves to `want` when `initial_brk ≤ want ≤ MMAP_TOP` and stays
+//! where it is otherwise; `$v0` is the break after the call. The break and its high-water mark
+//! (the highest break so far) are registers of the memory argument, accessed at `clk + 5` and
+//! `clk + 6`; both start at the program's initial break (the verifying key's image).
+//!
+//! Memory a shrinking break gave back comes back zeroed when the break grows over it again:
+//! the row zeroes `[cur, min(new, hwm))` (empty unless the break grows below the mark) through
+//! the syscall-buffer chain, with every byte written 0. Memory above the mark has never been
+//! heap and is not touched.
+//!
+//! Each comparison is a bytewise subtraction `x + d = y + borrow·2^32` with `d` range-checked:
+//! `d` and so the borrow (`y < x`) are unique.
+
+use mipstark_emulator::executor::MMAP_TOP;
+use p3_air::AirBuilder;
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::InteractionBuilder;
+
+use crate::alu::word_bytes;
+use crate::byte::ByteLookups;
+use crate::gadgets::{assert_add_bytes, range_check_word};
+use crate::memory::access::SlotCols;
+use crate::F;
+
+/// `y − x` as bytes and the carries of `x + d`; `carry[3]` is the borrow (`y < x`).
+#[repr(C)]
+pub struct SubCols<T> {
+    pub diff: [T; 4],
+    pub carry: [T; 4],
+}
+
+#[repr(C)]
+pub struct BrkCols<T> {
+    /// `want − initial_brk` (borrow: `want` below the initial break).
+    pub lo: SubCols<T>,
+    /// `MMAP_TOP − want` (borrow: `want` above the mmap area's top).
+    pub hi: SubCols<T>,
+    /// The break moves to `want`.
+    pub ok: T,
+    /// `new − hwm` (borrow: the new break is below the mark).
+    pub up: SubCols<T>,
+    /// `min(new, hwm)`: the end of the memory to zero.
+    pub low: [T; 4],
+    /// `low − cur` (borrow: the break does not grow below the mark; nothing to zero).
+    pub grow: SubCols<T>,
+}
+
+/// Asserts `x + d = y + borrow·2^32` on rows where `sel` is 1 (all zero elsewhere) and
+/// range-checks `d` there; returns the borrow.
+fn sub<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    sel: &AB::Expr,
+    x: [AB::Expr; 4],
+    y: [AB::Expr; 4],
+    s: &SubCols<AB::Var>,
+) -> AB::Expr {
+    assert_add_bytes(
+        b,
+        x.map(|v| v * sel.clone()),
+        s.diff.map(Into::into),
+        y.map(|v| v * sel.clone()),
+        s.carry,
+    );
+    range_check_word(b, s.diff.map(Into::into), sel.clone());
+    s.carry[3].into()
+}
+
+fn word<AB: AirBuilder>(w: &[AB::Var; 4]) -> [AB::Expr; 4] {
+    w.map(Into::into)
+}
+
+fn konst<AB: AirBuilder>(v: u32) -> [AB::Expr; 4] {
+    v.to_le_bytes().map(AB::Expr::from_u8)
+}
+
+/// The constraints of a `brk` row (`sel`): `want` is `$a0`, `brk` and `hwm` the two state
+/// accesses, `v0` the result register; `buf`/`len` the row's zeroing buffer.
+#[allow(clippy::too_many_arguments)]
+pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    c: &BrkCols<AB::Var>,
+    sel: AB::Var,
+    initial_brk: u32,
+    want: &[AB::Var; 4],
+    brk: &SlotCols<AB::Var>,
+    hwm: &SlotCols<AB::Var>,
+    v0: &[AB::Var; 4],
+    buf: &[AB::Var; 4],
+    len: &[AB::Var; 4],
+) {
+    let on: AB::Expr = sel.into();
+    let one = AB::Expr::ONE;
+    let below = sub(b, &on, konst::<AB>(initial_brk), word::<AB>(want), &c.lo);
+    let above = sub(b, &on, word::<AB>(want), konst::<AB>(MMAP_TOP), &c.hi);
+    b.assert_eq(
+        c.ok,
+        on.clone() * (one.clone() - below) * (one.clone() - above),
+    );
+    let (cur, new) = (&brk.prev, &brk.value);
+    let (mark, new_mark) = (&hwm.prev, &hwm.value);
+    let dips = sub(b, &on, word::<AB>(mark), word::<AB>(new), &c.up);
+    let grows_not = sub(b, &on, word::<AB>(cur), word::<AB>(&c.low), &c.grow);
+    for i in 0..4 {
+        let ok: AB::Expr = c.ok.into();
+        let mut w = b.when(sel);
+        w.assert_eq(
+            new[i],
+            ok.clone() * want[i].into() + (one.clone() - ok) * cur[i].into(),
+        );
+        w.assert_eq(v0[i], new[i]);
+        // low = min(new, hwm), new hwm = max(new, hwm).
+        w.assert_eq(
+            c.low[i],
+            dips.clone() * new[i].into() + (one.clone() - dips.clone()) * mark[i].into(),
+        );
+        w.assert_eq(
+            new_mark[i],
+            dips.clone() * mark[i].into() + (one.clone() - dips.clone()) * new[i].into(),
+        );
+        // Zero [cur, low) when low > cur.
+        w.assert_eq(buf[i], cur[i]);
+        w.assert_eq(
+            len[i],
+            (one.clone() - grows_not.clone()) * c.grow.diff[i].into(),
+        );
+    }
+}
+
+/// Fills `y − x` and its carries; returns the borrow.
+fn fill_sub(s: &mut SubCols<F>, x: u32, y: u32, bytes: &mut ByteLookups) -> bool {
+    let d = y.wrapping_sub(x);
+    s.diff = word_bytes(d);
+    bytes.range_word(d);
+    let (xb, db) = (x.to_le_bytes(), d.to_le_bytes());
+    let mut carry = 0u32;
+    for i in 0..4 {
+        carry = (xb[i] as u32 + db[i] as u32 + carry) >> 8;
+        s.carry[i] = F::from_u32(carry);
+    }
+    y < x
+}
+
+/// Fills a `brk` row's columns from the call: `want`, and the break and mark before and after.
+/// Returns the zeroing buffer `(cur, len)`.
+pub fn fill(
+    c: &mut BrkCols<F>,
+    initial_brk: u32,
+    want: u32,
+    (cur, new): (u32, u32),
+    (mark, _new_mark): (u32, u32),
+    bytes: &mut ByteLookups,
+) -> (u32, u32) {
+    let below = fill_sub(&mut c.lo, initial_brk, want, bytes);
+    let above = fill_sub(&mut c.hi, want, MMAP_TOP, bytes);
+    c.ok = F::from_bool(!below && !above);
+    fill_sub(&mut c.up, mark, new, bytes);
+    let low = new.min(mark);
+    c.low = word_bytes(low);
+    let nothing = fill_sub(&mut c.grow, cur, low, bytes);
+    (cur, if nothing { 0 } else { low - cur })
+}
