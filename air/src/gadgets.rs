@@ -49,6 +49,16 @@ pub fn assert_add_bytes<AB: AirBuilder>(
     }
 }
 
+/// The carries [`assert_add_bytes`] expects for `x + y` (trace generation's twin).
+pub fn add_carries(x: u32, y: u32) -> [F; 4] {
+    let (xb, yb) = (x.to_le_bytes(), y.to_le_bytes());
+    let mut carry = 0u32;
+    std::array::from_fn(|i| {
+        carry = (xb[i] as u32 + yb[i] as u32 + carry) >> 8;
+        F::from_u32(carry)
+    })
+}
+
 /// Answers `(op, a, b, c)` on the `alu` bus, `count` times.
 pub fn receive_alu<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,

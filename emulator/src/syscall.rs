@@ -265,7 +265,8 @@ impl Executor {
     /// `brk`: moves the break within [initial break, lowest mmap); anything else leaves it.
     /// Memory a shrinking break gave back comes back zeroed when the break grows over it again
     /// (what `calloc` relies on); memory above the highest break so far has never been part of
-    /// the heap and is taken as it is (zero, unless the guest wrote outside its mappings).
+    /// the heap and is taken as it is (zero, unless the guest wrote above its break — which
+    /// qemu would zero when the break grows within the same page, and Linux may not).
     fn linux_brk<const REC: bool>(&mut self, want: u32) -> Result<u32, Stop> {
         let cur = self.regs[REG_BRK as usize];
         let hwm = self.regs[REG_BRK_HWM as usize];

@@ -10,6 +10,11 @@
 //!
 //! Each comparison is a bytewise subtraction `x + d = y + borrow·2^32` with `d` range-checked:
 //! `d` and so the borrow (`y < x`) are unique.
+//!
+//! The upper bound is the constant `MMAP_TOP`, where the emulator uses the current top of the
+//! mmap area: the two agree in every provable execution because `mmap` is not provable (its
+//! rows are refused, and ENOSYS excludes it). Making `mmap` provable must turn the top into a
+//! memory-argument register that this row reads.
 
 use mipstark_emulator::executor::MMAP_TOP;
 use p3_air::AirBuilder;
@@ -18,7 +23,7 @@ use p3_lookup::InteractionBuilder;
 
 use crate::alu::word_bytes;
 use crate::byte::ByteLookups;
-use crate::gadgets::{assert_add_bytes, range_check_word};
+use crate::gadgets::{add_carries, assert_add_bytes, range_check_word};
 use crate::memory::access::SlotCols;
 use crate::F;
 
@@ -131,12 +136,7 @@ fn fill_sub(s: &mut SubCols<F>, x: u32, y: u32, bytes: &mut ByteLookups) -> bool
     let d = y.wrapping_sub(x);
     s.diff = word_bytes(d);
     bytes.range_word(d);
-    let (xb, db) = (x.to_le_bytes(), d.to_le_bytes());
-    let mut carry = 0u32;
-    for i in 0..4 {
-        carry = (xb[i] as u32 + db[i] as u32 + carry) >> 8;
-        s.carry[i] = F::from_u32(carry);
-    }
+    s.carry = add_carries(x, d);
     y < x
 }
 

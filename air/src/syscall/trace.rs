@@ -14,6 +14,7 @@ use super::{
 use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
+use crate::gadgets::add_carries;
 use crate::memory::access::fill_access;
 use crate::memory::NUM_COMMIT;
 use crate::{cols_mut, F};
@@ -141,12 +142,7 @@ impl SyscallChip {
                 let room = a[2] - n;
                 r.room = word_bytes(room);
                 bytes.range_word(room);
-                let (nb, rb) = (n.to_le_bytes(), room.to_le_bytes());
-                let mut carry = 0u32;
-                for i in 0..4 {
-                    carry = (nb[i] as u32 + rb[i] as u32 + carry) >> 8;
-                    r.room_carry[i] = F::from_u32(carry);
-                }
+                r.room_carry = add_carries(n, room);
             }
             if ev.number == nr::LINUX_WRITE {
                 let x = F::from_u32(a[0] & 0xff);
@@ -193,12 +189,7 @@ impl SyscallChip {
             r.buf = word_bytes(buf);
             r.len = word_bytes(len);
             r.end = word_bytes(end);
-            let (bb, lb) = (buf.to_le_bytes(), len.to_le_bytes());
-            let mut carry = 0u32;
-            for i in 0..4 {
-                carry = (bb[i] as u32 + lb[i] as u32 + carry) >> 8;
-                r.carry[i] = F::from_u32(carry);
-            }
+            r.carry = add_carries(buf, len);
             bytes.range_word(end);
             for (v, off, q) in [
                 (buf, &mut r.buf_off, &mut r.buf_q),
