@@ -430,41 +430,50 @@ fn linux_errors_only_where_due() {
     assert!(verdict(&honest, &relabel(4045)), "ENOSYS for brk");
 }
 
-/// brk's result is forced by its argument, the initial break and the mmap top: a break that
-/// moves when it must not (or stays when it must move), a high-water mark that does not follow,
-/// regrowth that skips the zeroing, and a zeroed word that is not zero are all rejected.
-#[test]
-fn brk_results_are_forced() {
-    use mipstark_air::byte::ByteLookups;
-    use mipstark_air::debug::check_chip;
-    use mipstark_air::syscall::{PublicStream, SysMemChip, SysMemCols, SyscallChip, SyscallCols};
-    use mipstark_air::{cols_mut, F};
-    use mipstark_emulator::record::SyscallEvent;
-    use mipstark_emulator::syscall::nr;
-    use p3_field::PrimeCharacteristicRing;
-    let program = std::sync::Arc::new(
-        mipstark_emulator::Program::from_elf(&mipstark_tests::elfgen::program_elf(
-            &mipstark_tests::asm::brk_program(),
-        ))
-        .unwrap(),
-    );
-    let chip = SyscallChip::new(&program);
-    let (shards, exit) = mipstark_emulator::Executor::new(
-        program,
-        mipstark_emulator::GuestInput::default(),
-        mipstark_emulator::ExecConfig::default(),
-    )
-    .record_shards(1 << 12)
-    .unwrap();
-    let rec = &shards[0];
-    let publics = exit.exit_code.to_le_bytes().map(F::from_u8);
-    // (syscall traces' verdict, sysmem traces' verdict) for `rec` with its events edited.
-    let verdicts = |edit_ev: &dyn Fn(&mut SyscallEvent),
-                    edit_sys: &dyn Fn(&mut SyscallCols<F>),
-                    edit_mem: &dyn Fn(&mut SysMemCols<F>)| {
-        let mut rec = rec.clone();
+/// A guest program's syscall records, and the syscall and sysmem chips' verdicts on traces
+/// regenerated from edited records and then edited rows (the cheater's recomputed witnesses).
+struct SyscallForgery {
+    chip: mipstark_air::syscall::SyscallChip,
+    rec: ExecutionRecord,
+    publics: [mipstark_air::F; 4],
+}
+
+type EditEvent<'a> = &'a dyn Fn(&mut mipstark_emulator::record::SyscallEvent);
+type EditRow<'a> = &'a dyn Fn(&mut mipstark_air::syscall::SyscallCols<mipstark_air::F>);
+type EditMem<'a> = &'a dyn Fn(&mut mipstark_air::syscall::SysMemCols<mipstark_air::F>);
+
+impl SyscallForgery {
+    fn new(words: &[u32]) -> Self {
+        use p3_field::PrimeCharacteristicRing;
+        let program = std::sync::Arc::new(
+            mipstark_emulator::Program::from_elf(&mipstark_tests::elfgen::program_elf(words))
+                .unwrap(),
+        );
+        let chip = mipstark_air::syscall::SyscallChip::new(&program);
+        let (mut shards, exit) = mipstark_emulator::Executor::new(
+            program,
+            mipstark_emulator::GuestInput::default(),
+            mipstark_emulator::ExecConfig::default(),
+        )
+        .record_shards(1 << 12)
+        .unwrap();
+        SyscallForgery {
+            chip,
+            rec: shards.remove(0),
+            publics: exit.exit_code.to_le_bytes().map(mipstark_air::F::from_u8),
+        }
+    }
+
+    /// (syscall chip rejects, sysmem chip rejects).
+    fn verdicts(&self, edit_ev: EditEvent, edit_sys: EditRow, edit_mem: EditMem) -> (bool, bool) {
+        use mipstark_air::byte::ByteLookups;
+        use mipstark_air::cols_mut;
+        use mipstark_air::debug::check_chip;
+        use mipstark_air::syscall::{PublicStream, SysMemChip};
+        let mut rec = self.rec.clone();
         rec.syscalls.iter_mut().for_each(edit_ev);
-        let mut t = chip
+        let mut t = self
+            .chip
             .generate_traces(
                 &rec,
                 &rec.syscalls,
@@ -480,11 +489,30 @@ fn brk_results_are_forced() {
         for row in t.sysmem.values.chunks_exact_mut(w) {
             edit_mem(cols_mut(row));
         }
-        (
-            rejected(check_chip("syscall", &chip, &t.syscalls, None, &publics)),
-            rejected(check_chip("sysmem", &SysMemChip, &t.sysmem, None, &[])),
-        )
-    };
+        let sys = check_chip("syscall", &self.chip, &t.syscalls, None, &self.publics);
+        let mem = check_chip("sysmem", &SysMemChip, &t.sysmem, None, &[]);
+        (rejected(sys), rejected(mem))
+    }
+
+    /// Whether the syscall chip rejects the rows edited by `edit_sys`.
+    fn rejects(&self, edit_sys: EditRow) -> bool {
+        self.verdicts(&|_| {}, edit_sys, &|_| {}).0
+    }
+}
+
+/// brk's result is forced by its argument, the initial break and the mmap top: a break that
+/// moves when it must not (or stays when it must move), a high-water mark that does not follow,
+/// regrowth that skips the zeroing, and a zeroed word that is not zero are all rejected.
+#[test]
+fn brk_results_are_forced() {
+    use mipstark_air::syscall::{SysMemCols, SyscallCols};
+    use mipstark_air::F;
+    use mipstark_emulator::record::SyscallEvent;
+    use mipstark_emulator::syscall::nr;
+    use p3_field::PrimeCharacteristicRing;
+    let f = SyscallForgery::new(&mipstark_tests::asm::brk_program());
+    let rec = &f.rec;
+    let verdicts = |e: EditEvent, s: EditRow, m: EditMem| f.verdicts(e, s, m);
     let brk_calls: Vec<usize> = (0..rec.syscalls.len())
         .filter(|&i| rec.syscalls[i].number == nr::LINUX_BRK)
         .collect();
@@ -497,7 +525,7 @@ fn brk_results_are_forced() {
         move |ev: &mut SyscallEvent| {
             if ev.step == rec.syscalls[at].step {
                 ev.regs[0].value = v;
-                let [Some((_, b)), Some((_, h))] = &mut ev.state else {
+                let [Some((_, b)), Some((_, h)), _] = &mut ev.state else {
                     unreachable!()
                 };
                 b.value = v;
@@ -560,4 +588,104 @@ fn brk_results_are_forced() {
         verdicts(&none, &|_| {}, &keep).1,
         "a zeroed word is not zero"
     );
+}
+
+/// An anonymous map is exactly the page-rounded length below the mmap top, never below the
+/// break's mark, and only for MAP_ANONYMOUS without MAP_FIXED; munmap succeeds only on an
+/// aligned, nonempty, non-wrapping range and returns 0. Every other claim is rejected, with the
+/// cheater's best witnesses recomputed for it.
+#[test]
+fn mmap_results_are_forced() {
+    use mipstark_air::alu::word_bytes;
+    use mipstark_air::byte::ByteLookups;
+    use mipstark_air::syscall::{mmap, SyscallCols};
+    use mipstark_air::F;
+    use p3_field::PrimeCharacteristicRing;
+    use p3_field::PrimeField32;
+    let f = SyscallForgery::new(&mipstark_tests::asm::mmap_program());
+    assert!(!f.rejects(&|_| {}), "honest");
+    let word = |w: &[F; 4]| {
+        w.iter()
+            .rev()
+            .fold(0u32, |acc, b| (acc << 8) | b.as_canonical_u32())
+    };
+    // The first map (mmap, 5000 bytes) claims another start, or another mark; the witnesses
+    // are recomputed from the claim.
+    let remap = |start_delta: i64, flags: Option<u32>, hwm: Option<u32>| {
+        move |r: &mut SyscallCols<F>| {
+            if r.lmmap != F::ONE || r.mmap.is2 != F::ZERO {
+                return;
+            }
+            let top = word(&r.st.prev);
+            let start = (word(&r.st.value) as i64 + start_delta) as u32;
+            r.st.value = word_bytes(start);
+            r.regs[0].value = word_bytes(start);
+            if let Some(fl) = flags {
+                r.regs[4].prev = word_bytes(fl);
+            }
+            if let Some(h) = hwm {
+                r.st1.prev = word_bytes(h);
+                r.st1.value = word_bytes(h);
+            }
+            let (len, fl) = (word(&r.regs[2].prev), word(&r.regs[4].prev));
+            let hwm = word(&r.st1.prev);
+            let mut bytes = ByteLookups::default();
+            mmap::fill_mmap(&mut r.mmap, 4090, len, fl, (top, start), hwm, &mut bytes);
+        }
+    };
+    assert!(
+        !f.rejects(&remap(0, None, None)),
+        "recomputing changes nothing"
+    );
+    for (what, edit) in [
+        ("a map one page short", remap(4096, None, None)),
+        ("a map one page too long", remap(-4096, None, None)),
+        ("a map off the page grid", remap(-4, None, None)),
+        ("MAP_FIXED", remap(0, Some(0x812), None)),
+        ("no MAP_ANONYMOUS", remap(0, Some(0x002), None)),
+        (
+            "a map below the break's mark",
+            remap(0, None, Some(0x6fff_f000)),
+        ),
+    ] {
+        assert!(f.rejects(&edit), "{what}");
+    }
+    // munmap: misaligned, empty, wrapping, or a nonzero result.
+    let unmap = |addr: Option<u32>, len: Option<u32>, result: u32| {
+        move |r: &mut SyscallCols<F>| {
+            if r.lmunmap != F::ONE {
+                return;
+            }
+            if let Some(a) = addr {
+                r.regs[1].prev = word_bytes(a);
+                r.regs[1].value = word_bytes(a);
+            }
+            if let Some(l) = len {
+                r.regs[2].prev = word_bytes(l);
+                r.regs[2].value = word_bytes(l);
+            }
+            r.regs[0].value = word_bytes(result);
+            let (a, l) = (word(&r.regs[1].prev), word(&r.regs[2].prev));
+            mmap::fill_munmap(&mut r.munmap, a, l, &mut ByteLookups::default());
+        }
+    };
+    assert!(
+        !f.rejects(&unmap(None, None, 0)),
+        "recomputing changes nothing"
+    );
+    assert!(
+        !f.rejects(&unmap(Some(0xffff_f000), Some(0x1000), 0)),
+        "a range ending exactly at 2^32"
+    );
+    for (what, edit) in [
+        ("a misaligned address", unmap(Some(0x6fff_f010), None, 0)),
+        ("an empty range", unmap(None, Some(0), 0)),
+        (
+            "a wrapping range",
+            unmap(Some(0xffff_f000), Some(0x2000), 0),
+        ),
+        ("a nonzero result", unmap(None, None, 22)),
+    ] {
+        assert!(f.rejects(&edit), "{what}");
+    }
 }

@@ -14,6 +14,7 @@ use crate::io::{Echo, GuestInput, GuestOutput, IoState};
 use crate::memory::{Memory, WordTable};
 use crate::record::{
     flags, ExecutionRecord, MemAccess, RegAccess, Step, CLK_STRIDE, NUM_REGS, REG_BRK, REG_BRK_HWM,
+    REG_MMAP_TOP,
 };
 use crate::stack;
 
@@ -72,7 +73,6 @@ pub struct Executor {
     /// The instruction at `pc` sits in a delay slot.
     pub(crate) in_delay: bool,
     pub(crate) mem: Memory,
-    pub(crate) mmap_top: u32,
     pub(crate) io: IoState,
     pub(crate) cycle: u64,
     pub(crate) exit_code: Option<u32>,
@@ -84,7 +84,7 @@ pub struct Executor {
     pub(crate) cur: Step,
     pub(crate) record: ExecutionRecord,
     /// The state-register accesses of the syscall being executed, for its `SyscallEvent`.
-    pub(crate) pending_state: [Option<(u8, RegAccess)>; 2],
+    pub(crate) pending_state: [Option<(u8, RegAccess)>; 3],
 }
 
 impl Executor {
@@ -99,6 +99,7 @@ impl Executor {
         regs[29] = sp;
         regs[REG_BRK as usize] = program.initial_brk;
         regs[REG_BRK_HWM as usize] = program.initial_brk;
+        regs[REG_MMAP_TOP as usize] = MMAP_TOP;
         Executor {
             pc: program.entry,
             next_pc: program.entry.wrapping_add(4),
@@ -106,7 +107,6 @@ impl Executor {
             regs,
             in_delay: false,
             mem,
-            mmap_top: MMAP_TOP,
             io: IoState::new(input),
             cycle: 0,
             exit_code: None,
@@ -116,7 +116,7 @@ impl Executor {
             mem_ts: WordTable::default(),
             cur: Step::new(0, 0, 0, Op::Invalid),
             record: ExecutionRecord::default(),
-            pending_state: [None; 2],
+            pending_state: [None; 3],
         }
     }
 

@@ -29,9 +29,12 @@ pub const REG_BRK: u8 = 37;
 /// The highest break so far: memory below it may have been used and is zeroed when the break
 /// grows back over it; memory above it has never been part of the heap.
 pub const REG_BRK_HWM: u8 = 38;
+/// The bottom of the mmap area: anonymous maps are carved downwards from it (initially
+/// [`crate::executor::MMAP_TOP`]).
+pub const REG_MMAP_TOP: u8 = 39;
 /// Number of registers tracked by the memory argument (32 GPRs, HI, LO, the LL link, TLS, the
-/// break and its high-water mark).
-pub const NUM_REGS: usize = 39;
+/// break, its high-water mark and the mmap top).
+pub const NUM_REGS: usize = 40;
 /// Timestamp stride per instruction; accesses use `clk + slot` with `slot < CLK_STRIDE`.
 pub const CLK_STRIDE: u64 = 8;
 
@@ -131,8 +134,9 @@ pub struct SyscallEvent {
     pub mem_start: u32,
     pub mem_end: u32,
     /// The machine-state registers a Linux call accesses, the `i`-th at `clk + 5 + i`:
-    /// `set_thread_area`'s [`REG_TLS`]; `brk`'s [`REG_BRK`] and [`REG_BRK_HWM`].
-    pub state: [Option<(u8, RegAccess)>; 2],
+    /// `set_thread_area`'s [`REG_TLS`]; `brk`'s [`REG_BRK`], [`REG_BRK_HWM`] and (read)
+    /// [`REG_MMAP_TOP`]; `mmap`'s [`REG_MMAP_TOP`] and (read) [`REG_BRK_HWM`].
+    pub state: [Option<(u8, RegAccess)>; 3],
 }
 
 /// Everything recorded over a span of execution (a shard, or the whole run).

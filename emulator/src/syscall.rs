@@ -14,7 +14,7 @@ use crate::error::ExecErrorKind;
 use crate::executor::{Executor, Stop};
 use crate::io::fd;
 use crate::memory::PAGE_SIZE;
-use crate::record::{flags, RegAccess, SyscallEvent, REG_BRK, REG_BRK_HWM, REG_TLS};
+use crate::record::{flags, RegAccess, SyscallEvent, REG_BRK, REG_BRK_HWM, REG_MMAP_TOP, REG_TLS};
 
 /// zkVM syscall numbers (Ziren's table).
 pub mod nr {
@@ -60,8 +60,9 @@ pub mod errno {
     pub const ENOSYS: u32 = 89;
 }
 
-const MAP_FIXED: u32 = 0x10;
-const MAP_ANONYMOUS: u32 = 0x800;
+/// `mmap` flags (MIPS values): map exactly at the address; memory with no file behind it.
+pub const MAP_FIXED: u32 = 0x10;
+pub const MAP_ANONYMOUS: u32 = 0x800;
 
 /// What a syscall returns to the guest.
 enum Ret {
@@ -211,7 +212,9 @@ impl Executor {
             }
             nr::LINUX_BRK => Ret::Linux(Ok(self.linux_brk::<REC>(a[0])?)),
             // Only anonymous maps exist, so the stack-passed fd and offset are never needed.
-            nr::LINUX_MMAP | nr::LINUX_MMAP2 => Ret::Linux(self.linux_mmap(a[0], a[1], a[3])),
+            nr::LINUX_MMAP | nr::LINUX_MMAP2 => {
+                Ret::Linux(self.linux_mmap::<REC>(a[0], a[1], a[3]))
+            }
             nr::LINUX_MUNMAP => {
                 if !a[0].is_multiple_of(PAGE_SIZE)
                     || a[1] == 0
@@ -270,7 +273,8 @@ impl Executor {
     fn linux_brk<const REC: bool>(&mut self, want: u32) -> Result<u32, Stop> {
         let cur = self.regs[REG_BRK as usize];
         let hwm = self.regs[REG_BRK_HWM as usize];
-        let new = if want >= self.program.initial_brk && want <= self.mmap_top {
+        let top = self.regs[REG_MMAP_TOP as usize];
+        let new = if want >= self.program.initial_brk && want <= top {
             want
         } else {
             cur
@@ -286,16 +290,16 @@ impl Executor {
         }
         self.set_state::<REC>(0, REG_BRK, new);
         self.set_state::<REC>(1, REG_BRK_HWM, hwm.max(new));
+        self.set_state::<REC>(2, REG_MMAP_TOP, top); // read
         Ok(new)
     }
 
-    /// The program break.
-    pub(crate) fn brk(&self) -> u32 {
-        self.regs[REG_BRK as usize]
-    }
-
-    /// Anonymous `mmap`: regions are carved downwards from `MMAP_TOP`, zeroed, never reused.
-    fn linux_mmap(&mut self, addr: u32, len: u32, flags: u32) -> Result<u32, u32> {
+    /// Anonymous `mmap`: regions are carved downwards from the mmap top (initially
+    /// `MMAP_TOP`), never reused and never below the break's high-water mark, so a new region
+    /// is memory that was never mapped: it is taken as it is (zero, unless the guest wrote
+    /// there without a mapping). `MAP_FIXED` maps exactly where asked, zeroed, and moves the top
+    /// below itself when it lands in the free area, so later regions stay fresh.
+    fn linux_mmap<const REC: bool>(&mut self, addr: u32, len: u32, flags: u32) -> Result<u32, u32> {
         if len == 0 {
             return Err(errno::EINVAL);
         }
@@ -303,23 +307,29 @@ impl Executor {
             return Err(errno::EBADF); // there are no files to map
         }
         let len = (len as u64).next_multiple_of(PAGE_SIZE as u64);
-        let start = if flags & MAP_FIXED != 0 {
+        let top = self.regs[REG_MMAP_TOP as usize];
+        let hwm = self.regs[REG_BRK_HWM as usize];
+        if flags & MAP_FIXED != 0 {
             if !addr.is_multiple_of(PAGE_SIZE) || addr as u64 + len > 1 << 32 {
                 return Err(errno::EINVAL);
             }
-            addr
-        } else {
-            let start = (self.mmap_top as u64)
-                .checked_sub(len)
-                .ok_or(errno::ENOMEM)?;
-            if start < self.brk() as u64 {
-                return Err(errno::ENOMEM);
-            }
-            self.mmap_top = start as u32;
-            start as u32
-        };
-        self.mem.zero_range(start, len as u32);
-        Ok(start)
+            self.mem.zero_range(addr, len as u32);
+            let lands_free = addr < top && addr as u64 + len > hwm as u64;
+            let new_top = if lands_free {
+                addr.max(hwm) & !(PAGE_SIZE - 1)
+            } else {
+                top
+            };
+            self.set_state::<REC>(0, REG_MMAP_TOP, new_top);
+            return Ok(addr);
+        }
+        let start = (top as u64).checked_sub(len).ok_or(errno::ENOMEM)?;
+        if start < hwm as u64 {
+            return Err(errno::ENOMEM);
+        }
+        self.set_state::<REC>(0, REG_MMAP_TOP, start as u32);
+        self.set_state::<REC>(1, REG_BRK_HWM, hwm); // read
+        Ok(start as u32)
     }
 
     /// Reads guest bytes for a syscall, logging one access per word touched.

@@ -268,6 +268,13 @@ fn linux_guests_prove() {
     }
 }
 
+/// Anonymous mmap and mmap2, munmap, and a brk refused by the maps prove.
+#[test]
+fn mmap_proves() {
+    let (_, proof, _) = prove_words(&mipstark_tests::asm::mmap_program());
+    assert_eq!(proof.statement.exit_code, 0x3000 + 0x1234_5678);
+}
+
 /// Every kind of brk call proves, with the regrown memory zeroed exactly as the emulator does.
 #[test]
 fn brk_proves() {

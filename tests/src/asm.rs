@@ -105,3 +105,38 @@ pub fn brk_program() -> Vec<u32> {
     w.extend([addiu(2, 0, 0), SYSCALL]); // HALT($a0)
     w
 }
+
+/// Anonymous `mmap` and `mmap2` (carved down from the mmap top, lengths rounded up to pages), a
+/// store and load in the new region, a successful `munmap`, and a `brk` into the mapped area
+/// (refused). Halts with `(top − s0) + (s0 − s1) + 0x1234_5678`: `0x2000 + 0x1000 + …`.
+pub fn mmap_program() -> Vec<u32> {
+    let mut w = Vec::new();
+    let mmap = |w: &mut Vec<u32>, nr: u32, len: u32| {
+        w.push(addiu(4, 0, 0));
+        w.extend(li(5, len));
+        w.push(addiu(6, 0, 3)); // PROT_READ | PROT_WRITE
+        w.extend(li(7, 0x802)); // MAP_PRIVATE | MAP_ANONYMOUS
+        w.extend(li(2, nr));
+        w.push(SYSCALL);
+    };
+    mmap(&mut w, 4090, 5000);
+    w.push(addu(16, 2, 0)); // $s0 = first region (two pages)
+    mmap(&mut w, 4210, 4096);
+    w.push(addu(17, 2, 0)); // $s1 = second region, just below
+    w.extend(li(8, 0x1234_5678));
+    w.push(sw(8, 17, 0x10));
+    w.push(lw(9, 17, 0x10));
+    w.push(addu(4, 17, 0));
+    w.extend(li(5, 4096));
+    w.extend(li(2, 4091)); // munmap(s1, 4096) = 0
+    w.push(SYSCALL);
+    w.push(addu(9, 9, 2));
+    w.push(addiu(4, 17, 0x1000)); // brk(s1 + 4096): inside the maps, refused
+    w.extend(li(2, 4045));
+    w.push(SYSCALL);
+    w.extend(li(10, 0x7000_0000));
+    w.push(subu(10, 10, 17)); // $t2 = top − s1
+    w.push(addu(4, 9, 10));
+    w.extend([addiu(2, 0, 0), SYSCALL]); // HALT($a0)
+    w
+}

@@ -1,7 +1,8 @@
-//! Linux `brk(want)`: the break moves to `want` when `initial_brk ≤ want ≤ MMAP_TOP` and stays
-//! where it is otherwise; `$v0` is the break after the call. The break and its high-water mark
-//! (the highest break so far) are registers of the memory argument, accessed at `clk + 5` and
-//! `clk + 6`; both start at the program's initial break (the verifying key's image).
+//! Linux `brk(want)`: the break moves to `want` when `initial_brk ≤ want ≤ top` (the mmap
+//! area's bottom) and stays where it is otherwise; `$v0` is the break after the call. The
+//! break and its high-water mark (the highest break so far) are registers of the memory
+//! argument, accessed at `clk + 5` and `clk + 6`; both start at the program's initial break
+//! (the verifying key's image). The mmap top is read at `clk + 7`.
 //!
 //! Memory a shrinking break gave back comes back zeroed when the break grows over it again:
 //! the row zeroes `[cur, min(new, hwm))` (empty unless the break grows below the mark) through
@@ -10,13 +11,7 @@
 //!
 //! Each comparison is a bytewise subtraction `x + d = y + borrow·2^32` with `d` range-checked:
 //! `d` and so the borrow (`y < x`) are unique.
-//!
-//! The upper bound is the constant `MMAP_TOP`, where the emulator uses the current top of the
-//! mmap area: the two agree in every provable execution because `mmap` is not provable (its
-//! rows are refused, and ENOSYS excludes it). Making `mmap` provable must turn the top into a
-//! memory-argument register that this row reads.
 
-use mipstark_emulator::executor::MMAP_TOP;
 use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
@@ -38,7 +33,7 @@ pub struct SubCols<T> {
 pub struct BrkCols<T> {
     /// `want − initial_brk` (borrow: `want` below the initial break).
     pub lo: SubCols<T>,
-    /// `MMAP_TOP − want` (borrow: `want` above the mmap area's top).
+    /// `top − want` (borrow: `want` above the mmap area's bottom).
     pub hi: SubCols<T>,
     /// The break moves to `want`.
     pub ok: T,
@@ -78,8 +73,9 @@ fn konst<AB: AirBuilder>(v: u32) -> [AB::Expr; 4] {
     v.to_le_bytes().map(AB::Expr::from_u8)
 }
 
-/// The constraints of a `brk` row (`sel`): `want` is `$a0`, `brk` and `hwm` the two state
-/// accesses, `v0` the result register; `buf`/`len` the row's zeroing buffer.
+/// The constraints of a `brk` row (`sel`): `want` is `$a0`, `brk` and `hwm` the two written
+/// state accesses, `top` the mmap top read, `v0` the result register; `buf`/`len` the row's
+/// zeroing buffer.
 #[allow(clippy::too_many_arguments)]
 pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,
@@ -89,6 +85,7 @@ pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
     want: &[AB::Var; 4],
     brk: &SlotCols<AB::Var>,
     hwm: &SlotCols<AB::Var>,
+    top: &[AB::Var; 4],
     v0: &[AB::Var; 4],
     buf: &[AB::Var; 4],
     len: &[AB::Var; 4],
@@ -96,7 +93,7 @@ pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
     let on: AB::Expr = sel.into();
     let one = AB::Expr::ONE;
     let below = sub(b, &on, konst::<AB>(initial_brk), word::<AB>(want), &c.lo);
-    let above = sub(b, &on, word::<AB>(want), konst::<AB>(MMAP_TOP), &c.hi);
+    let above = sub(b, &on, word::<AB>(want), word::<AB>(top), &c.hi);
     b.assert_eq(
         c.ok,
         on.clone() * (one.clone() - below) * (one.clone() - above),
@@ -140,18 +137,19 @@ fn fill_sub(s: &mut SubCols<F>, x: u32, y: u32, bytes: &mut ByteLookups) -> bool
     y < x
 }
 
-/// Fills a `brk` row's columns from the call: `want`, and the break and mark before and after.
-/// Returns the zeroing buffer `(cur, len)`.
+/// Fills a `brk` row's columns from the call: `want`, the break and mark before and after, and
+/// the mmap top. Returns the zeroing buffer `(cur, len)`.
 pub fn fill(
     c: &mut BrkCols<F>,
     initial_brk: u32,
     want: u32,
     (cur, new): (u32, u32),
     (mark, _new_mark): (u32, u32),
+    top: u32,
     bytes: &mut ByteLookups,
 ) -> (u32, u32) {
     let below = fill_sub(&mut c.lo, initial_brk, want, bytes);
-    let above = fill_sub(&mut c.hi, want, MMAP_TOP, bytes);
+    let above = fill_sub(&mut c.hi, want, top, bytes);
     c.ok = F::from_bool(!below && !above);
     fill_sub(&mut c.up, mark, new, bytes);
     let low = new.min(mark);

@@ -13,14 +13,16 @@
 //!
 //! Linux calls: exit, exit_group, write (fd 1, 2, 13, 14), read (fd 0) and set_thread_area
 //! when they succeed, brk ([`brk`]: the break and its high-water mark are registers; regrown
-//! memory is zeroed through the buffer chain), and the EBADF of write/read and ENOSYS returns
-//! ([`linux_err`]); mmap and munmap are not provable yet.
+//! memory is zeroed through the buffer chain), anonymous mmap/mmap2 and munmap when they succeed
+//! ([`mmap`]: the mmap top is a register), and the EBADF of write/read and ENOSYS returns
+//! ([`linux_err`]); `MAP_FIXED` and the errors of brk/mmap/munmap are not provable yet.
 
 pub mod brk;
 pub mod linux_err;
+pub mod mmap;
 mod trace;
 
-use mipstark_emulator::record::{REG_BRK, REG_BRK_HWM, REG_TLS};
+use mipstark_emulator::record::{REG_BRK, REG_BRK_HWM, REG_MMAP_TOP, REG_TLS};
 use mipstark_emulator::syscall::nr;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -56,6 +58,9 @@ pub struct SyscallCols<T> {
     pub lset_tls: T,
     /// Linux brk.
     pub lbrk: T,
+    /// Linux mmap/mmap2 of anonymous memory (not MAP_FIXED), and munmap.
+    pub lmmap: T,
+    pub lmunmap: T,
     pub hintlen: T,
     pub hintread: T,
     pub clk: T,
@@ -64,10 +69,12 @@ pub struct SyscallCols<T> {
     pub pv: SlotCols<T>,
     /// The commit register COMMIT writes.
     pub cm: SlotCols<T>,
-    /// The machine-state registers a Linux call accesses, at `clk + 5` and `clk + 6`
-    /// (set_thread_area: the thread pointer; brk: the break and its high-water mark).
+    /// The machine-state registers a Linux call accesses, at `clk + 5`, `+ 6`, `+ 7`
+    /// (set_thread_area: the thread pointer; brk: the break, its high-water mark, the mmap top
+    /// (read); mmap: the mmap top, the mark (read)).
     pub st: SlotCols<T>,
     pub st1: SlotCols<T>,
+    pub st2: SlotCols<T>,
     /// WRITE to fd 13, and the inverse witnessing `a0 ≠ 13` otherwise.
     pub is_pv: T,
     pub fd_inv: T,
@@ -91,6 +98,9 @@ pub struct SyscallCols<T> {
     pub err: linux_err::LinuxErrCols<T>,
     /// Linux brk's comparisons.
     pub brk: brk::BrkCols<T>,
+    /// Linux mmap's and munmap's arguments.
+    pub mmap: mmap::MmapCols<T>,
+    pub munmap: mmap::MunmapCols<T>,
 }
 
 pub const NUM_SYSCALL_COLS: usize = std::mem::size_of::<SyscallCols<u8>>();
@@ -153,6 +163,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.lread,
                 r.lset_tls,
                 r.lbrk,
+                r.lmmap,
+                r.lmunmap,
                 r.err.badf_write,
                 r.err.badf_read,
                 r.err.enosys,
@@ -160,8 +172,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         );
         let [v0, a0, a1, a2, a3] = &r.regs;
         let halts: AB::Expr = r.halt.into() + r.lexit.into() + r.lexit_group.into();
-        let linux_ok: AB::Expr =
-            r.lwrite.into() + r.lread.into() + r.lset_tls.into() + r.lbrk.into();
+        let linux_ok: AB::Expr = r.lwrite.into()
+            + r.lread.into()
+            + r.lset_tls.into()
+            + r.lbrk.into()
+            + r.lmmap.into()
+            + r.lmunmap.into();
         let linux_err: AB::Expr = r.err.selectors().iter().map(|s| (*s).into()).sum();
         let writes: AB::Expr = r.write.into() + r.lwrite.into();
 
@@ -178,6 +194,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             (r.lread, nr::LINUX_READ),
             (r.lset_tls, nr::LINUX_SET_THREAD_AREA),
             (r.lbrk, nr::LINUX_BRK),
+            (r.lmunmap, nr::LINUX_MUNMAP),
         ] {
             for (i, byte) in bytes_of(num).into_iter().enumerate() {
                 b.when(sel).assert_eq(v0.prev[i], AB::Expr::from_u32(byte));
@@ -270,22 +287,41 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         );
 
         // The state registers, after the argument slots: set_thread_area's thread pointer;
-        // brk's break and high-water mark.
+        // brk's break, high-water mark and mmap top; mmap's top and mark.
         let reg = |r: u8| AB::Expr::from_u32(REG_SPACE + r as u32);
+        let ts = |k: u8| r.clk.into() + AB::Expr::from_u8(k);
         access(
             b,
             &r.st,
-            r.lset_tls.into() * reg(REG_TLS) + r.lbrk.into() * reg(REG_BRK),
-            r.clk.into() + AB::Expr::from_u8(5),
-            r.lset_tls.into() + r.lbrk.into(),
+            r.lset_tls.into() * reg(REG_TLS)
+                + r.lbrk.into() * reg(REG_BRK)
+                + r.lmmap.into() * reg(REG_MMAP_TOP),
+            ts(5),
+            r.lset_tls.into() + r.lbrk.into() + r.lmmap.into(),
         );
         access(
             b,
             &r.st1,
             reg(REG_BRK_HWM),
-            r.clk.into() + AB::Expr::from_u8(6),
-            r.lbrk.into(),
+            ts(6),
+            r.lbrk.into() + r.lmmap.into(),
         );
+        access(b, &r.st2, reg(REG_MMAP_TOP), ts(7), r.lbrk.into());
+        for i in 0..4 {
+            b.when(r.lmmap).assert_eq(r.st1.value[i], r.st1.prev[i]);
+            b.assert_eq(r.st2.value[i], r.st2.prev[i]);
+        }
+        mmap::eval_mmap(
+            b,
+            &r.mmap,
+            r.lmmap,
+            v0,
+            &a1.prev,
+            &a3.prev,
+            &r.st,
+            &r.st1.prev,
+        );
+        mmap::eval_munmap(b, &r.munmap, r.lmunmap, &a0.prev, &a1.prev, &v0.value);
         brk::eval(
             b,
             &r.brk,
@@ -294,6 +330,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             &a0.prev,
             &r.st,
             &r.st1,
+            &r.st2.prev,
             &v0.value,
             &r.buf,
             &r.len,

@@ -1,14 +1,14 @@
 //! Syscall and syscall-buffer traces from the records.
 
 use mipstark_emulator::record::SyscallEvent;
-use mipstark_emulator::syscall::{errno, nr};
+use mipstark_emulator::syscall::{errno, nr, MAP_FIXED};
 use mipstark_emulator::ExecutionRecord;
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use thiserror::Error;
 
 use super::{
-    brk, linux_err, SysMemCols, SyscallChip, SyscallCols, FD_PUBLIC, NUM_SYSCALL_COLS,
+    brk, linux_err, mmap, SysMemCols, SyscallChip, SyscallCols, FD_PUBLIC, NUM_SYSCALL_COLS,
     NUM_SYSMEM_COLS, PV_CAPACITY,
 };
 use crate::alu::word_bytes;
@@ -24,7 +24,8 @@ pub enum SyscallTraceError {
     #[error(
         "syscall {number} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, COMMIT, \
          SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write, read, set_thread_area, brk, \
-         and the ENOSYS of unimplemented calls — not mmap, munmap)"
+         anonymous mmap/mmap2, munmap, and the ENOSYS of unimplemented calls — not MAP_FIXED, \
+         nor an error return of brk, mmap or munmap)"
     )]
     Unsupported { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
@@ -87,6 +88,12 @@ impl SyscallChip {
                 }
                 nr::LINUX_SET_THREAD_AREA => r.lset_tls = F::ONE,
                 nr::LINUX_BRK => r.lbrk = F::ONE,
+                nr::LINUX_MMAP | nr::LINUX_MMAP2
+                    if ev.regs[4].value == 0 && ev.regs[4].prev_value & MAP_FIXED == 0 =>
+                {
+                    r.lmmap = F::ONE
+                }
+                nr::LINUX_MUNMAP if ev.regs[4].value == 0 => r.lmunmap = F::ONE,
                 // Error returns ($a3 = 1) with the errno their arguments force.
                 nr::LINUX_WRITE if ev.regs[0].value == errno::EBADF => r.err.badf_write = F::ONE,
                 nr::LINUX_READ if ev.regs[0].value == errno::EBADF => r.err.badf_read = F::ONE,
@@ -127,7 +134,7 @@ impl SyscallChip {
                 stream.committed[k] = a[1];
                 stream.commit_ts[k] = clk + 6;
             }
-            for (i, slot) in [&mut r.st, &mut r.st1].into_iter().enumerate() {
+            for (i, slot) in [&mut r.st, &mut r.st1, &mut r.st2].into_iter().enumerate() {
                 if let Some((_, st)) = ev.state[i] {
                     let ts = clk + 5 + i as u64;
                     fill_access(slot, st.prev_value, st.value, st.prev_ts, ts, bytes);
@@ -160,8 +167,8 @@ impl SyscallChip {
                 nr::SYSHINTREAD => (a[0], a[1]),
                 nr::LINUX_READ => (a[1], n),
                 nr::LINUX_BRK => {
-                    let [Some((_, b0)), Some((_, b1))] = ev.state else {
-                        unreachable!("the emulator records brk's two state accesses")
+                    let [Some((_, b0)), Some((_, b1)), Some((_, top))] = ev.state else {
+                        unreachable!("the emulator records brk's three state accesses")
                     };
                     brk::fill(
                         &mut r.brk,
@@ -169,8 +176,28 @@ impl SyscallChip {
                         a[0],
                         (b0.prev_value, b0.value),
                         (b1.prev_value, b1.value),
+                        top.value,
                         bytes,
                     )
+                }
+                nr::LINUX_MMAP | nr::LINUX_MMAP2 => {
+                    let [Some((_, top)), Some((_, hwm)), None] = ev.state else {
+                        unreachable!("the emulator records mmap's two state accesses")
+                    };
+                    mmap::fill_mmap(
+                        &mut r.mmap,
+                        ev.number,
+                        a[1],
+                        a[3],
+                        (top.prev_value, top.value),
+                        hwm.value,
+                        bytes,
+                    );
+                    continue;
+                }
+                nr::LINUX_MUNMAP => {
+                    mmap::fill_munmap(&mut r.munmap, a[0], a[1], bytes);
+                    continue;
                 }
                 _ => continue,
             };

@@ -1,11 +1,33 @@
 /* heap N: moves the program break directly: a query, growth by N pages, stores, a shrink to
  * half, regrowth (the pages given back read as zero again, as calloc relies on) and a refused
- * request beyond the mmap area; prints a checksum. The break's positions are page aligned, so
- * Linux (qemu) and mipstark agree byte for byte (hint: N as u32). */
+ * request beyond the mmap area; then an anonymous mmap of N pages and a bit (zero-filled, used,
+ * unmapped); prints checksums. The break's positions are page aligned, so Linux (qemu) and
+ * mipstark agree byte for byte (hint: N as u32). */
 #include "../runtime/runtime.h"
 #include "../runtime/syscall.h"
 
 #define NR_brk 4045
+
+/* mmap(0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0): the flags go in
+ * $a3, the descriptor and offset on the stack (o32). Returns 0 on failure. */
+static u32 mmap_anon(u32 len) {
+    register long v0 __asm__("$2") = 4090;
+    register long a0 __asm__("$4") = 0;
+    register long a1 __asm__("$5") = (long)len;
+    register long a2 __asm__("$6") = 3;
+    register long a3 __asm__("$7") = 0x802;
+    __asm__ volatile("addiu $sp, $sp, -32\n\t"
+                     "addiu $8, $0, -1\n\t"
+                     "sw $8, 16($sp)\n\t"
+                     "sw $0, 20($sp)\n\t"
+                     "syscall\n\t"
+                     "addiu $sp, $sp, 32"
+                     : "+r"(v0), "+r"(a3)
+                     : "r"(a0), "r"(a1), "r"(a2)
+                     : "$1", "$3", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15", "$24",
+                       "$25", "hi", "lo", "memory");
+    return a3 ? 0 : (u32)v0;
+}
 
 static u32 brk_to(u32 want) {
     long err;
@@ -37,6 +59,22 @@ int main(void) {
     print_kv("heap", sum);
     print_kv("regrown nonzero words", nonzero);
     print_kv("break offset", refused - start);
+
+    u32 len = pages * 4096 + 100, mwords = len / 4;
+    u32 *m = (u32 *)mmap_anon(len);
+    if (!m || ((u32)m & 4095)) {
+        print_str("mmap failed\n");
+        return 1;
+    }
+    u32 msum = 0, mnonzero = 0;
+    for (u32 i = 0; i < mwords; i++) mnonzero += m[i] != 0;
+    for (u32 i = 0; i < mwords; i++) m[i] = i ^ sum;
+    for (u32 i = 0; i < mwords; i++) msum += m[i] * (i + 3);
+    long err;
+    rt_syscall3(4091, (long)m, (long)len, 0, &err); /* munmap */
+    print_kv("mapped", msum);
+    print_kv("mapped nonzero words", mnonzero);
+    print_kv("munmap error", (u32)err);
     commit(&sum, 4);
-    return nonzero != 0;
+    return nonzero != 0 || mnonzero != 0 || err != 0;
 }
