@@ -650,6 +650,33 @@ fn mmap_results_are_forced() {
     ] {
         assert!(f.rejects(&edit), "{what}");
     }
+    // The number, the result and the mark, each changed alone on the first map's row.
+    let first = |edit: fn(&mut SyscallCols<F>)| {
+        move |r: &mut SyscallCols<F>| {
+            if r.lmmap == F::ONE && r.mmap.is2 == F::ZERO && r.regs[0].prev[0] == F::from_u8(0xfa) {
+                edit(r)
+            }
+        }
+    };
+    for (what, edit) in [
+        ("mmap claimed as mmap2", first(|r| r.mmap.is2 = F::ONE)),
+        (
+            "a result other than the new top",
+            first(|r| r.regs[0].value[1] += F::from_u8(16)),
+        ),
+        ("the mark moved", first(|r| r.st1.value[3] += F::ONE)),
+        (
+            "MAP_FIXED hidden in a low part of 18 (only the range lookup objects)",
+            first(|r| {
+                r.regs[4].prev[0] = F::from_u8(0x12);
+                r.regs[4].value[0] = F::ZERO;
+                r.mmap.f0_lo = F::from_u8(18);
+                r.mmap.f0_hi = F::ZERO;
+            }),
+        ),
+    ] {
+        assert!(f.rejects(&edit), "{what}");
+    }
     // munmap: misaligned, empty, wrapping, or a nonzero result.
     let unmap = |addr: Option<u32>, len: Option<u32>, result: u32| {
         move |r: &mut SyscallCols<F>| {

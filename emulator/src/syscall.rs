@@ -310,13 +310,14 @@ impl Executor {
         let top = self.regs[REG_MMAP_TOP as usize];
         let hwm = self.regs[REG_BRK_HWM as usize];
         if flags & MAP_FIXED != 0 {
-            if !addr.is_multiple_of(PAGE_SIZE) || addr as u64 + len > 1 << 32 {
+            if !addr.is_multiple_of(PAGE_SIZE) || addr as u64 + len >= 1 << 32 {
                 return Err(errno::EINVAL);
             }
             self.mem.zero_range(addr, len as u32);
+            // Later maps go below this one; rounding the mark up keeps the top above it.
             let lands_free = addr < top && addr as u64 + len > hwm as u64;
             let new_top = if lands_free {
-                addr.max(hwm) & !(PAGE_SIZE - 1)
+                addr.max(hwm.next_multiple_of(PAGE_SIZE))
             } else {
                 top
             };
