@@ -94,6 +94,11 @@ pub enum ExecErrorKind {
     UnsupportedSyscall(u32),
     #[error("guest output of {0} bytes exceeds the output limit")]
     OutputLimit(u64),
+    #[error(
+        "brk regrows {0} bytes of earlier heap, which a proof zeroes word by word in one shard: \
+         more than a proof can hold (run without recording, or shrink the heap less)"
+    )]
+    RegrowthTooLarge(u32),
 }
 
 /// An execution error, with where it happened.

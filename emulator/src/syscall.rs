@@ -60,6 +60,11 @@ pub mod errno {
     pub const ENOSYS: u32 = 89;
 }
 
+/// The most bytes one `brk` zeroes while recording: every zeroed word is a row of one shard's
+/// syscall-buffer chip, whose height a proof caps at 2^22 (this bound also keeps a recording
+/// from logging gigabytes for a single call).
+pub const MAX_RECORDED_ZEROING: u32 = 4 << 22;
+
 /// `mmap` flags (MIPS values): map exactly at the address; memory with no file behind it.
 pub const MAP_FIXED: u32 = 0x10;
 pub const MAP_ANONYMOUS: u32 = 0x800;
@@ -281,6 +286,9 @@ impl Executor {
         };
         let zero_end = new.min(hwm);
         if zero_end > cur {
+            if REC && zero_end - cur > MAX_RECORDED_ZEROING {
+                return Err(ExecErrorKind::RegrowthTooLarge(zero_end - cur).into());
+            }
             if REC {
                 // Logged word by word: the proof shows each zeroed word.
                 self.write_guest::<REC>(cur, &vec![0; (zero_end - cur) as usize])?;

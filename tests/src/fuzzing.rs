@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use mipstark_emulator::elf::{Program, Segment};
-use mipstark_emulator::{ExecConfig, Executor, GuestInput};
+use mipstark_emulator::{ExecConfig, ExecErrorKind, Executor, GuestInput};
 use mipstark_prover_cpu_ref::machine::{MipsProof, VerifyError, VerifyingKey};
 use mipstark_prover_cpu_ref::StarkParams;
 
@@ -66,6 +66,11 @@ pub fn executor(data: &[u8]) {
             Err(e) => break Err(e),
         }
     };
+    if let Err(e) = &b {
+        if matches!(e.kind, ExecErrorKind::RegrowthTooLarge(_)) {
+            return; // the recording mode's documented bound (the fast mode has none)
+        }
+    }
     assert_eq!(a, b, "fast and recording modes disagree");
     assert_eq!(
         fast.gprs(),

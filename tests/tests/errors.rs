@@ -511,3 +511,29 @@ fn huge_brk_and_mmap_are_clean() {
     assert_eq!(r[19], 0x8000_0000);
     assert_eq!(r[20], 22);
 }
+
+/// A brk that regrows more earlier heap than one shard can zero: fine without recording, a
+/// typed error (not gigabytes of records) when recording for a proof.
+#[test]
+fn huge_regrowth_is_refused_when_recording() {
+    use mipstark_emulator::syscall::MAX_RECORDED_ZEROING;
+    let grown = 2 * MAX_RECORDED_ZEROING;
+    let mut w = Vec::new();
+    w.extend([addiu(4, 0, 0)]);
+    w.extend(sys(4045));
+    w.push(special(0x21, 2, 0, 16, 0)); // $s0 = initial break
+    for target in [grown, 0, grown] {
+        w.extend(li(8, target));
+        w.push(special(0x21, 16, 8, 4, 0)); // $a0 = s0 + target
+        w.extend(sys(4045));
+    }
+    w.push(special(0x23, 2, 16, 17, 0)); // $s1 = break − s0
+    w.extend(halt());
+    let (r, _) = run_to_halt(&w);
+    assert_eq!(r[17], grown, "the fast mode regrows");
+    let program = std::sync::Arc::new(Program::from_elf(&elf(&w)).unwrap());
+    let mut ex =
+        mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
+    let err = ex.record_shards(1 << 20).map(|_| ()).unwrap_err();
+    assert_eq!(err.kind, ExecErrorKind::RegrowthTooLarge(grown));
+}
