@@ -1,0 +1,328 @@
+//! The syscall chip's rules, each tried against a cheater who regenerates the traces from a
+//! false record and then recomputes every witness the lie needs: Linux error returns only where
+//! due, and brk's, mmap's and munmap's results forced by their arguments and machine state.
+
+mod common;
+
+use common::rejected;
+use mipstark_air::byte::ByteLookups;
+use mipstark_air::cols_mut;
+use mipstark_air::debug::check_chip;
+use mipstark_air::syscall::{PublicStream, SysMemChip, SysMemCols, SyscallChip, SyscallCols};
+use mipstark_air::F;
+use mipstark_emulator::record::SyscallEvent;
+use mipstark_emulator::ExecutionRecord;
+use p3_field::PrimeCharacteristicRing;
+
+/// A guest program's syscall records, and the syscall and sysmem chips' verdicts on traces
+/// regenerated from edited records and then edited rows (the cheater's recomputed witnesses).
+struct SyscallForgery {
+    chip: SyscallChip,
+    rec: ExecutionRecord,
+    publics: [F; 4],
+}
+
+type EditEvent<'a> = &'a dyn Fn(&mut SyscallEvent);
+type EditRow<'a> = &'a dyn Fn(&mut SyscallCols<F>);
+type EditMem<'a> = &'a dyn Fn(&mut SysMemCols<F>);
+
+impl SyscallForgery {
+    fn new(words: &[u32]) -> Self {
+        let program = std::sync::Arc::new(
+            mipstark_emulator::Program::from_elf(&mipstark_tests::elfgen::program_elf(words))
+                .unwrap(),
+        );
+        let chip = SyscallChip::new(&program);
+        let (mut shards, exit) = mipstark_emulator::Executor::new(
+            program,
+            mipstark_emulator::GuestInput::default(),
+            mipstark_emulator::ExecConfig::default(),
+        )
+        .record_shards(1 << 12)
+        .unwrap();
+        SyscallForgery {
+            chip,
+            rec: shards.remove(0),
+            publics: exit.exit_code.to_le_bytes().map(F::from_u8),
+        }
+    }
+
+    /// (syscall chip rejects, sysmem chip rejects).
+    fn verdicts(&self, edit_ev: EditEvent, edit_sys: EditRow, edit_mem: EditMem) -> (bool, bool) {
+        let mut rec = self.rec.clone();
+        rec.syscalls.iter_mut().for_each(edit_ev);
+        let mut t = self
+            .chip
+            .generate_traces(
+                &rec,
+                &rec.syscalls,
+                &mut PublicStream::default(),
+                &mut ByteLookups::default(),
+            )
+            .unwrap();
+        let w = t.syscalls.width;
+        for row in t.syscalls.values.chunks_exact_mut(w) {
+            edit_sys(cols_mut(row));
+        }
+        let w = t.sysmem.width;
+        for row in t.sysmem.values.chunks_exact_mut(w) {
+            edit_mem(cols_mut(row));
+        }
+        let sys = check_chip("syscall", &self.chip, &t.syscalls, None, &self.publics);
+        let mem = check_chip("sysmem", &SysMemChip, &t.sysmem, None, &[]);
+        (rejected(sys), rejected(mem))
+    }
+
+    /// Whether the syscall chip rejects the rows edited by `edit_sys`.
+    fn rejects(&self, edit_sys: EditRow) -> bool {
+        self.verdicts(&|_| {}, edit_sys, &|_| {}).0
+    }
+}
+
+/// brk's result is forced by its argument, the initial break and the mmap top: a break that
+/// moves when it must not (or stays when it must move), a high-water mark that does not follow,
+/// regrowth that skips the zeroing, and a zeroed word that is not zero are all rejected.
+#[test]
+fn brk_results_are_forced() {
+    use mipstark_emulator::syscall::nr;
+    let f = SyscallForgery::new(&mipstark_tests::asm::brk_program());
+    let rec = &f.rec;
+    let verdicts = |e: EditEvent, s: EditRow, m: EditMem| f.verdicts(e, s, m);
+    let brk_calls: Vec<usize> = (0..rec.syscalls.len())
+        .filter(|&i| rec.syscalls[i].number == nr::LINUX_BRK)
+        .collect();
+    assert_eq!(brk_calls.len(), 5);
+    let none = |_: &mut SyscallEvent| {};
+    assert_eq!(verdicts(&none, &|_| {}, &|_| {}), (false, false), "honest");
+    // Claim call `k` set the break (and the result) to `v`, with the mark following.
+    let moved = |k: usize, v: u32| {
+        let at = brk_calls[k];
+        move |ev: &mut SyscallEvent| {
+            if ev.step == rec.syscalls[at].step {
+                ev.regs[0].value = v;
+                let [Some((_, b)), Some((_, h)), _] = &mut ev.state else {
+                    unreachable!()
+                };
+                b.value = v;
+                h.value = h.prev_value.max(v);
+            }
+        }
+    };
+    // The cheater's best `ok`: the one that explains the claimed break.
+    let cheat_ok = |r: &mut SyscallCols<F>| {
+        if r.lbrk == F::ONE {
+            r.brk.ok = F::from_bool(r.st.value == r.regs[1].prev);
+        }
+    };
+    let initial = rec.syscalls[brk_calls[0]].regs[0].value;
+    for (what, k, v) in [
+        ("brk(0) moved the break to 0", 0, 0),
+        ("a request below the initial break moved it", 0, initial - 4),
+        ("a growth did not move the break", 1, initial),
+        ("a growth went elsewhere", 1, initial + 0x1000),
+        (
+            "a request beyond the mmap area moved the break",
+            4,
+            0xffff_f000,
+        ),
+    ] {
+        assert!(verdicts(&moved(k, v), &cheat_ok, &|_| {}).0, "{what}");
+    }
+    // The growth claims the mark stayed.
+    let at = rec.syscalls[brk_calls[1]].step;
+    let stale_mark = move |ev: &mut SyscallEvent| {
+        if ev.step == at {
+            let Some((_, h)) = &mut ev.state[1] else {
+                unreachable!()
+            };
+            h.value = h.prev_value;
+        }
+    };
+    assert!(verdicts(&stale_mark, &|_| {}, &|_| {}).0, "the mark stayed");
+    // The regrowth claims nothing to zero.
+    let skip_zeroing = |r: &mut SyscallCols<F>| {
+        if r.lbrk == F::ONE && r.len != [F::ZERO; 4] {
+            r.len = [F::ZERO; 4];
+            r.end = r.buf;
+            r.carry = [F::ZERO; 4];
+            r.end_off = r.buf_off;
+            r.end_q = r.buf_q;
+        }
+    };
+    assert!(
+        verdicts(&none, &skip_zeroing, &|_| {}).0,
+        "regrowth not zeroed"
+    );
+    // A zeroed word keeps a nonzero byte.
+    let keep = |m: &mut SysMemCols<F>| {
+        if m.zero == F::ONE {
+            m.mem.value = m.mem.prev;
+        }
+    };
+    assert!(
+        verdicts(&none, &|_| {}, &keep).1,
+        "a zeroed word is not zero"
+    );
+}
+
+/// An anonymous map is exactly the page-rounded length below the mmap top, never below the
+/// break's mark, and only for MAP_ANONYMOUS without MAP_FIXED; munmap succeeds only on an
+/// aligned, nonempty, non-wrapping range and returns 0. Every other claim is rejected, with the
+/// cheater's best witnesses recomputed for it.
+#[test]
+fn mmap_results_are_forced() {
+    use mipstark_air::alu::word_bytes;
+    use mipstark_air::syscall::mmap;
+    use p3_field::PrimeField32;
+    let f = SyscallForgery::new(&mipstark_tests::asm::mmap_program());
+    assert!(!f.rejects(&|_| {}), "honest");
+    let word = |w: &[F; 4]| {
+        w.iter()
+            .rev()
+            .fold(0u32, |acc, b| (acc << 8) | b.as_canonical_u32())
+    };
+    // The first map (mmap, 5000 bytes) claims another start, or another mark; the witnesses
+    // are recomputed from the claim.
+    let remap = |start_delta: i64, flags: Option<u32>, hwm: Option<u32>| {
+        move |r: &mut SyscallCols<F>| {
+            if r.lmmap != F::ONE || r.mmap.is2 != F::ZERO {
+                return;
+            }
+            let top = word(&r.st.prev);
+            let start = (word(&r.st.value) as i64 + start_delta) as u32;
+            r.st.value = word_bytes(start);
+            r.regs[0].value = word_bytes(start);
+            if let Some(fl) = flags {
+                r.regs[4].prev = word_bytes(fl);
+            }
+            if let Some(h) = hwm {
+                r.st1.prev = word_bytes(h);
+                r.st1.value = word_bytes(h);
+            }
+            let (len, fl) = (word(&r.regs[2].prev), word(&r.regs[4].prev));
+            let hwm = word(&r.st1.prev);
+            let mut bytes = ByteLookups::default();
+            mmap::fill_mmap(&mut r.mmap, 4090, len, fl, (top, start), hwm, &mut bytes);
+        }
+    };
+    assert!(
+        !f.rejects(&remap(0, None, None)),
+        "recomputing changes nothing"
+    );
+    for (what, edit) in [
+        ("a map one page short", remap(4096, None, None)),
+        ("a map one page too long", remap(-4096, None, None)),
+        ("a map off the page grid", remap(-4, None, None)),
+        ("MAP_FIXED", remap(0, Some(0x812), None)),
+        ("no MAP_ANONYMOUS", remap(0, Some(0x002), None)),
+        (
+            "a map below the break's mark",
+            remap(0, None, Some(0x6fff_f000)),
+        ),
+    ] {
+        assert!(f.rejects(&edit), "{what}");
+    }
+    // The number, the result and the mark, each changed alone on the first map's row.
+    let first = |edit: fn(&mut SyscallCols<F>)| {
+        move |r: &mut SyscallCols<F>| {
+            if r.lmmap == F::ONE && r.mmap.is2 == F::ZERO && r.regs[0].prev[0] == F::from_u8(0xfa) {
+                edit(r)
+            }
+        }
+    };
+    for (what, edit) in [
+        ("mmap claimed as mmap2", first(|r| r.mmap.is2 = F::ONE)),
+        (
+            "a result other than the new top",
+            first(|r| r.regs[0].value[1] += F::from_u8(16)),
+        ),
+        ("the mark moved", first(|r| r.st1.value[3] += F::ONE)),
+        (
+            "MAP_FIXED hidden in a low part of 18 (only the range lookup objects)",
+            first(|r| {
+                r.regs[4].prev[0] = F::from_u8(0x12);
+                r.regs[4].value[0] = F::ZERO;
+                r.mmap.f0_lo = F::from_u8(18);
+                r.mmap.f0_hi = F::ZERO;
+            }),
+        ),
+    ] {
+        assert!(f.rejects(&edit), "{what}");
+    }
+    // munmap: misaligned, empty, wrapping, or a nonzero result.
+    let unmap = |addr: Option<u32>, len: Option<u32>, result: u32| {
+        move |r: &mut SyscallCols<F>| {
+            if r.lmunmap != F::ONE {
+                return;
+            }
+            if let Some(a) = addr {
+                r.regs[1].prev = word_bytes(a);
+                r.regs[1].value = word_bytes(a);
+            }
+            if let Some(l) = len {
+                r.regs[2].prev = word_bytes(l);
+                r.regs[2].value = word_bytes(l);
+            }
+            r.regs[0].value = word_bytes(result);
+            let (a, l) = (word(&r.regs[1].prev), word(&r.regs[2].prev));
+            mmap::fill_munmap(&mut r.munmap, a, l, &mut ByteLookups::default());
+        }
+    };
+    assert!(
+        !f.rejects(&unmap(None, None, 0)),
+        "recomputing changes nothing"
+    );
+    assert!(
+        !f.rejects(&unmap(Some(0xffff_f000), Some(0x1000), 0)),
+        "a range ending exactly at 2^32"
+    );
+    for (what, edit) in [
+        ("a misaligned address", unmap(Some(0x6fff_f010), None, 0)),
+        ("an empty range", unmap(None, Some(0), 0)),
+        (
+            "a wrapping range",
+            unmap(Some(0xffff_f000), Some(0x2000), 0),
+        ),
+        ("a nonzero result", unmap(None, None, 22)),
+    ] {
+        assert!(f.rejects(&edit), "{what}");
+    }
+}
+
+/// Linux error returns are provable only where the emulator returns them: EBADF for a write to
+/// fd 1 and ENOSYS for an implemented call (brk) violate the syscall chip.
+#[test]
+fn linux_errors_only_where_due() {
+    use mipstark_air::syscall::linux_err;
+    use mipstark_tests::asm::*;
+    // write(1, 0, 0); syscall 4054 (ioctl: ENOSYS); halt.
+    let mut w = vec![addiu(4, 0, 1), addiu(5, 0, 0), addiu(6, 0, 0)];
+    w.extend(li(2, 4004));
+    w.push(SYSCALL);
+    w.extend(li(2, 4054));
+    w.push(SYSCALL);
+    w.extend([addiu(4, 0, 0), addiu(2, 0, 0), SYSCALL]);
+    let f = SyscallForgery::new(&w);
+    assert!(!f.rejects(&|_| {}), "the honest run");
+    // The successful write to fd 1 claimed as EBADF.
+    let badf = |ev: &mut SyscallEvent| {
+        if ev.number == 4004 {
+            ev.regs[0].value = 9;
+            ev.regs[4].value = 1;
+            ev.mem_end = ev.mem_start;
+        }
+    };
+    assert!(f.verdicts(&badf, &|_| {}, &|_| {}).0, "EBADF for fd 1");
+    // The ENOSYS row re-labelled, with every witness recomputed: as another unimplemented
+    // call it still holds; as brk (4045) it does not.
+    let relabel = |n: u32| {
+        move |r: &mut SyscallCols<F>| {
+            if r.err.enosys == F::ONE {
+                r.regs[0].prev = n.to_le_bytes().map(F::from_u8);
+                linux_err::fill(&mut r.err, n, 0, F::ZERO, F::ZERO);
+            }
+        }
+    };
+    assert!(!f.rejects(&relabel(4055)), "ENOSYS for 4055");
+    assert!(f.rejects(&relabel(4045)), "ENOSYS for brk");
+}
