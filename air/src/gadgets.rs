@@ -59,6 +59,44 @@ pub fn add_carries(x: u32, y: u32) -> [F; 4] {
     })
 }
 
+/// `y − x` as bytes and the carries of `x + diff`; `carry[3]` is the borrow (`y < x`).
+#[repr(C)]
+pub struct SubCols<T> {
+    pub diff: [T; 4],
+    pub carry: [T; 4],
+}
+
+/// Asserts `x + diff = y + borrow·2^32` on rows where `sel` is 1 (all zero elsewhere) and
+/// range-checks `diff` there, so `diff` and the borrow (`y < x`) are unique; returns the
+/// borrow.
+pub fn assert_sub_bytes<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    sel: &AB::Expr,
+    x: [AB::Expr; 4],
+    y: [AB::Expr; 4],
+    s: &SubCols<AB::Var>,
+) -> AB::Expr {
+    assert_add_bytes(
+        b,
+        x.map(|v| v * sel.clone()),
+        s.diff.map(Into::into),
+        y.map(|v| v * sel.clone()),
+        s.carry,
+    );
+    range_check_word(b, s.diff.map(Into::into), sel.clone());
+    s.carry[3].into()
+}
+
+/// Fills `y − x` and its carries, recording the range check; returns the borrow
+/// ([`assert_sub_bytes`]' twin).
+pub fn fill_sub(s: &mut SubCols<F>, x: u32, y: u32, bytes: &mut crate::byte::ByteLookups) -> bool {
+    let d = y.wrapping_sub(x);
+    s.diff = crate::alu::word_bytes(d);
+    bytes.range_word(d);
+    s.carry = add_carries(x, d);
+    y < x
+}
+
 /// Answers `(op, a, b, c)` on the `alu` bus, `count` times.
 pub fn receive_alu<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,

@@ -9,8 +9,7 @@
 //! the syscall-buffer chain, with every byte written 0. Memory above the mark has never been
 //! heap and is not touched.
 //!
-//! Each comparison is a bytewise subtraction `x + d = y + borrow·2^32` with `d` range-checked:
-//! `d` and so the borrow (`y < x`) are unique.
+//! Each comparison is a bytewise subtraction ([`assert_sub_bytes`]): its borrow is unique.
 
 use p3_air::AirBuilder;
 use p3_field::PrimeCharacteristicRing;
@@ -18,16 +17,9 @@ use p3_lookup::InteractionBuilder;
 
 use crate::alu::word_bytes;
 use crate::byte::ByteLookups;
-use crate::gadgets::{add_carries, assert_add_bytes, range_check_word};
+use crate::gadgets::{assert_sub_bytes, fill_sub, SubCols};
 use crate::memory::access::SlotCols;
 use crate::F;
-
-/// `y − x` as bytes and the carries of `x + d`; `carry[3]` is the borrow (`y < x`).
-#[repr(C)]
-pub struct SubCols<T> {
-    pub diff: [T; 4],
-    pub carry: [T; 4],
-}
 
 #[repr(C)]
 pub struct BrkCols<T> {
@@ -43,26 +35,6 @@ pub struct BrkCols<T> {
     pub low: [T; 4],
     /// `low − cur` (borrow: the break does not grow below the mark; nothing to zero).
     pub grow: SubCols<T>,
-}
-
-/// Asserts `x + d = y + borrow·2^32` on rows where `sel` is 1 (all zero elsewhere) and
-/// range-checks `d` there; returns the borrow.
-fn sub<AB: AirBuilder<F = F> + InteractionBuilder>(
-    b: &mut AB,
-    sel: &AB::Expr,
-    x: [AB::Expr; 4],
-    y: [AB::Expr; 4],
-    s: &SubCols<AB::Var>,
-) -> AB::Expr {
-    assert_add_bytes(
-        b,
-        x.map(|v| v * sel.clone()),
-        s.diff.map(Into::into),
-        y.map(|v| v * sel.clone()),
-        s.carry,
-    );
-    range_check_word(b, s.diff.map(Into::into), sel.clone());
-    s.carry[3].into()
 }
 
 fn word<AB: AirBuilder>(w: &[AB::Var; 4]) -> [AB::Expr; 4] {
@@ -92,16 +64,16 @@ pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
 ) {
     let on: AB::Expr = sel.into();
     let one = AB::Expr::ONE;
-    let below = sub(b, &on, konst::<AB>(initial_brk), word::<AB>(want), &c.lo);
-    let above = sub(b, &on, word::<AB>(want), word::<AB>(top), &c.hi);
+    let below = assert_sub_bytes(b, &on, konst::<AB>(initial_brk), word::<AB>(want), &c.lo);
+    let above = assert_sub_bytes(b, &on, word::<AB>(want), word::<AB>(top), &c.hi);
     b.assert_eq(
         c.ok,
         on.clone() * (one.clone() - below) * (one.clone() - above),
     );
     let (cur, new) = (&brk.prev, &brk.value);
     let (mark, new_mark) = (&hwm.prev, &hwm.value);
-    let dips = sub(b, &on, word::<AB>(mark), word::<AB>(new), &c.up);
-    let grows_not = sub(b, &on, word::<AB>(cur), word::<AB>(&c.low), &c.grow);
+    let dips = assert_sub_bytes(b, &on, word::<AB>(mark), word::<AB>(new), &c.up);
+    let grows_not = assert_sub_bytes(b, &on, word::<AB>(cur), word::<AB>(&c.low), &c.grow);
     for i in 0..4 {
         let ok: AB::Expr = c.ok.into();
         let mut w = b.when(sel);
@@ -126,15 +98,6 @@ pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
             (one.clone() - grows_not.clone()) * c.grow.diff[i].into(),
         );
     }
-}
-
-/// Fills `y − x` and its carries; returns the borrow.
-fn fill_sub(s: &mut SubCols<F>, x: u32, y: u32, bytes: &mut ByteLookups) -> bool {
-    let d = y.wrapping_sub(x);
-    s.diff = word_bytes(d);
-    bytes.range_word(d);
-    s.carry = add_carries(x, d);
-    y < x
 }
 
 /// Fills a `brk` row's columns from the call: `want`, the break and mark before and after, and

@@ -20,7 +20,9 @@ use p3_lookup::InteractionBuilder;
 use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
-use crate::gadgets::{add_carries, assert_add_bytes, range_check_word};
+use crate::gadgets::{
+    add_carries, assert_add_bytes, assert_sub_bytes, fill_sub, range_check_word, SubCols,
+};
 use crate::memory::access::{range_pair, SlotCols};
 use crate::F;
 
@@ -44,9 +46,8 @@ pub struct MmapCols<T> {
     pub al_carry: [T; 4],
     /// The carries of `start + aligned = top`.
     pub start_carry: [T; 4],
-    /// `start − hwm` and the carries of `hwm + gap = start`.
-    pub gap: [T; 4],
-    pub gap_carry: [T; 4],
+    /// `start − hwm` (no borrow: the map starts at or above the mark).
+    pub gap: SubCols<T>,
 }
 
 #[repr(C)]
@@ -132,15 +133,8 @@ pub fn eval_mmap<AB: AirBuilder<F = F> + InteractionBuilder>(
     );
     b.when(sel).assert_zero(c.start_carry[3]);
     range_check_word(b, start.map(Into::into), on.clone());
-    assert_add_bytes(
-        b,
-        hwm.map(|v| v.into() * on.clone()),
-        c.gap.map(Into::into),
-        start.map(|v| v.into() * on.clone()),
-        c.gap_carry,
-    );
-    b.when(sel).assert_zero(c.gap_carry[3]);
-    range_check_word(b, c.gap.map(Into::into), on);
+    let below_mark = assert_sub_bytes(b, &on, hwm.map(Into::into), start.map(Into::into), &c.gap);
+    b.when(sel).assert_zero(below_mark);
     for (v, s) in v0.value.iter().zip(start) {
         b.when(sel).assert_eq(*v, *s);
     }
@@ -222,10 +216,7 @@ pub fn fill_mmap(
     bytes.add(ByteOp::Range, a1 >> 4, 0);
     c.start_carry = add_carries(start, aligned);
     bytes.range_word(start);
-    let gap = start.wrapping_sub(hwm);
-    c.gap = word_bytes(gap);
-    c.gap_carry = add_carries(hwm, gap);
-    bytes.range_word(gap);
+    fill_sub(&mut c.gap, hwm, start, bytes);
 }
 
 /// Fills a successful `munmap(addr, len)` row.

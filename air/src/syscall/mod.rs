@@ -29,7 +29,9 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
 use crate::bus::{MEMORY, PUBLIC, REG_SPACE, SYSCALL, SYSMEM};
-use crate::gadgets::{assert_add_bytes, one_hot_or_none, range_check_word};
+use crate::gadgets::{
+    assert_add_bytes, assert_sub_bytes, one_hot_or_none, range_check_word, SubCols,
+};
 use crate::memory::access::{access, range_pair, word_value, SlotCols};
 use crate::memory::{COMMIT_BASE, NUM_COMMIT, REG_PV_LEN};
 use crate::{cols, F};
@@ -91,9 +93,8 @@ pub struct SyscallCols<T> {
     /// Linux write's fd `x`: `(x − 1)(x − 2)` and `(x − 13)(x − 14)`.
     pub fd_lo: T,
     pub fd_hi: T,
-    /// Linux read: `a2 − n` (room left in the buffer) and its carries (`n ≤ a2`).
-    pub room: [T; 4],
-    pub room_carry: [T; 4],
+    /// Linux read: `a2 − n` (room left in the buffer; no borrow: `n ≤ a2`).
+    pub room: SubCols<T>,
     /// Linux error returns (EBADF, ENOSYS).
     pub err: linux_err::LinuxErrCols<T>,
     /// Linux brk's comparisons.
@@ -257,15 +258,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             b.when(r.lread).assert_zero(a0.prev[i]);
         }
         let lread: AB::Expr = r.lread.into();
-        assert_add_bytes(
+        let overread = assert_sub_bytes(
             b,
-            v0.value.map(|v| lread.clone() * v.into()),
-            r.room.map(Into::into),
-            a2.prev.map(|v| lread.clone() * v.into()),
-            r.room_carry,
+            &lread,
+            v0.value.map(Into::into),
+            a2.prev.map(Into::into),
+            &r.room,
         );
-        b.when(r.lread).assert_zero(r.room_carry[3]);
-        range_check_word(b, r.room.map(Into::into), lread.clone());
+        b.when(r.lread).assert_zero(overread);
         linux_err::eval(b, &r.err, v0, a0, r.fd_lo, r.fd_hi);
 
         // COMMIT: a0 < 8 names the register; a1 is written to it.

@@ -14,7 +14,7 @@ use super::{
 use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
-use crate::gadgets::add_carries;
+use crate::gadgets::{add_carries, fill_sub};
 use crate::memory::access::fill_access;
 use crate::memory::NUM_COMMIT;
 use crate::{cols_mut, F};
@@ -146,10 +146,7 @@ impl SyscallChip {
             let n = ev.regs[0].value;
             if r.lread == F::ONE {
                 bytes.range_word(n);
-                let room = a[2] - n;
-                r.room = word_bytes(room);
-                bytes.range_word(room);
-                r.room_carry = add_carries(n, room);
+                fill_sub(&mut r.room, n, a[2], bytes);
             }
             if ev.number == nr::LINUX_WRITE {
                 let x = F::from_u32(a[0] & 0xff);
