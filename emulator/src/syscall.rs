@@ -286,14 +286,14 @@ impl Executor {
         };
         let zero_end = new.min(hwm);
         if zero_end > cur {
-            if REC && zero_end - cur > MAX_RECORDED_ZEROING {
-                return Err(ExecErrorKind::RegrowthTooLarge(zero_end - cur).into());
-            }
-            if REC {
-                // Logged word by word: the proof shows each zeroed word.
-                self.write_guest::<REC>(cur, &vec![0; (zero_end - cur) as usize])?;
+            let len = zero_end - cur;
+            if !REC {
+                self.mem.zero_range(cur, len);
+            } else if len > MAX_RECORDED_ZEROING {
+                return Err(ExecErrorKind::RegrowthTooLarge(len).into());
             } else {
-                self.mem.zero_range(cur, zero_end - cur);
+                // Logged word by word: the proof shows each zeroed word.
+                self.write_guest::<REC>(cur, &vec![0; len as usize])?;
             }
         }
         self.set_state::<REC>(0, REG_BRK, new);
@@ -318,7 +318,8 @@ impl Executor {
         let top = self.regs[REG_MMAP_TOP as usize];
         let hwm = self.regs[REG_BRK_HWM as usize];
         if flags & MAP_FIXED != 0 {
-            if !addr.is_multiple_of(PAGE_SIZE) || addr as u64 + len >= 1 << 32 {
+            // A whole 4 GiB map cannot be (its length is not a u32).
+            if !addr.is_multiple_of(PAGE_SIZE) || addr as u64 + len > 1 << 32 || len == 1 << 32 {
                 return Err(errno::EINVAL);
             }
             self.mem.zero_range(addr, len as u32);

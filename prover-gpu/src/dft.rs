@@ -75,11 +75,11 @@ impl<R: DeviceRuntime> GpuDft<R> {
 
     /// A budget of `fraction` of the device's memory.
     pub fn with_memory_fraction(self, fraction: f64) -> Result<Self, GpuError> {
-        let total = match &self.rt {
-            Some(rt) => rt.total_memory()?,
+        let budget = match &self.rt {
+            Some(rt) => rt.memory_budget(fraction)?,
             None => return Ok(self),
         };
-        Ok(self.with_budget((total as f64 * fraction.clamp(0.0, 1.0)) as u64))
+        Ok(self.with_budget(budget))
     }
 
     /// Columns per device call within the budget.

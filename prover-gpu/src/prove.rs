@@ -55,8 +55,8 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
 
     /// A budget of `fraction` of the device's memory.
     pub fn with_memory_fraction(self, fraction: f64) -> Result<Self, GpuError> {
-        let total = self.rt.total_memory()?;
-        Ok(self.with_budget((total as f64 * fraction.clamp(0.0, 1.0)) as u64))
+        let budget = self.rt.memory_budget(fraction)?;
+        Ok(self.with_budget(budget))
     }
 
     /// What the device did in every proof made with this backend so far.

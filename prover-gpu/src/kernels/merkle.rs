@@ -29,11 +29,17 @@ impl MerkleLayers {
     }
 }
 
-/// Rows `r0..r1` of each matrix, back to back: the layout `merkle_hash_rows` reads.
-fn gather_rows<M: Matrix<KoalaBear>>(mats: &[&M], r0: usize, r1: usize) -> Vec<KoalaBear> {
+/// Rows `r0..r1` of each matrix, back to back (the layout `merkle_hash_rows` reads), into the
+/// front of `flat`; returns that part.
+fn gather_rows<'a, M: Matrix<KoalaBear>>(
+    mats: &[&M],
+    r0: usize,
+    r1: usize,
+    flat: &'a mut [KoalaBear],
+) -> &'a [KoalaBear] {
     let rows = r1 - r0;
-    let mut flat = KoalaBear::zero_vec(mats.iter().map(|m| m.width()).sum::<usize>() * rows);
-    let mut rest = flat.as_mut_slice();
+    let used = mats.iter().map(|m| m.width()).sum::<usize>() * rows;
+    let mut rest = &mut flat[..used];
     for m in mats {
         let w = m.width();
         let (mine, tail) = std::mem::take(&mut rest).split_at_mut(w * rows);
@@ -44,7 +50,7 @@ fn gather_rows<M: Matrix<KoalaBear>>(mats: &[&M], r0: usize, r1: usize) -> Vec<K
             });
         }
     }
-    flat
+    &flat[..used]
 }
 
 /// Host staging bound: leaves are uploaded at most this many bytes at a time even without a
@@ -52,7 +58,8 @@ fn gather_rows<M: Matrix<KoalaBear>>(mats: &[&M], r0: usize, r1: usize) -> Vec<K
 const STAGING_BYTES: usize = 256 << 20;
 
 /// The digest of each row of same-height matrices (a row's digest hashes its values in every
-/// matrix, in order), computed `rows_per_call` rows at a time through one pair of buffers.
+/// matrix, in order), computed `rows_per_call` rows at a time through one host staging buffer
+/// and one pair of device buffers.
 fn hash_rows<R: DeviceRuntime, M: Matrix<KoalaBear>>(
     rt: &R,
     mats: &[&M],
@@ -66,10 +73,11 @@ fn hash_rows<R: DeviceRuntime, M: Matrix<KoalaBear>>(
     let dw = rt.upload(&widths)?;
     let mut dm = rt.alloc(chunk * width)?;
     let out = rt.alloc(chunk * DIGEST)?;
+    let mut staging = KoalaBear::zero_vec(chunk * width);
     let mut digests = Vec::with_capacity(height);
     for r0 in (0..height).step_by(chunk) {
         let r1 = (r0 + chunk).min(height);
-        rt.write(&mut dm, as_words(&gather_rows(mats, r0, r1)))?;
+        rt.write(&mut dm, as_words(gather_rows(mats, r0, r1, &mut staging)))?;
         rt.launch(
             "merkle_hash_rows",
             r1 - r0,

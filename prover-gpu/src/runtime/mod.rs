@@ -34,6 +34,10 @@ pub trait DeviceRuntime {
     fn device_name(&self) -> String;
     /// The device's global memory, in bytes (what a memory budget is a fraction of).
     fn total_memory(&self) -> Result<u64, GpuError>;
+    /// `fraction` (clamped to 0..=1) of the device's memory, in bytes: a memory budget.
+    fn memory_budget(&self, fraction: f64) -> Result<u64, GpuError> {
+        Ok((self.total_memory()? as f64 * fraction.clamp(0.0, 1.0)) as u64)
+    }
     /// A zero-filled buffer of `words` u32s.
     fn alloc(&self, words: usize) -> Result<Self::Buffer, GpuError>;
     /// Copies host words to `buf` (which must be at least as long).
