@@ -82,21 +82,21 @@ pub const fn subu(rd: u32, rs: u32, rt: u32) -> u32 {
 pub fn brk_program() -> Vec<u32> {
     const BRK: u32 = 4045;
     let mut w = Vec::new();
-    let call = |w: &mut Vec<u32>, a0: [u32; 1]| {
-        w.push(a0[0]);
+    // brk with `$a0` set by `set_a0`.
+    let call = |w: &mut Vec<u32>, set_a0: &[u32]| {
+        w.extend_from_slice(set_a0);
         w.extend(li(2, BRK));
         w.push(SYSCALL);
     };
-    call(&mut w, [addiu(4, 0, 0)]); // brk(0)
+    call(&mut w, &[addiu(4, 0, 0)]); // brk(0)
     w.push(addu(16, 2, 0)); // $s0 = initial break
-    call(&mut w, [addiu(4, 16, 0x1003)]); // grow to s0 + 0x1003
+    call(&mut w, &[addiu(4, 16, 0x1003)]); // grow to s0 + 0x1003
     w.extend(li(8, 0xdead_beef));
     w.push(sw(8, 16, 0x800));
     w.push(sw(8, 16, 0x1000));
-    call(&mut w, [addiu(4, 16, 0x801)]); // shrink to s0 + 0x801
-    call(&mut w, [addiu(4, 16, 0x2000)]); // regrow: zeroes [s0 + 0x801, s0 + 0x1003)
-    w.extend(li(4, 0xffff_f000));
-    call(&mut w, [NOP]); // brk(0xffff_f000): beyond the mmap area, no move
+    call(&mut w, &[addiu(4, 16, 0x801)]); // shrink to s0 + 0x801
+    call(&mut w, &[addiu(4, 16, 0x2000)]); // regrow: zeroes [s0 + 0x801, s0 + 0x1003)
+    call(&mut w, &li(4, 0xffff_f000)); // beyond the mmap area, no move
     w.push(subu(10, 2, 16)); // $t2 = break − s0
     w.push(lw(9, 16, 0x800));
     w.push(lw(11, 16, 0x1000));

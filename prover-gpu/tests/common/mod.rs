@@ -2,7 +2,7 @@
 //! values (0, 1, p−1), non-power-of-two sizes; failures name the first differing element.
 #![allow(dead_code)]
 
-use mipstark_prover_cpu_ref::config::ValMmcs;
+use mipstark_prover_cpu_ref::val_mmcs;
 use p3_commit::Mmcs;
 use p3_field::extension::BinomialExtensionField;
 use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, PrimeField32};
@@ -117,10 +117,6 @@ pub fn poseidon2_matches_plonky3<R: DeviceRuntime>(rt: &R) {
     assert_same("poseidon2", &gpu, &cpu);
 }
 
-fn mmcs() -> ValMmcs {
-    mipstark_prover_cpu_ref::val_mmcs()
-}
-
 fn matrix(rng: &mut ChaCha8Rng, height: usize, width: usize) -> RowMajorMatrix<F> {
     RowMajorMatrix::new(elements(rng, height * width), width)
 }
@@ -131,7 +127,7 @@ pub fn merkle_root_matches_mmcs_single_matrix<R: DeviceRuntime>(rt: &R) {
         for width in [1usize, 7, 8, 9, 16, 33] {
             let m = matrix(&mut rng, 1 << log_h, width);
             let gpu = merkle::build(rt, &[&m]).unwrap();
-            let (cap, _) = mmcs().commit(vec![m.clone()]);
+            let (cap, _) = val_mmcs().commit(vec![m.clone()]);
             assert_eq!(
                 gpu.root(),
                 cap[0],
@@ -152,7 +148,7 @@ pub fn merkle_root_matches_mmcs_mixed_heights<R: DeviceRuntime>(rt: &R) {
     ];
     let refs: Vec<&RowMajorMatrix<F>> = mats.iter().collect();
     let gpu = merkle::build(rt, &refs).unwrap();
-    let (cap, _) = mmcs().commit(mats.clone());
+    let (cap, _) = val_mmcs().commit(mats.clone());
     assert_eq!(gpu.root(), cap[0], "mixed-height root differs");
     assert!(
         merkle::build(rt, &[&matrix(&mut rng, 3, 2)]).is_err(),
@@ -181,7 +177,7 @@ pub fn gpu_mmcs_matches_mmcs<R: DeviceRuntime + Send + Sync>(rt: std::sync::Arc<
             matrix(&mut rng, 1, 4),
         ],
     ];
-    let reference = mmcs();
+    let reference = val_mmcs();
     for (b, mats) in batches.into_iter().enumerate() {
         let widths: usize = mats.iter().map(|m| m.width()).sum();
         let max_h = mats.iter().map(|m| m.height()).max().unwrap();
