@@ -22,7 +22,7 @@ pub const STAGES: &[(&str, &[&str])] = &[
         ],
     ),
     ("merkle", &["build merkle tree"]),
-    ("quotient", &["compute quotient polynomial"]),
+    ("quotient", &["quotient evaluation"]),
     ("fri", &["FRI prover"]),
 ];
 

@@ -3,6 +3,7 @@
 pub mod challenger;
 pub mod config;
 pub mod machine;
+pub mod protocol;
 
 pub use challenger::DeterministicChallenger;
 pub use config::{

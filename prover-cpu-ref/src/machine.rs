@@ -6,7 +6,7 @@ use mipstark_air::machine::{
 use mipstark_air::F;
 use mipstark_emulator::ExecutionRecord;
 use p3_air::BaseAir;
-use p3_batch_stark::{prove_batch, verify_batch, BatchProof, ProverData, StarkInstance};
+use p3_batch_stark::{verify_batch, BatchProof, ProverData, StarkInstance};
 use p3_matrix::Matrix;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -147,14 +147,28 @@ pub fn prove_traces_on<D, M>(
 where
     D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
     D::Evaluations: Send + Sync,
-    M: p3_commit::Mmcs<
-            crate::Val,
-            Commitment = <crate::ValMmcs as p3_commit::Mmcs<crate::Val>>::Commitment,
-            MultiProof: Sync,
-            Error: Sync,
-            ProverData<p3_matrix::dense::RowMajorMatrix<crate::Val>>: Sync,
-        > + Sync,
+    M: crate::protocol::BackendMmcs,
     M::Commitment: Sync,
+{
+    prove_traces_backend(machine, t, params, dft, mmcs, &crate::protocol::CpuQuotient)
+}
+
+/// [`prove_traces_on`] with every quotient computed by `quotient` as well: a backend's LDEs,
+/// trees and constraint evaluation. The proof is the same as the reference's.
+pub fn prove_traces_backend<D, M, Q>(
+    machine: &Machine,
+    t: MachineTraces,
+    params: StarkParams,
+    dft: D,
+    mmcs: M,
+    quotient: &Q,
+) -> Result<MipsProof, ProveError>
+where
+    D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
+    D::Evaluations: Send + Sync,
+    M: crate::protocol::BackendMmcs,
+    M::Commitment: Sync,
+    Q: crate::protocol::QuotientEvaluator,
 {
     let airs = machine.airs(t.statement.shards.len());
     for (air, trace) in airs.iter().zip(&t.traces) {
@@ -171,7 +185,7 @@ where
     let pd = ProverData::from_instances(&config, &inst)
         .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
     let proof =
-        prove_batch(&config, &inst, &pd).map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+        crate::protocol::prove_batch_with(&config, &airs, &t.traces, &t.publics, &pd, quotient)?;
     // The DFT and the tree builder are part of the configuration's type but not of the
     // proof's bytes: re-read the proof as the reference configuration's.
     let bytes = bincode::serialize(&proof).expect("proofs always serialize");

@@ -323,3 +323,36 @@ fn linux_error_returns_prove() {
     let (_, proof, _) = prove_words(&w);
     assert_eq!(proof.statement.exit_code, 3 * (9 + 1) + 3 * (89 + 1));
 }
+
+/// Our protocol loop (`protocol::prove_batch_with`, which lets a backend evaluate quotients)
+/// makes exactly the bytes of Plonky3's `prove_batch`, for guests with and without
+/// preprocessed columns, lookups and several shards.
+#[test]
+fn protocol_loop_equals_plonky3_prove_batch() {
+    use mipstark_prover_cpu_ref::protocol::{prove_batch_with, CpuQuotient};
+    use p3_batch_stark::{prove_batch, ProverData, StarkInstance};
+    let config = mipstark_prover_cpu_ref::make_config(P);
+    for (name, hint, shard) in [("fibonacci", Some(10), 127), ("heap", Some(4), 1 << 11)] {
+        let (m, shards) = run(name, hint, shard);
+        let t = m.generate_traces(&shards).unwrap();
+        let airs = m.airs(t.statement.shards.len());
+        let inst: Vec<StarkInstance<'_, _, _>> = airs
+            .iter()
+            .zip(&t.traces)
+            .zip(&t.publics)
+            .map(|((air, trace), pv)| StarkInstance {
+                air,
+                trace,
+                public_values: pv.clone(),
+            })
+            .collect();
+        let pd = ProverData::from_instances(&config, &inst).unwrap();
+        let theirs = prove_batch(&config, &inst, &pd).unwrap();
+        let ours =
+            prove_batch_with(&config, &airs, &t.traces, &t.publics, &pd, &CpuQuotient).unwrap();
+        assert!(
+            bincode::serialize(&ours).unwrap() == bincode::serialize(&theirs).unwrap(),
+            "{name}: the protocol loop's proof differs from prove_batch's"
+        );
+    }
+}
