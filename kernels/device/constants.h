@@ -26,4 +26,31 @@ CONSTANT u32 P2_RC_EXTERNAL_FINAL[4][16] = {
 CONSTANT u32 P2_RC_INTERNAL[20] = {0x12e9fd42u, 0x5585abaeu, 0x26da4e73u, 0x34e947aau, 0x7c979577u, 0x26e19c50u, 0x5729637eu, 0x07ff5f6cu, 0x7756e1eau, 0x54f61bbbu, 0x48508ea7u, 0x2179d330u, 0x69beb841u, 0x72a55a1eu, 0x17a1845au, 0x1271f8dfu, 0x18b18b82u, 0x18bfdb51u, 0x57ab0f72u, 0x21b7d221u};
 CONSTANT u32 P2_INTERNAL_DIAG[16] = {0x7b000005u, 0x01fffffeu, 0x03fffffcu, 0x00ffffffu, 0x05fffffau, 0x07fffff8u, 0x7e000002u, 0x79000007u, 0x77000009u, 0x01000000u, 0x20000000u, 0x00000100u, 0x7e000001u, 0x5f000001u, 0x6f000001u, 0x7effff01u};
 
+#define QUOTIENT_MAX_REGS 64
+#define QUOTIENT_MAX_EXT_REGS 40
+#define QOP_MAIN_LOCAL 0u
+#define QOP_MAIN_NEXT 1u
+#define QOP_PRE_LOCAL 2u
+#define QOP_PRE_NEXT 3u
+#define QOP_CONST 4u
+#define QOP_IS_FIRST 5u
+#define QOP_IS_LAST 6u
+#define QOP_IS_TRANSITION 7u
+#define QOP_ADD 8u
+#define QOP_SUB 9u
+#define QOP_MUL 10u
+#define QOP_NEG 11u
+#define QOP_EMIT 12u
+#define QOP_PUBLIC 13u
+#define QOP_PERM_LOCAL 14u
+#define QOP_PERM_NEXT 15u
+#define QOP_EXT_LOAD 16u
+#define QOP_EXT_FROM_BASE 17u
+#define QOP_EXT_ADD 18u
+#define QOP_EXT_SUB 19u
+#define QOP_EXT_MUL 20u
+#define QOP_EXT_NEG 21u
+#define QOP_EXT_EMIT 22u
+#define QOP_EXT_MUL_BASE 23u
+
 #endif

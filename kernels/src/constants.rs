@@ -13,6 +13,8 @@ use p3_koala_bear::{
 };
 use p3_monty_31::{BinomialExtensionData, InternalLayerBaseParameters, MontyParameters};
 
+use crate::quotient_ops;
+
 /// The Montgomery word Plonky3 stores for `x` (`x·2^32 mod p`).
 pub fn to_monty(x: KoalaBear) -> u32 {
     ((x.as_canonical_u32() as u64) << 32).rem_euclid(KoalaBear::ORDER_U32 as u64) as u32
@@ -98,7 +100,17 @@ pub fn generate_header() -> String {
     s.push_str("};\n");
     s.push_str("CONSTANT u32 P2_INTERNAL_DIAG[16] = {");
     row(&mut s, &poseidon2_internal_diag());
-    s.push_str("};\n\n#endif\n");
+    s.push_str("};\n\n");
+    let _ = writeln!(s, "#define QUOTIENT_MAX_REGS {}", quotient_ops::MAX_REGS);
+    let _ = writeln!(
+        s,
+        "#define QUOTIENT_MAX_EXT_REGS {}",
+        quotient_ops::MAX_EXT_REGS
+    );
+    for op in quotient_ops::Op::ALL {
+        let _ = writeln!(s, "#define {} {}u", op.c_name(), op as u32);
+    }
+    s.push_str("\n#endif\n");
     s
 }
 

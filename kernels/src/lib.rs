@@ -7,6 +7,7 @@
 //! [`constants::generate_header`]; a test regenerates it and fails on any difference.
 
 pub mod constants;
+pub mod quotient_ops;
 
 /// A kernel source file (or header) by name.
 #[derive(Clone, Copy, Debug)]

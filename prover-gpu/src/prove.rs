@@ -1,15 +1,17 @@
-//! Whole proofs on a device: the reference prover's protocol with its LDEs ([`GpuDft`]) and
-//! its Merkle trees — of the traces, the quotients and the FRI layers — ([`GpuMmcs`]) computed
-//! by the device. The proof is the reference backend's, byte for byte.
+//! Whole proofs on a device: the reference prover's protocol with its LDEs ([`GpuDft`]), its
+//! Merkle trees — of the traces, the quotients and the FRI layers — ([`GpuMmcs`]) and its
+//! constraint evaluation ([`GpuQuotient`]) computed by the device. The proof is the reference
+//! backend's, byte for byte.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use mipstark_air::machine::{Machine, MachineTraces};
-use mipstark_prover_cpu_ref::machine::{prove_traces_on, MipsProof, ProveError};
+use mipstark_prover_cpu_ref::machine::{prove_traces_backend, MipsProof, ProveError};
 use mipstark_prover_cpu_ref::StarkParams;
 use thiserror::Error;
 
+use crate::quotient::GpuQuotient;
 use crate::{DeviceRuntime, DeviceStats, GpuDft, GpuError, GpuMmcs};
 
 #[derive(Debug, Error)]
@@ -29,6 +31,7 @@ pub struct GpuBackend<R> {
     rt: Arc<R>,
     dft: GpuDft<R>,
     mmcs: GpuMmcs<R>,
+    quotient: GpuQuotient<R>,
     stats: Arc<DeviceStats>,
 }
 
@@ -38,6 +41,7 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
         GpuBackend {
             dft: GpuDft::new(rt.clone()).with_stats(stats.clone()),
             mmcs: GpuMmcs::new(rt.clone()).with_stats(stats.clone()),
+            quotient: GpuQuotient::new(rt.clone()).with_stats(stats.clone()),
             rt,
             stats,
         }
@@ -49,6 +53,7 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
             rt: self.rt,
             dft: self.dft.with_budget(bytes),
             mmcs: self.mmcs.with_budget(bytes),
+            quotient: self.quotient.with_budget(bytes),
             stats: self.stats,
         }
     }
@@ -64,7 +69,8 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
         &self.stats
     }
 
-    /// Proves `traces` with the device's LDEs and trees; an error if a device call failed.
+    /// Proves `traces` with the device's LDEs, trees and quotients; an error if a device call
+    /// failed.
     pub fn prove(
         &self,
         machine: &Machine,
@@ -73,7 +79,14 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
     ) -> Result<MipsProof, DeviceProveError> {
         let failures = || self.stats.failures.load(Ordering::Relaxed);
         let before = failures();
-        let proof = prove_traces_on(machine, traces, params, self.dft.clone(), self.mmcs.clone())?;
+        let proof = prove_traces_backend(
+            machine,
+            traces,
+            params,
+            self.dft.clone(),
+            self.mmcs.clone(),
+            &self.quotient,
+        )?;
         if failures() > before {
             let e = self.stats.first_error().unwrap_or_default();
             return Err(DeviceProveError::DeviceFailed(e));

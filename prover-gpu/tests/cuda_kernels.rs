@@ -97,3 +97,11 @@ fn gpu_mmcs_matches_mmcs() {
         common::gpu_mmcs_matches_mmcs(shared);
     }
 }
+
+#[test]
+fn machine_quotients_match_plonky3() {
+    if rt().is_some() {
+        let shared = std::sync::Arc::new(CudaRuntime::new().expect("opened once already"));
+        common::machine_quotients_match_plonky3(shared);
+    }
+}

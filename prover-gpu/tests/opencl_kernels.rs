@@ -53,6 +53,13 @@ fn quotient_matches_plonky3() {
 }
 
 #[test]
+fn machine_quotients_match_plonky3() {
+    common::machine_quotients_match_plonky3(std::sync::Arc::new(
+        OpenClRuntime::new().expect("an OpenCL device (install pocl-opencl-icd)"),
+    ));
+}
+
+#[test]
 fn fri_fold_matches_plonky3() {
     common::fri_fold_matches_plonky3(rt());
 }

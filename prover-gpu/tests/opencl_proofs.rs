@@ -1,4 +1,4 @@
-//! Whole proofs with the LDEs and Merkle trees on the OpenCL device (PoCL in CI): the same bytes as the CPU
+//! Whole proofs with the LDEs, Merkle trees and quotients on the OpenCL device (PoCL in CI): the same bytes as the CPU
 //! reference for every guest, and accepted by the CPU verifier.
 #![cfg(feature = "opencl")]
 
@@ -24,10 +24,15 @@ fn opencl_proofs_equal_cpu_proofs_for_every_guest() {
         let proof = gpu
             .prove(&m, m.generate_traces(&shards).unwrap(), P)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        // Every LDE and every tree: traces, lookups, quotients, and one per FRI layer.
+        // Every LDE and every tree (traces, lookups, quotients, one per FRI layer) and every
+        // instance's quotient.
         let calls = gpu.stats().device_calls.load(Ordering::Relaxed);
         let fri_layers = proof.proof.opening_proof.commit_phase_commits.len();
-        assert!(calls >= 4 + fri_layers, "{name}: only {calls} device calls");
+        let instances = proof.proof.degree_bits.len();
+        assert!(
+            calls >= 4 + fri_layers + instances,
+            "{name}: only {calls} device calls"
+        );
         if let Some(field) = first_difference(&cpu, &proof) {
             panic!("{name}: the OpenCL proof differs from the CPU proof first in: {field}");
         }

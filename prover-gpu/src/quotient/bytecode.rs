@@ -1,44 +1,28 @@
 //! The constraint bytecode: one instruction per distinct DAG node, registers reused after a
-//! value's last use so the kernel's register file stays small.
+//! value's last use so the kernel's register files stay small. Base-field values live in base
+//! registers; extension values (lookup columns, challenges, the lookup terminal, and whatever
+//! is computed from them) in extension registers, so the common base-field arithmetic of the
+//! AIR's own constraints never pays for the extension.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use p3_air::{BaseEntry, BaseLeaf, SymbolicExpr, SymbolicExpression};
+pub use mipstark_kernels::quotient_ops::Op;
+use mipstark_kernels::quotient_ops::{MAX_EXT_REGS, MAX_REGS};
+use p3_air::{
+    BaseEntry, BaseLeaf, ExtEntry, ExtLeaf, SymbolicExpr, SymbolicExpression, SymbolicExpressionExt,
+};
 use p3_field::extension::BinomialExtensionField;
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
 use p3_koala_bear::KoalaBear;
 
 use crate::error::GpuError;
 
 type F = KoalaBear;
 type EF = BinomialExtensionField<F, 4>;
+type ExtExpr = SymbolicExpressionExt<F, EF>;
 
-/// Registers the kernel reserves per thread (`QUOTIENT_MAX_REGS` in quotient.cu).
-pub const MAX_REGS: usize = 256;
-
-/// Operation codes (`QOP_*` in quotient.cu).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum Op {
-    MainLocal = 0,
-    MainNext = 1,
-    PreLocal = 2,
-    PreNext = 3,
-    Const = 4,
-    IsFirst = 5,
-    IsLast = 6,
-    IsTransition = 7,
-    Add = 8,
-    Sub = 9,
-    Mul = 10,
-    Neg = 11,
-    /// `acc += weight[b] · reg[a]`.
-    Emit = 12,
-    Public = 13,
-}
-
-/// One instruction: `reg[dst] = op(a, b)`; for loads `a` is the column/public index, for
+/// One instruction: `dst ← op(a, b)`; for loads `a` is the column/public/table index, for
 /// `Const` it is the Montgomery word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Instr {
@@ -48,12 +32,19 @@ pub struct Instr {
     pub b: u32,
 }
 
-/// A compiled constraint system.
+/// A compiled constraint system: base constraints first (weights `0..nb`), then extension
+/// constraints (weights `nb..`), each in emission order.
 #[derive(Clone, Debug)]
 pub struct QuotientProgram {
     pub instrs: Vec<Instr>,
     pub num_regs: usize,
+    pub num_ext_regs: usize,
     pub num_constraints: usize,
+    /// Extension constants of the constraints; the job's extension table is its lookup
+    /// challenges, then its terminal values, then these ([`QuotientProgram::ext_table`]).
+    pub ext_constants: Vec<EF>,
+    num_challenges: usize,
+    num_perm_values: usize,
 }
 
 /// What one row's evaluation reads.
@@ -62,35 +53,61 @@ pub struct RowInputs<'a> {
     pub main_next: &'a [F],
     pub pre_local: &'a [F],
     pub pre_next: &'a [F],
+    pub perm_local: &'a [EF],
+    pub perm_next: &'a [EF],
     pub public_values: &'a [F],
+    pub ext_table: &'a [EF],
     pub is_first: F,
     pub is_last: F,
     pub is_transition: F,
 }
 
+#[derive(Clone, Copy)]
 enum Node {
     Leaf(Op, u32),
     Bin(Op, usize, usize),
-    Neg(usize),
+    Un(Op, usize),
+}
+
+impl Node {
+    fn op(self) -> Op {
+        match self {
+            Node::Leaf(op, _) | Node::Bin(op, ..) | Node::Un(op, _) => op,
+        }
+    }
 }
 
 struct Lowering {
     nodes: Vec<Node>,
-    by_ptr: HashMap<*const SymbolicExpression<F>, usize>,
-    by_leaf: HashMap<(u32, u32), usize>,
+    base_by_ptr: HashMap<*const SymbolicExpression<F>, usize>,
+    ext_by_ptr: HashMap<*const ExtExpr, usize>,
+    by_shape: HashMap<(u32, u32, u32), usize>,
+    ext_constants: Vec<EF>,
+    num_challenges: usize,
+    num_perm_values: usize,
 }
 
 impl Lowering {
-    fn leaf(&mut self, op: Op, a: u32) -> usize {
-        *self.by_leaf.entry((op as u32, a)).or_insert_with(|| {
-            self.nodes.push(Node::Leaf(op, a));
+    fn push(&mut self, node: Node) -> usize {
+        // Identical leaves and identical operations on identical operands are one node.
+        let key = match node {
+            Node::Leaf(op, a) => (op as u32, a, u32::MAX),
+            Node::Bin(op, a, b) => (op as u32 | 1 << 16, a as u32, b as u32),
+            Node::Un(op, a) => (op as u32 | 2 << 16, a as u32, u32::MAX),
+        };
+        *self.by_shape.entry(key).or_insert_with(|| {
+            self.nodes.push(node);
             self.nodes.len() - 1
         })
     }
 
+    fn is_ext(&self, i: usize) -> bool {
+        self.nodes[i].op().writes_ext()
+    }
+
     fn lower(&mut self, e: &SymbolicExpression<F>) -> Result<usize, GpuError> {
         let key = e as *const _;
-        if let Some(&i) = self.by_ptr.get(&key) {
+        if let Some(&i) = self.base_by_ptr.get(&key) {
             return Ok(i);
         }
         let idx = match e {
@@ -104,31 +121,32 @@ impl Lowering {
                         BaseEntry::Public => Op::Public,
                         other => {
                             return Err(GpuError::Shape(format!(
-                                "quotient bytecode does not support {other:?} variables yet"
+                                "quotient bytecode does not support {other:?} variables"
                             )))
                         }
                     };
-                    self.leaf(op, v.index as u32)
+                    self.push(Node::Leaf(op, v.index as u32))
                 }
-                BaseLeaf::IsFirstRow => self.leaf(Op::IsFirst, 0),
-                BaseLeaf::IsLastRow => self.leaf(Op::IsLast, 0),
-                BaseLeaf::IsTransition => self.leaf(Op::IsTransition, 0),
-                BaseLeaf::Constant(c) => self.leaf(Op::Const, crate::kernels::as_words(&[*c])[0]),
+                BaseLeaf::IsFirstRow => self.push(Node::Leaf(Op::IsFirst, 0)),
+                BaseLeaf::IsLastRow => self.push(Node::Leaf(Op::IsLast, 0)),
+                BaseLeaf::IsTransition => self.push(Node::Leaf(Op::IsTransition, 0)),
+                BaseLeaf::Constant(c) => {
+                    self.push(Node::Leaf(Op::Const, crate::kernels::as_words(&[*c])[0]))
+                }
             },
-            SymbolicExpr::Add { x, y, .. } => self.bin(Op::Add, x, y)?,
-            SymbolicExpr::Sub { x, y, .. } => self.bin(Op::Sub, x, y)?,
-            SymbolicExpr::Mul { x, y, .. } => self.bin(Op::Mul, x, y)?,
+            SymbolicExpr::Add { x, y, .. } => self.base_bin(Op::Add, x, y)?,
+            SymbolicExpr::Sub { x, y, .. } => self.base_bin(Op::Sub, x, y)?,
+            SymbolicExpr::Mul { x, y, .. } => self.base_bin(Op::Mul, x, y)?,
             SymbolicExpr::Neg { x, .. } => {
                 let a = self.lower(x)?;
-                self.nodes.push(Node::Neg(a));
-                self.nodes.len() - 1
+                self.push(Node::Un(Op::Neg, a))
             }
         };
-        self.by_ptr.insert(key, idx);
+        self.base_by_ptr.insert(key, idx);
         Ok(idx)
     }
 
-    fn bin(
+    fn base_bin(
         &mut self,
         op: Op,
         x: &Arc<SymbolicExpression<F>>,
@@ -136,104 +154,271 @@ impl Lowering {
     ) -> Result<usize, GpuError> {
         let a = self.lower(x)?;
         let b = self.lower(y)?;
-        self.nodes.push(Node::Bin(op, a, b));
-        Ok(self.nodes.len() - 1)
+        Ok(self.push(Node::Bin(op, a, b)))
+    }
+
+    fn ext_table_index(&mut self, c: EF) -> u32 {
+        let k = match self.ext_constants.iter().position(|x| *x == c) {
+            Some(k) => k,
+            None => {
+                self.ext_constants.push(c);
+                self.ext_constants.len() - 1
+            }
+        };
+        (self.num_challenges + self.num_perm_values + k) as u32
+    }
+
+    /// Lowers an extension expression; the node may be a base one when every leaf under it is.
+    fn lower_ext(&mut self, e: &ExtExpr) -> Result<usize, GpuError> {
+        let key = e as *const _;
+        if let Some(&i) = self.ext_by_ptr.get(&key) {
+            return Ok(i);
+        }
+        let idx = match e {
+            SymbolicExpr::Leaf(l) => match l {
+                ExtLeaf::Base(b) => self.lower(b)?,
+                ExtLeaf::ExtConstant(c) => {
+                    let at = self.ext_table_index(*c);
+                    self.push(Node::Leaf(Op::ExtLoad, at))
+                }
+                ExtLeaf::ExtVariable(v) => {
+                    let (op, at) = match v.entry {
+                        ExtEntry::Permutation { offset: 0 } => (Op::PermLocal, v.index),
+                        ExtEntry::Permutation { offset: 1 } => (Op::PermNext, v.index),
+                        ExtEntry::Challenge if v.index < self.num_challenges => {
+                            (Op::ExtLoad, v.index)
+                        }
+                        ExtEntry::PermutationValue if v.index < self.num_perm_values => {
+                            (Op::ExtLoad, self.num_challenges + v.index)
+                        }
+                        other => {
+                            return Err(GpuError::Shape(format!(
+                                "quotient bytecode does not support {other:?} #{} variables",
+                                v.index
+                            )))
+                        }
+                    };
+                    self.push(Node::Leaf(op, at as u32))
+                }
+            },
+            SymbolicExpr::Add { x, y, .. } => self.ext_bin(Op::Add, x, y)?,
+            SymbolicExpr::Sub { x, y, .. } => self.ext_bin(Op::Sub, x, y)?,
+            SymbolicExpr::Mul { x, y, .. } => self.ext_bin(Op::Mul, x, y)?,
+            SymbolicExpr::Neg { x, .. } => {
+                let a = self.lower_ext(x)?;
+                let op = if self.is_ext(a) { Op::ExtNeg } else { Op::Neg };
+                self.push(Node::Un(op, a))
+            }
+        };
+        self.ext_by_ptr.insert(key, idx);
+        Ok(idx)
+    }
+
+    fn lift(&mut self, i: usize) -> usize {
+        if self.is_ext(i) {
+            i
+        } else {
+            self.push(Node::Un(Op::ExtFromBase, i))
+        }
+    }
+
+    fn ext_bin(&mut self, op: Op, x: &Arc<ExtExpr>, y: &Arc<ExtExpr>) -> Result<usize, GpuError> {
+        let a = self.lower_ext(x)?;
+        let b = self.lower_ext(y)?;
+        let node = match (self.is_ext(a), self.is_ext(b), op) {
+            (false, false, _) => Node::Bin(op, a, b),
+            (true, false, Op::Mul) => Node::Bin(Op::ExtMulBase, a, b),
+            (false, true, Op::Mul) => Node::Bin(Op::ExtMulBase, b, a),
+            _ => {
+                let ext_op = match op {
+                    Op::Add => Op::ExtAdd,
+                    Op::Sub => Op::ExtSub,
+                    _ => Op::ExtMul,
+                };
+                let (a, b) = (self.lift(a), self.lift(b));
+                Node::Bin(ext_op, a, b)
+            }
+        };
+        Ok(self.push(node))
+    }
+}
+
+/// Two register files (`[base, ext]`) with free lists.
+#[derive(Default)]
+struct Registers {
+    free: [Vec<u32>; 2],
+    used: [u32; 2],
+}
+
+impl Registers {
+    fn take(&mut self, file: usize) -> u32 {
+        self.free[file].pop().unwrap_or_else(|| {
+            self.used[file] += 1;
+            self.used[file] - 1
+        })
+    }
+
+    fn free(&mut self, file: usize, r: u32) {
+        self.free[file].push(r);
     }
 }
 
 impl QuotientProgram {
-    /// Compiles base-field constraints (in emission order: constraint `k` is weighted by
-    /// `weights[k]` at evaluation).
+    /// Compiles base-field constraints only (weight `k` for constraint `k`).
     pub fn compile(constraints: &[SymbolicExpression<F>]) -> Result<Self, GpuError> {
+        Self::compile_with_lookups(constraints, &[], 0, 0)
+    }
+
+    /// Compiles an AIR's base and extension constraints (as `get_symbolic_constraints`
+    /// returns them) for a job with `num_challenges` lookup challenges and `num_perm_values`
+    /// terminal values.
+    pub fn compile_with_lookups(
+        base: &[SymbolicExpression<F>],
+        ext: &[ExtExpr],
+        num_challenges: usize,
+        num_perm_values: usize,
+    ) -> Result<Self, GpuError> {
         let mut low = Lowering {
             nodes: Vec::new(),
-            by_ptr: HashMap::new(),
-            by_leaf: HashMap::new(),
+            base_by_ptr: HashMap::new(),
+            ext_by_ptr: HashMap::new(),
+            by_shape: HashMap::new(),
+            ext_constants: Vec::new(),
+            num_challenges,
+            num_perm_values,
         };
-        let roots: Vec<usize> = constraints
-            .iter()
-            .map(|c| low.lower(c))
-            .collect::<Result<_, _>>()?;
-        // Last use of every node: its parents, or its Emit.
+        let mut roots = Vec::with_capacity(base.len() + ext.len());
+        for c in base {
+            roots.push(low.lower(c)?);
+        }
+        for c in ext {
+            roots.push(low.lower_ext(c)?);
+        }
         let n = low.nodes.len();
-        let mut last_use = vec![0usize; n];
+        // Leaves (column, constant, challenge loads) are not kept in registers between uses:
+        // each reader loads its own copy right before it and frees it right after, so a column
+        // read by the first and the last constraint does not hold a register in between.
+        let is_leaf = |i: usize| matches!(low.nodes[i], Node::Leaf(..));
+        // Last reader of every interior node: its parents, or its Emit right after it.
+        let mut last_use: Vec<usize> = (0..n).collect();
         for (i, node) in low.nodes.iter().enumerate() {
-            match node {
+            match *node {
                 Node::Bin(_, a, b) => {
-                    last_use[*a] = i;
-                    last_use[*b] = i;
+                    last_use[a] = i;
+                    last_use[b] = i;
                 }
-                Node::Neg(a) => last_use[*a] = i,
+                Node::Un(_, a) => last_use[a] = i,
                 Node::Leaf(..) => {}
             }
         }
-        // Emits are scheduled right after their root is computed; a root is live until then.
         let mut emits_after: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (k, r) in roots.iter().enumerate() {
-            emits_after[*r].push(k);
-            last_use[*r] = last_use[*r].max(*r);
+        for (k, &r) in roots.iter().enumerate() {
+            emits_after[r].push(k);
         }
-        let mut free: Vec<u32> = Vec::new();
-        let mut next_reg = 0u32;
-        let mut reg_of = vec![u32::MAX; n];
-        let mut instrs = Vec::with_capacity(n + roots.len());
         let mut releases: Vec<Vec<usize>> = vec![Vec::new(); n];
         for (i, &lu) in last_use.iter().enumerate() {
-            // Roots and interior nodes alike are freed after their last reader.
-            releases[lu.max(i)].push(i);
+            if !is_leaf(i) {
+                releases[lu].push(i);
+            }
         }
+        let file_of = |op: Op| usize::from(op.writes_ext());
+        let mut regs = Registers::default();
+        let mut reg_of = vec![u32::MAX; n];
+        let mut instrs = Vec::with_capacity(n + roots.len());
         for (i, node) in low.nodes.iter().enumerate() {
-            // Operands whose last use is this node can be freed *after* reading them; the
-            // destination is taken first so it never aliases a live operand.
-            let dst = free.pop().unwrap_or_else(|| {
-                next_reg += 1;
-                next_reg - 1
-            });
-            reg_of[i] = dst;
-            let ins = match node {
-                Node::Leaf(op, a) => Instr {
-                    op: *op,
-                    dst,
-                    a: *a,
-                    b: 0,
-                },
-                Node::Bin(op, a, b) => Instr {
-                    op: *op,
-                    dst,
-                    a: reg_of[*a],
-                    b: reg_of[*b],
-                },
-                Node::Neg(a) => Instr {
-                    op: Op::Neg,
-                    dst,
-                    a: reg_of[*a],
-                    b: 0,
-                },
+            if is_leaf(i) && emits_after[i].is_empty() {
+                continue;
+            }
+            // Load the leaf operands into temporaries.
+            let mut temps = Vec::new();
+            let mut operand = |j: usize, regs: &mut Registers, instrs: &mut Vec<Instr>| {
+                if let Node::Leaf(op, a) = low.nodes[j] {
+                    let r = regs.take(file_of(op));
+                    instrs.push(Instr {
+                        op,
+                        dst: r,
+                        a,
+                        b: 0,
+                    });
+                    temps.push((file_of(op), r));
+                    r
+                } else {
+                    reg_of[j]
+                }
             };
-            instrs.push(ins);
+            let (a, b) = match *node {
+                Node::Leaf(_, a) => (a, 0),
+                Node::Bin(_, x, y) => {
+                    let a = operand(x, &mut regs, &mut instrs);
+                    (a, operand(y, &mut regs, &mut instrs))
+                }
+                Node::Un(_, x) => (operand(x, &mut regs, &mut instrs), 0),
+            };
+            // The destination is taken before this node's dead operands are freed, so it never
+            // aliases an operand.
+            let file = file_of(node.op());
+            let dst = regs.take(file);
+            reg_of[i] = dst;
+            instrs.push(Instr {
+                op: node.op(),
+                dst,
+                a,
+                b,
+            });
             for &k in &emits_after[i] {
+                let op = if file == 1 { Op::ExtEmit } else { Op::Emit };
                 instrs.push(Instr {
-                    op: Op::Emit,
+                    op,
                     dst: 0,
                     a: dst,
                     b: k as u32,
                 });
             }
+            for (f, r) in temps {
+                regs.free(f, r);
+            }
+            if is_leaf(i) {
+                regs.free(file, dst);
+            }
             for &dead in &releases[i] {
-                free.push(reg_of[dead]);
+                regs.free(file_of(low.nodes[dead].op()), reg_of[dead]);
             }
         }
-        let num_regs = next_reg as usize;
-        if num_regs > MAX_REGS {
-            return Err(GpuError::Shape(format!(
-                "constraint program needs {num_regs} registers; the kernel has {MAX_REGS}"
-            )));
-        }
+        let next_reg = regs.used;
+        let [num_regs, num_ext_regs] = next_reg.map(|r| r as usize);
         Ok(QuotientProgram {
             instrs,
             num_regs,
-            num_constraints: constraints.len(),
+            num_ext_regs,
+            num_constraints: roots.len(),
+            ext_constants: low.ext_constants,
+            num_challenges,
+            num_perm_values,
         })
+    }
+
+    /// Registers past the kernel's private files, `(base, extension)`: they live in a device
+    /// scratch buffer.
+    pub fn spills(&self) -> (usize, usize) {
+        (
+            self.num_regs.saturating_sub(MAX_REGS),
+            self.num_ext_regs.saturating_sub(MAX_EXT_REGS),
+        )
+    }
+
+    /// The extension table of a job: its lookup challenges, its terminal values, then the
+    /// program's constants.
+    pub fn ext_table(&self, challenges: &[EF], perm_values: &[EF]) -> Result<Vec<EF>, GpuError> {
+        if challenges.len() != self.num_challenges || perm_values.len() != self.num_perm_values {
+            return Err(GpuError::Shape(format!(
+                "job has {} challenges and {} terminal values; the program was compiled for {} and {}",
+                challenges.len(),
+                perm_values.len(),
+                self.num_challenges,
+                self.num_perm_values
+            )));
+        }
+        Ok([challenges, perm_values, &self.ext_constants].concat())
     }
 
     /// The instructions as the kernel reads them: 4 words each (op, dst, a, b).
@@ -247,42 +432,74 @@ impl QuotientProgram {
     /// CPU twin of the kernel: `Σ_k weights[k] · C_k(row)`.
     pub fn eval_row(&self, row: &RowInputs<'_>, weights: &[EF]) -> EF {
         let mut regs = vec![F::ZERO; self.num_regs.max(1)];
+        let mut eregs = vec![EF::ZERO; self.num_ext_regs.max(1)];
         let mut acc = EF::ZERO;
+        let word = |w: u32| crate::kernels::from_words(vec![w])[0];
         for ins in &self.instrs {
-            let (a, b) = (ins.a as usize, ins.b as usize);
-            let v = match ins.op {
-                Op::MainLocal => row.main_local[a],
-                Op::MainNext => row.main_next[a],
-                Op::PreLocal => row.pre_local[a],
-                Op::PreNext => row.pre_next[a],
-                Op::Public => row.public_values[a],
-                Op::Const => crate::kernels::from_words(vec![ins.a])[0],
-                Op::IsFirst => row.is_first,
-                Op::IsLast => row.is_last,
-                Op::IsTransition => row.is_transition,
-                Op::Add => regs[a] + regs[b],
-                Op::Sub => regs[a] - regs[b],
-                Op::Mul => regs[a] * regs[b],
-                Op::Neg => -regs[a],
-                Op::Emit => {
-                    acc += weights[b] * regs[a];
-                    continue;
-                }
-            };
-            regs[ins.dst as usize] = v;
+            let (a, b, d) = (ins.a as usize, ins.b as usize, ins.dst as usize);
+            match ins.op {
+                Op::MainLocal => regs[d] = row.main_local[a],
+                Op::MainNext => regs[d] = row.main_next[a],
+                Op::PreLocal => regs[d] = row.pre_local[a],
+                Op::PreNext => regs[d] = row.pre_next[a],
+                Op::Public => regs[d] = row.public_values[a],
+                Op::Const => regs[d] = word(ins.a),
+                Op::IsFirst => regs[d] = row.is_first,
+                Op::IsLast => regs[d] = row.is_last,
+                Op::IsTransition => regs[d] = row.is_transition,
+                Op::Add => regs[d] = regs[a] + regs[b],
+                Op::Sub => regs[d] = regs[a] - regs[b],
+                Op::Mul => regs[d] = regs[a] * regs[b],
+                Op::Neg => regs[d] = -regs[a],
+                Op::Emit => acc += weights[b] * regs[a],
+                Op::PermLocal => eregs[d] = row.perm_local[a],
+                Op::PermNext => eregs[d] = row.perm_next[a],
+                Op::ExtLoad => eregs[d] = row.ext_table[a],
+                Op::ExtFromBase => eregs[d] = EF::from(regs[a]),
+                Op::ExtAdd => eregs[d] = eregs[a] + eregs[b],
+                Op::ExtSub => eregs[d] = eregs[a] - eregs[b],
+                Op::ExtMul => eregs[d] = eregs[a] * eregs[b],
+                Op::ExtNeg => eregs[d] = -eregs[a],
+                Op::ExtMulBase => eregs[d] = eregs[a] * regs[b],
+                Op::ExtEmit => acc += weights[b] * eregs[a],
+            }
         }
         acc
     }
 }
 
+/// The base coordinates of extension values, as the kernel reads lookup columns.
+pub fn ext_words(values: &[EF]) -> Vec<F> {
+    values
+        .iter()
+        .flat_map(|v| v.as_basis_coefficients_slice().to_vec())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use p3_air::SymbolicVariable;
+    use p3_air::{SymbolicVariable, SymbolicVariableExt};
 
     use super::*;
 
     fn var(i: usize) -> SymbolicExpression<F> {
         SymbolicExpression::from(SymbolicVariable::new(BaseEntry::Main { offset: 0 }, i))
+    }
+
+    fn row<'a>(local: &'a [F], perm: &'a [EF], table: &'a [EF]) -> RowInputs<'a> {
+        RowInputs {
+            main_local: local,
+            main_next: &[],
+            pre_local: &[],
+            pre_next: &[],
+            perm_local: perm,
+            perm_next: &[],
+            public_values: &[],
+            ext_table: table,
+            is_first: F::ZERO,
+            is_last: F::ZERO,
+            is_transition: F::ONE,
+        }
     }
 
     /// Many independent constraints reuse a handful of registers, and the program computes
@@ -305,20 +522,54 @@ mod tests {
         let weights: Vec<EF> = (0..constraints.len())
             .map(|k| EF::from(F::from_u32(k as u32 + 5)))
             .collect();
-        let row = RowInputs {
-            main_local: &local,
-            main_next: &[],
-            pre_local: &[],
-            pre_next: &[],
-            public_values: &[],
-            is_first: F::ZERO,
-            is_last: F::ZERO,
-            is_transition: F::ONE,
-        };
         let want: EF = (0..cols - 2)
             .map(|i| weights[i] * (local[i] * local[i + 1] - local[i + 2] + F::from_u32(i as u32)))
             .sum();
-        assert_eq!(prog.eval_row(&row, &weights), want);
+        assert_eq!(prog.eval_row(&row(&local, &[], &[]), &weights), want);
+    }
+
+    /// Mixed constraints: lookup columns times base expressions, challenges, constants and
+    /// the terminal, with base subtrees kept in base registers.
+    #[test]
+    fn extension_constraints_are_right() {
+        let ext = |e: ExtEntry, i: usize| ExtExpr::from(SymbolicVariableExt::new(e, i));
+        let lift = |e: SymbolicExpression<F>| ExtExpr::from(e);
+        let c = EF::from_basis_coefficients_fn(|i| F::from_u32(7 + i as u32));
+        let perm0 = ext(ExtEntry::Permutation { offset: 0 }, 0);
+        let perm1 = ext(ExtEntry::Permutation { offset: 0 }, 1);
+        let ch1 = ext(ExtEntry::Challenge, 1);
+        let pv = ext(ExtEntry::PermutationValue, 0);
+        let constraints = vec![
+            perm0.clone() * lift(var(0) + var(1)) - ch1.clone(),
+            (perm1.clone() - pv.clone()) * (ch1.clone() + ExtExpr::from(c)),
+            lift(var(2) * var(2)),
+            -perm0.clone(),
+        ];
+        let prog = QuotientProgram::compile_with_lookups(&[var(3)], &constraints, 2, 1).unwrap();
+        let local: Vec<F> = (0..4).map(|i| F::from_u32(11 * i + 3)).collect();
+        let perm: Vec<EF> = (0..2)
+            .map(|k| EF::from_basis_coefficients_fn(|i| F::from_u32(100 * k + i as u32 + 1)))
+            .collect();
+        let challenges: Vec<EF> = (0..2)
+            .map(|k| EF::from_basis_coefficients_fn(|i| F::from_u32(50 + 9 * k + i as u32)))
+            .collect();
+        let terminal = [EF::from_basis_coefficients_fn(|i| {
+            F::from_u32(3 + i as u32)
+        })];
+        let table = prog.ext_table(&challenges, &terminal).unwrap();
+        let weights: Vec<EF> = (0..5)
+            .map(|k| EF::from_basis_coefficients_fn(|i| F::from_u32(k * 4 + i as u32 + 1)))
+            .collect();
+        let values = [
+            EF::from(local[3]),
+            perm[0] * (local[0] + local[1]) - challenges[1],
+            (perm[1] - terminal[0]) * (challenges[1] + c),
+            EF::from(local[2] * local[2]),
+            -perm[0],
+        ];
+        let want: EF = values.iter().zip(&weights).map(|(v, w)| *v * *w).sum();
+        assert_eq!(prog.eval_row(&row(&local, &perm, &table), &weights), want);
+        assert!(prog.ext_table(&challenges, &[]).is_err());
     }
 
     #[test]

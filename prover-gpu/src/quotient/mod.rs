@@ -6,5 +6,7 @@
 //! AIR. [`QuotientProgram::eval_row`] is the CPU twin of the kernel.
 
 mod bytecode;
+mod evaluator;
 
-pub use bytecode::{Instr, Op, QuotientProgram, RowInputs};
+pub use bytecode::{ext_words, Instr, Op, QuotientProgram, RowInputs};
+pub use evaluator::GpuQuotient;
