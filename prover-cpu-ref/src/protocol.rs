@@ -131,6 +131,8 @@ impl<M> BackendMmcs for M where
 }
 
 type Config<D, M> = MipsStarkConfigOn<D, M>;
+/// One instance's quotient chunks: their domains and their LDEs.
+type InstanceQuotient = (Vec<Domain>, Vec<RowMajorMatrix<Val>>);
 type Ch = crate::DeterministicChallenger;
 /// The PCS's methods, named through the one challenger mipstark uses.
 type U<D, M> = PcsOn<D, M>;
@@ -156,10 +158,12 @@ where
     M::Commitment: Sync,
     Q: QuotientEvaluator,
 {
-    assert!(
-        !<U<D, M> as UnivariateStarkPcs<Challenge, Ch>>::ZK,
-        "mipstark's PCS is transparent"
-    );
+    const {
+        assert!(
+            !<U<D, M> as UnivariateStarkPcs<Challenge, Ch>>::ZK,
+            "mipstark's PCS is transparent"
+        )
+    };
     let common = &prover_data.common;
     let gadget = LogUpGadget::new();
     let pcs = config.pcs();
@@ -201,7 +205,7 @@ where
         .collect();
 
     let shape = BatchShape {
-        trace_widths: airs.iter().map(|a| BaseAir::<Val>::width(a)).collect(),
+        trace_widths: airs.iter().map(BaseAir::<Val>::width).collect(),
         public_value_counts: publics.iter().map(|p| p.len()).collect(),
         preprocessed_widths: layouts.iter().map(|l| l.preprocessed_width).collect(),
         has_preprocessed_commitment: common.preprocessed.is_some(),
@@ -274,7 +278,7 @@ where
         .collect();
 
     // Quotients, one instance at a time in parallel (each evaluator parallelises over rows).
-    let per_instance: Result<Vec<(Vec<Domain>, Vec<RowMajorMatrix<Val>>)>, ProveError> = (0..n)
+    let per_instance: Result<Vec<InstanceQuotient>, ProveError> = (0..n)
         .into_par_iter()
         .map(|i| {
             let qdomain = domains[i].create_disjoint_domain(degrees[i] << log_chunks[i]);
