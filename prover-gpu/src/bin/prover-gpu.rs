@@ -2,9 +2,10 @@
 //! (Plonky3), measured in one run on the same inputs, with the ratio between them.
 //!
 //! Stages: Poseidon2 permutations, coset LDE, Merkle tree, the whole commit step (LDE + Merkle)
-//! as `TwoAdicFriPcs::commit` does it, and a whole proof of a guest run (the backend's DFT and
-//! Merkle trees inside Plonky3's prover; proven cycles/s). Every GPU result is checked against the CPU one
-//! (proofs byte for byte) before its time is reported.
+//! as `TwoAdicFriPcs::commit` does it, a FRI fold, the quotient of every instance of a guest
+//! proof (every chip, lookups included), and the whole proof of that run (the backend's LDEs,
+//! Merkle trees and quotients in the reference protocol; proven cycles/s). Every GPU result is
+//! checked against the CPU one (proofs byte for byte) before its time is reported.
 
 // Built without a runtime feature the binary can only explain how to rebuild it.
 #![cfg_attr(
@@ -17,6 +18,9 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use clap::{Parser, Subcommand, ValueEnum};
 use mipstark_prover_cpu_ref::config::{Compressor, Hasher, ValMmcs};
+use mipstark_prover_cpu_ref::protocol::{
+    reference_quotient_values, QuotientEvaluator, QuotientJob,
+};
 use mipstark_prover_cpu_ref::{make_config, Challenge, DeterministicChallenger, StarkParams};
 use p3_commit::{Mmcs, Pcs};
 use p3_dft::{Radix2DitParallel, TwoAdicSubgroupDft};
@@ -26,7 +30,7 @@ use p3_matrix::bitrev::BitReversibleMatrix;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use p3_symmetric::Permutation;
-use prover_gpu::kernels::{as_words, merkle, ntt, poseidon2};
+use prover_gpu::kernels::{as_words, fri, merkle, ntt, poseidon2};
 use prover_gpu::DeviceRuntime;
 use rayon::prelude::*;
 
@@ -119,16 +123,45 @@ struct Row {
     cpu: Duration,
 }
 
-/// The whole-proof stage: one guest run proved with Plonky3's DFT and with the device's.
+/// Times every quotient job of a proof on the CPU reference and on the device, one job at a
+/// time (the protocol runs instances in parallel), and checks they agree.
+struct TimedQuotient<R> {
+    gpu: prover_gpu::quotient::GpuQuotient<R>,
+    /// CPU time, GPU time, quotient-domain points, first disagreement.
+    totals: std::sync::Mutex<(Duration, Duration, usize, Option<String>)>,
+}
+
+impl<R: DeviceRuntime + Send + Sync> QuotientEvaluator for TimedQuotient<R> {
+    fn quotient_values<M: Matrix<F> + Sync>(&self, job: &QuotientJob<'_, M>) -> Vec<Challenge> {
+        let mut t = self.totals.lock().unwrap_or_else(|e| e.into_inner());
+        let start = Instant::now();
+        let cpu = reference_quotient_values(job);
+        t.0 += start.elapsed();
+        let start = Instant::now();
+        let gpu = self.gpu.on_device(job);
+        t.1 += start.elapsed();
+        t.2 += cpu.len();
+        let name = job.air.name();
+        match gpu {
+            Ok(g) if g == cpu => {}
+            Ok(_) => drop(t.3.get_or_insert(format!("the {name} quotient differs"))),
+            Err(e) => drop(t.3.get_or_insert(format!("the {name} quotient failed: {e}"))),
+        }
+        cpu
+    }
+}
+
+/// The quotient and whole-proof stages: one guest run's quotients on both sides, then the run
+/// proved by the reference and by the device backend.
 fn bench_proof<R: DeviceRuntime + Send + Sync>(
     rt: std::sync::Arc<R>,
     a: &BenchArgs,
-) -> anyhow::Result<Option<Row>> {
+) -> anyhow::Result<Vec<Row>> {
     use mipstark_air::machine::Machine;
     use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
-    use mipstark_prover_cpu_ref::machine::{first_difference, prove_traces};
+    use mipstark_prover_cpu_ref::machine::{first_difference, prove_traces, prove_traces_backend};
     if a.proof_fib == 0 {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let elf = include_bytes!("../../../tests/guests/elf/fibonacci.elf");
     let program = std::sync::Arc::new(Program::from_elf(elf)?);
@@ -138,6 +171,23 @@ fn bench_proof<R: DeviceRuntime + Send + Sync>(
     let cycles = exit.cycles;
     let machine = Machine::new(program)?;
     let params = StarkParams::DEFAULT;
+    let timed = TimedQuotient {
+        gpu: prover_gpu::quotient::GpuQuotient::new(rt.clone()),
+        totals: Default::default(),
+    };
+    prove_traces_backend(
+        &machine,
+        machine.generate_traces(&shards)?,
+        params,
+        mipstark_prover_cpu_ref::config::Dft::default(),
+        mipstark_prover_cpu_ref::val_mmcs(),
+        &timed,
+    )?;
+    let (q_cpu, q_gpu, q_points, q_err) =
+        timed.totals.into_inner().unwrap_or_else(|e| e.into_inner());
+    if let Some(e) = q_err {
+        bail!("{e}");
+    }
     let (cpu, cpu_proof) = best(a.reps, || {
         Ok(prove_traces(
             &machine,
@@ -152,13 +202,22 @@ fn bench_proof<R: DeviceRuntime + Send + Sync>(
     if let Some(field) = first_difference(&cpu_proof, &gpu_proof) {
         bail!("the GPU proof differs from the CPU proof first in {field}");
     }
-    Ok(Some(Row {
-        stage: "whole proof (LDE + Merkle on device)",
-        unit: "cyc/s",
-        work: cycles as f64,
-        gpu,
-        cpu,
-    }))
+    Ok(vec![
+        Row {
+            stage: "quotient (every chip)",
+            unit: "pts/s",
+            work: q_points as f64,
+            gpu: q_gpu,
+            cpu: q_cpu,
+        },
+        Row {
+            stage: "whole proof (all on device)",
+            unit: "cyc/s",
+            work: cycles as f64,
+            gpu,
+            cpu,
+        },
+    ])
 }
 
 fn bench<R: DeviceRuntime + Send + Sync>(
@@ -268,6 +327,32 @@ fn bench<R: DeviceRuntime + Send + Sync>(
         stage: "commit (LDE+Merkle)",
         unit: "elem/s",
         work: (n * a.width) as f64,
+        gpu,
+        cpu,
+    });
+
+    // One FRI fold (arity 2) of a codeword as long as the LDE.
+    let codeword: Vec<Challenge> = (0..lde_rows)
+        .map(|i| Challenge::from(F::from_u32((i as u32).wrapping_mul(2246822519) >> 1)))
+        .collect();
+    let beta = Challenge::from(F::from_u32(7));
+    let folding = p3_fri::TwoAdicFriFolding::<(), ()>(std::marker::PhantomData);
+    let (cpu, cpu_fold) = best(a.reps, || {
+        Ok(<p3_fri::TwoAdicFriFolding<(), ()> as p3_fri::FriFoldingStrategy<F, Challenge>>::fold_matrix(
+            &folding,
+            beta,
+            1,
+            RowMajorMatrix::new(codeword.clone(), 2),
+        ))
+    })?;
+    let (gpu, gpu_fold) = best(a.reps, || Ok(fri::fold_arity2(rt, &codeword, beta)?))?;
+    if gpu_fold != cpu_fold {
+        bail!("GPU FRI fold disagrees with Plonky3");
+    }
+    rows.push(Row {
+        stage: "fri fold",
+        unit: "elem/s",
+        work: lde_rows as f64,
         gpu,
         cpu,
     });
