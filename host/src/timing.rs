@@ -21,7 +21,7 @@ pub const STAGES: &[(&str, &[&str])] = &[
             "device dft",
         ],
     ),
-    ("merkle", &["build merkle tree"]),
+    ("merkle", &["build merkle tree", "device merkle tree"]),
     ("quotient", &["quotient evaluation"]),
     ("fri", &["FRI prover"]),
 ];

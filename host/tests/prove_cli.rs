@@ -57,6 +57,16 @@ fn prove_then_verify_in_shards() {
     ] {
         assert!(err.contains(want), "summary lacks {want}: {err}");
     }
+    // The stages are read from the prover's spans: a renamed span would read as zero.
+    for stage in ["lde", "merkle", "quotient"] {
+        let secs: f64 = err
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix(stage))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_else(|| panic!("no {stage} time: {err}"));
+        assert!(secs > 0.0, "{stage} took no time: {err}");
+    }
     let o = mipstark(&[
         "verify",
         "--guest",
