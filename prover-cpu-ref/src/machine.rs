@@ -184,8 +184,9 @@ where
     let inst = instances(&airs, &t.traces, &t.publics);
     let pd = ProverData::from_instances(&config, &inst)
         .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    drop(inst);
     let proof =
-        crate::protocol::prove_batch_with(&config, &airs, &t.traces, &t.publics, &pd, quotient)?;
+        crate::protocol::prove_batch_with(&config, &airs, t.traces, &t.publics, &pd, quotient)?;
     // The DFT and the tree builder are part of the configuration's type but not of the
     // proof's bytes: re-read the proof as the reference configuration's.
     let bytes = bincode::serialize(&proof).expect("proofs always serialize");

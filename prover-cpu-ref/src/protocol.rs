@@ -142,11 +142,12 @@ fn pcs_error(phase: &str, e: impl std::fmt::Debug) -> ProveError {
 }
 
 /// Proves `airs` on `traces` (one instance each) as Plonky3's `prove_batch` would, with every
-/// quotient computed by `quotient`.
+/// quotient computed by `quotient`. The traces are dropped once their lookup columns exist
+/// (the rest of the proof reads their LDEs), which lowers the peak memory of a proof.
 pub fn prove_batch_with<D, M, Q>(
     config: &Config<D, M>,
     airs: &[MipsAir],
-    traces: &[RowMajorMatrix<Val>],
+    traces: Vec<RowMajorMatrix<Val>>,
     publics: &[Vec<Val>],
     prover_data: &ProverData<Config<D, M>>,
     quotient: &Q,
@@ -264,6 +265,7 @@ where
             }
         }
     };
+    drop(traces);
     let terminal_values: Vec<Challenge> = terminals.iter().flatten().map(|t| t.0).collect();
     let alpha =
         transcript.permutation_phase(perm.as_ref().map(|(c, _)| c.clone()), &terminal_values);

@@ -348,8 +348,15 @@ fn protocol_loop_equals_plonky3_prove_batch() {
             .collect();
         let pd = ProverData::from_instances(&config, &inst).unwrap();
         let theirs = prove_batch(&config, &inst, &pd).unwrap();
-        let ours =
-            prove_batch_with(&config, &airs, &t.traces, &t.publics, &pd, &CpuQuotient).unwrap();
+        let ours = prove_batch_with(
+            &config,
+            &airs,
+            t.traces.clone(),
+            &t.publics,
+            &pd,
+            &CpuQuotient,
+        )
+        .unwrap();
         assert!(
             bincode::serialize(&ours).unwrap() == bincode::serialize(&theirs).unwrap(),
             "{name}: the protocol loop's proof differs from prove_batch's"

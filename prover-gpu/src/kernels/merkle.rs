@@ -55,7 +55,7 @@ fn gather_rows<'a, M: Matrix<KoalaBear>>(
 
 /// Host staging bound: leaves are uploaded at most this many bytes at a time even without a
 /// budget, so a commitment never holds a second copy of a whole LDE in host memory.
-const STAGING_BYTES: usize = 256 << 20;
+pub(crate) const STAGING_BYTES: usize = 256 << 20;
 
 /// The digest of each row of same-height matrices (a row's digest hashes its values in every
 /// matrix, in order), computed `rows_per_call` rows at a time through one host staging buffer

@@ -63,8 +63,9 @@ fn window<M: Matrix<F> + Sync>(m: Option<&M>, start: usize, rows: usize) -> Vec<
     out
 }
 
-/// [`quotient_values`] in chunks of rows whose device buffers fit `budget` bytes (all rows at
-/// once without one): each chunk uploads its rows and the `next_step` rows after them.
+/// [`quotient_values`] in chunks of rows whose device buffers fit `budget` bytes (and whose
+/// host staging stays within the Merkle uploads' bound): each chunk uploads its rows and the
+/// `next_step` rows after them.
 pub fn quotient_values_within<R: DeviceRuntime, M: Matrix<F> + Sync>(
     rt: &R,
     prog: &QuotientProgram,
@@ -101,8 +102,10 @@ pub fn quotient_values_within<R: DeviceRuntime, M: Matrix<F> + Sync>(
     let (base_spills, ext_spills) = prog.spills();
     let spill_words = base_spills + 4 * ext_spills;
     let row_words = (width + 4 + 4 + spill_words) as u64;
+    // Host staging is bounded like the Merkle uploads': a chunk copies its rows once.
+    let staged = (super::merkle::STAGING_BYTES / (4 * (width + 4).max(1))).max(1);
     let rows = match budget {
-        None => n,
+        None => n.min(staged),
         Some(b) => {
             let fixed = 4 * (step as u64 * width as u64 + 8 * prog.num_constraints as u64);
             let rows = (b.saturating_sub(fixed) / (4 * row_words)) as usize;
@@ -111,7 +114,7 @@ pub fn quotient_values_within<R: DeviceRuntime, M: Matrix<F> + Sync>(
                     "a quotient chunk of one row needs more than the {b}-byte budget"
                 )));
             }
-            rows.min(n)
+            rows.min(n).min(staged)
         }
     };
     let weights: Vec<F> = q
