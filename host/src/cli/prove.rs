@@ -248,6 +248,20 @@ pub fn prove_loaded(
             .context("the traces violate the AIR (a prover bug: please report it)")?;
     }
     let trace_cells: u64 = traces.traces.iter().map(|t| t.values.len() as u64).sum();
+    // One batch holds every shard's LDEs at once: say so before the system kills the prover.
+    let needed = trace_cells * mipstark::timing::PROVER_BYTES_PER_MAIN_CELL;
+    if let Some(usable) = mipstark::timing::usable_memory().filter(|&u| needed > u) {
+        bar.suspend(|| {
+            eprintln!(
+                "warning: proving {} cycles needs about {:.1} GiB, and only {:.1} GiB are \
+                 available: the prover may be killed (every shard is proved in one batch; \
+                 per-shard proofs are not implemented yet)",
+                rec.exit.cycles,
+                needed as f64 / (1u64 << 30) as f64,
+                usable as f64 / (1u64 << 30) as f64
+            )
+        });
+    }
     let timing = mipstark::timing::install();
     let b2 = bar.clone();
     timing.start(move |stage| b2.set_message(format!("proving: {stage}")));
