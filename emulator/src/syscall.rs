@@ -333,13 +333,11 @@ impl Executor {
             self.set_state::<REC>(0, REG_MMAP_TOP, new_top);
             return Ok(addr);
         }
-        let start = (top as u64).checked_sub(len).ok_or(errno::ENOMEM)?;
-        if start < hwm as u64 {
-            return Err(errno::ENOMEM);
-        }
-        self.set_state::<REC>(0, REG_MMAP_TOP, start as u32);
+        // No room also reads the top and the mark: the proof shows the map would not fit.
+        let start = (top as u64).checked_sub(len).filter(|&s| s >= hwm as u64);
+        self.set_state::<REC>(0, REG_MMAP_TOP, start.map_or(top, |s| s as u32));
         self.set_state::<REC>(1, REG_BRK_HWM, hwm); // read
-        Ok(start as u32)
+        start.map(|s| s as u32).ok_or(errno::ENOMEM)
     }
 
     /// Reads guest bytes for a syscall, logging one access per word touched.

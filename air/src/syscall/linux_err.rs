@@ -5,7 +5,8 @@
 //!   low byte `x` has `(x−1)(x−2)(x−13)(x−14) ≠ 0`);
 //! - `read` with EBADF: the descriptor is not 0;
 //! - ENOSYS: the number lies in `4000..5000` (two byte-pair range checks) and is none of
-//!   [`nr::LINUX_HANDLED`] (a running product of the differences, shown nonzero by an inverse).
+//!   [`nr::LINUX_HANDLED`] (a running product of the differences, shown nonzero by an inverse);
+//! - mmap/mmap2's EINVAL, EBADF, ENOMEM and munmap's EINVAL: see [`super::mmap`].
 
 use mipstark_emulator::syscall::{errno, nr};
 use p3_air::AirBuilder;
@@ -23,6 +24,12 @@ pub struct LinuxErrCols<T> {
     pub badf_read: T,
     /// A Linux number the emulator does not implement.
     pub enosys: T,
+    /// mmap/mmap2 with EINVAL (length 0), EBADF (not anonymous), ENOMEM (no room), and
+    /// munmap with EINVAL: their conditions are proven in [`super::mmap`].
+    pub mmap_inval: T,
+    pub mmap_badf: T,
+    pub mmap_nomem: T,
+    pub munmap_inval: T,
     /// `write`: `fd_lo·fd_hi`, whether a high byte of the descriptor is nonzero, and the value
     /// shown nonzero (`fd_prod`, or the high bytes' sum).
     pub fd_prod: T,
@@ -38,11 +45,27 @@ pub struct LinuxErrCols<T> {
 }
 
 /// The errno an error row returns, by selector.
-pub const ERRNO: [u32; 3] = [errno::EBADF, errno::EBADF, errno::ENOSYS];
+pub const ERRNO: [u32; 7] = [
+    errno::EBADF,
+    errno::EBADF,
+    errno::ENOSYS,
+    errno::EINVAL,
+    errno::EBADF,
+    errno::ENOMEM,
+    errno::EINVAL,
+];
 
 impl<T: Copy> LinuxErrCols<T> {
-    pub fn selectors(&self) -> [T; 3] {
-        [self.badf_write, self.badf_read, self.enosys]
+    pub fn selectors(&self) -> [T; 7] {
+        [
+            self.badf_write,
+            self.badf_read,
+            self.enosys,
+            self.mmap_inval,
+            self.mmap_badf,
+            self.mmap_nomem,
+            self.munmap_inval,
+        ]
     }
 }
 

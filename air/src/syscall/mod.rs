@@ -14,8 +14,9 @@
 //! Linux calls: exit, exit_group, write (fd 1, 2, 13, 14), read (fd 0) and set_thread_area
 //! when they succeed, brk ([`brk`]: the break and its high-water mark are registers; regrown
 //! memory is zeroed through the buffer chain), anonymous mmap/mmap2 and munmap when they succeed
-//! ([`mmap`]: the mmap top is a register), and the EBADF of write/read and ENOSYS returns
-//! ([`linux_err`]); `MAP_FIXED` and the errors of brk/mmap/munmap are not provable yet.
+//! ([`mmap`]: the mmap top is a register), and the error returns EBADF of write/read, ENOSYS,
+//! and those of mmap/mmap2/munmap ([`linux_err`], [`mmap`]); `MAP_FIXED` and read's EFAULT
+//! are not provable yet (brk has no error return).
 
 pub mod brk;
 pub mod linux_err;
@@ -60,7 +61,7 @@ pub struct SyscallCols<T> {
     pub lset_tls: T,
     /// Linux brk.
     pub lbrk: T,
-    /// Linux mmap/mmap2 of anonymous memory (not MAP_FIXED), and munmap.
+    /// Linux mmap/mmap2 of anonymous memory (not MAP_FIXED), and munmap, when they succeed.
     pub lmmap: T,
     pub lmunmap: T,
     pub hintlen: T,
@@ -169,6 +170,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.err.badf_write,
                 r.err.badf_read,
                 r.err.enosys,
+                r.err.mmap_inval,
+                r.err.mmap_badf,
+                r.err.mmap_nomem,
+                r.err.munmap_inval,
             ],
         );
         let [v0, a0, a1, a2, a3] = &r.regs;
@@ -196,6 +201,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             (r.lset_tls, nr::LINUX_SET_THREAD_AREA),
             (r.lbrk, nr::LINUX_BRK),
             (r.lmunmap, nr::LINUX_MUNMAP),
+            (r.err.munmap_inval, nr::LINUX_MUNMAP),
         ] {
             for (i, byte) in bytes_of(num).into_iter().enumerate() {
                 b.when(sel).assert_eq(v0.prev[i], AB::Expr::from_u32(byte));
@@ -287,41 +293,57 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         );
 
         // The state registers, after the argument slots: set_thread_area's thread pointer;
-        // brk's break, high-water mark and mmap top; mmap's top and mark.
+        // brk's break, high-water mark and mmap top; mmap's top and mark (also read by
+        // ENOMEM).
         let reg = |r: u8| AB::Expr::from_u32(REG_SPACE + r as u32);
         let ts = |k: u8| r.clk.into() + AB::Expr::from_u8(k);
+        let sized: AB::Expr = r.lmmap.into() + r.err.mmap_nomem.into();
         access(
             b,
             &r.st,
             r.lset_tls.into() * reg(REG_TLS)
                 + r.lbrk.into() * reg(REG_BRK)
-                + r.lmmap.into() * reg(REG_MMAP_TOP),
+                + sized.clone() * reg(REG_MMAP_TOP),
             ts(5),
-            r.lset_tls.into() + r.lbrk.into() + r.lmmap.into(),
+            r.lset_tls.into() + r.lbrk.into() + sized.clone(),
         );
         access(
             b,
             &r.st1,
             reg(REG_BRK_HWM),
             ts(6),
-            r.lbrk.into() + r.lmmap.into(),
+            r.lbrk.into() + sized.clone(),
         );
         access(b, &r.st2, reg(REG_MMAP_TOP), ts(7), r.lbrk.into());
         for i in 0..4 {
-            b.when(r.lmmap).assert_eq(r.st1.value[i], r.st1.prev[i]);
+            b.when(sized.clone())
+                .assert_eq(r.st1.value[i], r.st1.prev[i]);
             b.assert_eq(r.st2.value[i], r.st2.prev[i]);
         }
         mmap::eval_mmap(
             b,
             &r.mmap,
-            r.lmmap,
+            &mmap::MmapRows {
+                ok: r.lmmap,
+                inval: r.err.mmap_inval,
+                badf: r.err.mmap_badf,
+                nomem: r.err.mmap_nomem,
+            },
             v0,
             &a1.prev,
             &a3.prev,
             &r.st,
             &r.st1.prev,
         );
-        mmap::eval_munmap(b, &r.munmap, r.lmunmap, &a0.prev, &a1.prev, &v0.value);
+        mmap::eval_munmap(
+            b,
+            &r.munmap,
+            r.lmunmap,
+            r.err.munmap_inval,
+            &a0.prev,
+            &a1.prev,
+            &v0.value,
+        );
         brk::eval(
             b,
             &r.brk,

@@ -94,6 +94,22 @@ impl SyscallChip {
                     r.lmmap = F::ONE
                 }
                 nr::LINUX_MUNMAP if ev.regs[4].value == 0 => r.lmunmap = F::ONE,
+                // mmap's errors before and outside MAP_FIXED, and munmap's EINVAL.
+                nr::LINUX_MMAP | nr::LINUX_MMAP2 if ev.regs[4].value == 1 => {
+                    let (len, flags) = (ev.regs[2].prev_value, ev.regs[4].prev_value);
+                    match ev.regs[0].value {
+                        errno::EINVAL if len == 0 => r.err.mmap_inval = F::ONE,
+                        errno::EBADF => r.err.mmap_badf = F::ONE,
+                        errno::ENOMEM if flags & MAP_FIXED == 0 => r.err.mmap_nomem = F::ONE,
+                        _ => {
+                            return Err(SyscallTraceError::Unsupported {
+                                number: ev.number,
+                                pc: step.pc,
+                            })
+                        }
+                    }
+                }
+                nr::LINUX_MUNMAP => r.err.munmap_inval = F::ONE,
                 // Error returns ($a3 = 1) with the errno their arguments force.
                 nr::LINUX_WRITE if ev.regs[0].value == errno::EBADF => r.err.badf_write = F::ONE,
                 nr::LINUX_READ if ev.regs[0].value == errno::EBADF => r.err.badf_read = F::ONE,
@@ -154,8 +170,24 @@ impl SyscallChip {
                 r.fd_hi = (x - F::from_u8(13)) * (x - F::from_u8(14));
             }
             if r.err.selectors().contains(&F::ONE) {
-                for (x, y) in linux_err::fill(&mut r.err, ev.number, a[0], r.fd_lo, r.fd_hi) {
-                    bytes.add(ByteOp::Range, x, y);
+                match ev.number {
+                    nr::LINUX_MMAP | nr::LINUX_MMAP2 => {
+                        // ENOMEM reads the top and the mark.
+                        let sized = match ev.state {
+                            [Some((_, top)), Some((_, hwm)), None] => {
+                                Some(((top.prev_value, top.value), hwm.value))
+                            }
+                            _ => None,
+                        };
+                        mmap::fill_mmap(&mut r.mmap, ev.number, a[1], a[3], sized, bytes);
+                    }
+                    nr::LINUX_MUNMAP => mmap::fill_munmap(&mut r.munmap, a[0], a[1], bytes),
+                    _ => {
+                        let fds = linux_err::fill(&mut r.err, ev.number, a[0], r.fd_lo, r.fd_hi);
+                        for (x, y) in fds {
+                            bytes.add(ByteOp::Range, x, y);
+                        }
+                    }
                 }
                 continue; // an error return touches no memory
             }
@@ -186,8 +218,7 @@ impl SyscallChip {
                         ev.number,
                         a[1],
                         a[3],
-                        (top.prev_value, top.value),
-                        hwm.value,
+                        Some(((top.prev_value, top.value), hwm.value)),
                         bytes,
                     );
                     continue;
