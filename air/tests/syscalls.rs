@@ -12,6 +12,7 @@ use mipstark_air::syscall::{PublicStream, SysMemChip, SysMemCols, SyscallChip, S
 use mipstark_air::F;
 use mipstark_emulator::record::SyscallEvent;
 use mipstark_emulator::ExecutionRecord;
+use p3_field::Field;
 use p3_field::PrimeCharacteristicRing;
 
 /// A guest program's syscall records, and the syscall and sysmem chips' verdicts on traces
@@ -202,7 +203,14 @@ fn mmap_results_are_forced() {
             let (len, fl) = (word(&r.regs[2].prev), word(&r.regs[4].prev));
             let hwm = word(&r.st1.prev);
             let mut bytes = ByteLookups::default();
-            mmap::fill_mmap(&mut r.mmap, 4090, len, fl, (top, start), hwm, &mut bytes);
+            mmap::fill_mmap(
+                &mut r.mmap,
+                4090,
+                len,
+                fl,
+                Some(((top, start), hwm)),
+                &mut bytes,
+            );
         }
     };
     assert!(
@@ -266,6 +274,15 @@ fn mmap_results_are_forced() {
             r.regs[0].value = word_bytes(result);
             let (a, l) = (word(&r.regs[1].prev), word(&r.regs[2].prev));
             mmap::fill_munmap(&mut r.munmap, a, l, &mut ByteLookups::default());
+            // A success row's witness: no reason, the length's inverse.
+            r.munmap.why = [F::ZERO; 3];
+            r.munmap.len_inv = r.regs[2]
+                .prev
+                .iter()
+                .copied()
+                .sum::<F>()
+                .try_inverse()
+                .unwrap_or(F::ZERO);
         }
     };
     assert!(
@@ -286,6 +303,221 @@ fn mmap_results_are_forced() {
         ("a nonzero result", unmap(None, None, 22)),
     ] {
         assert!(f.rejects(&edit), "{what}");
+    }
+}
+
+/// mmap's and munmap's error returns are forced by the arguments, the mmap top and the mark:
+/// each errno stands only where its condition holds, and no other errno (nor success) can be
+/// claimed in its place.
+#[test]
+fn mmap_errors_are_forced() {
+    use mipstark_air::alu::word_bytes;
+    use mipstark_air::syscall::mmap;
+    use mipstark_emulator::syscall::errno;
+    use p3_field::PrimeField32;
+    let words = mipstark_tests::asm::mmap_errors_program();
+    let f = SyscallForgery::new(&words);
+    assert_eq!(
+        u32::from_le_bytes(f.publics.map(|b| b.as_canonical_u32() as u8)),
+        133,
+        "the errnos"
+    );
+    assert!(!f.rejects(&|_| {}), "honest");
+    // Rows by errno selector; the `k`-th row of a kind gets the edit.
+    let nth = |sel: fn(&SyscallCols<F>) -> F, k: usize, edit: fn(&mut SyscallCols<F>)| {
+        let seen = std::cell::Cell::new(0);
+        move |r: &mut SyscallCols<F>| {
+            if sel(r) == F::ONE {
+                if seen.get() == k {
+                    edit(r);
+                }
+                seen.set(seen.get() + 1);
+            }
+        }
+    };
+    // Refill an mmap row from its (edited) arguments and state.
+    fn refill(r: &mut SyscallCols<F>) {
+        let word = |w: &[F; 4]| {
+            w.iter().rev().fold(0u32, |acc, b| {
+                (acc << 8) | p3_field::PrimeField32::as_canonical_u32(b)
+            })
+        };
+        let (len, flags) = (word(&r.regs[2].prev), word(&r.regs[4].prev));
+        let sized = (r.err.mmap_badf == F::ZERO)
+            .then(|| ((word(&r.st.prev), word(&r.st.value)), word(&r.st1.prev)));
+        let number = word(&r.regs[0].prev);
+        r.mmap = unsafe { std::mem::zeroed() };
+        mmap::fill_mmap(
+            &mut r.mmap,
+            number,
+            len,
+            flags,
+            sized,
+            &mut ByteLookups::default(),
+        );
+    }
+    for k in 0..3 {
+        assert!(
+            !f.rejects(&nth(|r| r.err.mmap_nomem, k, refill)),
+            "recomputing ENOMEM row {k} changes nothing"
+        );
+    }
+    assert!(
+        !f.rejects(&nth(|r| r.err.mmap_badf, 0, refill)),
+        "recomputing the EBADF row changes nothing"
+    );
+    for (what, edit) in [
+        (
+            "EINVAL for a nonzero length",
+            Box::new(nth(
+                |r| r.err.mmap_inval,
+                0,
+                |r| {
+                    r.regs[2].prev[1] = F::from_u8(16);
+                    r.regs[2].value[1] = F::from_u8(16);
+                },
+            )) as Box<dyn Fn(&mut SyscallCols<F>)>,
+        ),
+        (
+            "EBADF for an anonymous map",
+            Box::new(nth(
+                |r| r.err.mmap_badf,
+                0,
+                |r| {
+                    r.regs[4].prev[1] = F::from_u8(8); // $a3's value is the error flag
+                    refill(r); // MAP_ANONYMOUS read as set
+                },
+            )),
+        ),
+        (
+            "ENOMEM for a map that fits below the top",
+            Box::new(nth(
+                |r| r.err.mmap_nomem,
+                0,
+                |r| {
+                    r.regs[2].prev = word_bytes(0x1000);
+                    r.regs[2].value = word_bytes(0x1000);
+                    refill(r);
+                },
+            )),
+        ),
+        (
+            "ENOMEM for a map that fits above the mark",
+            Box::new(nth(
+                |r| r.err.mmap_nomem,
+                2,
+                |r| {
+                    r.st1.prev = word_bytes(0x1000_0000);
+                    r.st1.value = word_bytes(0x1000_0000);
+                    refill(r);
+                },
+            )),
+        ),
+        (
+            "ENOMEM with the top moved",
+            Box::new(nth(
+                |r| r.err.mmap_nomem,
+                0,
+                |r| {
+                    r.st.value[3] = F::from_u8(0x10);
+                },
+            )),
+        ),
+        (
+            "EINVAL claimed where ENOMEM is due",
+            Box::new(nth(
+                |r| r.err.mmap_nomem,
+                1,
+                |r| {
+                    r.err.mmap_nomem = F::ZERO;
+                    r.err.mmap_inval = F::ONE;
+                    r.regs[0].value = word_bytes(errno::EINVAL);
+                },
+            )),
+        ),
+        (
+            "ENOMEM claimed where EBADF is due",
+            Box::new(nth(
+                |r| r.err.mmap_badf,
+                0,
+                |r| {
+                    r.err.mmap_badf = F::ZERO;
+                    r.err.mmap_nomem = F::ONE;
+                    r.regs[0].value = word_bytes(errno::ENOMEM);
+                },
+            )),
+        ),
+        (
+            "another errno",
+            Box::new(nth(
+                |r| r.err.mmap_badf,
+                0,
+                |r| {
+                    r.regs[0].value = word_bytes(errno::EINVAL);
+                },
+            )),
+        ),
+        (
+            "munmap's EINVAL for an aligned address",
+            Box::new(nth(
+                |r| r.err.munmap_inval,
+                0,
+                |r| {
+                    r.regs[1].prev[0] = F::ZERO;
+                    r.regs[1].value[0] = F::ZERO;
+                    let mut bytes = ByteLookups::default();
+                    mmap::fill_munmap(&mut r.munmap, 0x1000_0000, 4096, &mut bytes);
+                    r.munmap.why = [F::ONE, F::ZERO, F::ZERO];
+                },
+            )),
+        ),
+        (
+            "munmap's EINVAL for a nonzero length",
+            Box::new(nth(
+                |r| r.err.munmap_inval,
+                1,
+                |r| {
+                    r.regs[2].prev[1] = F::from_u8(16);
+                    r.regs[2].value[1] = F::from_u8(16);
+                    let mut bytes = ByteLookups::default();
+                    mmap::fill_munmap(&mut r.munmap, 0x1000_0000, 4096, &mut bytes);
+                    r.munmap.why = [F::ZERO, F::ONE, F::ZERO];
+                },
+            )),
+        ),
+        (
+            "munmap's EINVAL for a range ending below 2^32",
+            Box::new(nth(
+                |r| r.err.munmap_inval,
+                2,
+                |r| {
+                    let (a, l) = (0xffff_e000u32, 0x1000u32);
+                    r.regs[1].prev = word_bytes(a);
+                    r.regs[1].value = word_bytes(a);
+                    r.regs[2].prev = word_bytes(l);
+                    r.regs[2].value = word_bytes(l);
+                    mmap::fill_munmap(&mut r.munmap, a, l, &mut ByteLookups::default());
+                    r.munmap.why = [F::ZERO, F::ZERO, F::ONE];
+                    r.munmap.len_inv = F::from_u32(0xf0 + 0xff + 0xff).inverse();
+                },
+            )),
+        ),
+        (
+            "munmap's EINVAL for a range ending exactly at 2^32",
+            Box::new(nth(
+                |r| r.err.munmap_inval,
+                2,
+                |r| {
+                    r.regs[2].prev[1] = F::from_u8(16);
+                    r.regs[2].value[1] = F::from_u8(16);
+                    let (a, l) = (0xffff_f000u32, 0x1000u32);
+                    mmap::fill_munmap(&mut r.munmap, a, l, &mut ByteLookups::default());
+                    r.munmap.why = [F::ZERO, F::ZERO, F::ONE];
+                },
+            )),
+        ),
+    ] {
+        assert!(f.rejects(&*edit), "{what}");
     }
 }
 

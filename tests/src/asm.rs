@@ -140,3 +140,36 @@ pub fn mmap_program() -> Vec<u32> {
     w.extend([addiu(2, 0, 0), SYSCALL]); // HALT($a0)
     w
 }
+
+/// Refused `mmap` and `munmap` calls, one per error the emulator returns: a zero length
+/// (EINVAL), a file map (EBADF), more than the top (ENOMEM, the aligned length exceeds it), a
+/// length rounding up to 2^32 (ENOMEM), and — after `brk` raises the mark near the top — a map
+/// that would start below the mark (ENOMEM); munmap of a misaligned address, of no bytes, and
+/// of a range past 2^32 (EINVAL). Halts with the sum of the errnos: 22 + 9 + 3·12 + 3·22 = 133.
+pub fn mmap_errors_program() -> Vec<u32> {
+    let mut w = Vec::new();
+    let call = |w: &mut Vec<u32>, nr: u32, args: [u32; 4]| {
+        for (k, v) in args.into_iter().enumerate() {
+            w.extend(li(4 + k as u32, v));
+        }
+        w.extend(li(2, nr));
+        w.push(SYSCALL);
+        w.push(addu(16, 16, 2)); // $s0 += errno
+    };
+    call(&mut w, 4090, [0, 0, 3, 0x802]);
+    call(&mut w, 4210, [0, 4096, 3, 0x002]);
+    call(&mut w, 4090, [0, 0xf000_0000, 3, 0x802]);
+    call(&mut w, 4090, [0, 0xffff_ff00, 3, 0x802]);
+    // brk(0x6fff_f000): the mark rises to a page below the top (memory above the old mark is
+    // not zeroed, so nothing is written).
+    w.extend(li(4, 0x6fff_f000));
+    w.extend(li(2, 4045));
+    w.push(SYSCALL);
+    call(&mut w, 4210, [0, 0x2000, 3, 0x802]);
+    call(&mut w, 4091, [0x1000_0010, 4096, 0, 0]);
+    call(&mut w, 4091, [0x1000_0000, 0, 0, 0]);
+    call(&mut w, 4091, [0xffff_f000, 0x2000, 0, 0]);
+    w.push(addu(4, 16, 0));
+    w.extend([addiu(2, 0, 0), SYSCALL]); // HALT($s0)
+    w
+}

@@ -17,9 +17,9 @@
 //! `munmap(addr, len)` succeeds (returns 0, no effect) when `addr` is page aligned, `len ≠ 0` and
 //! `addr + len ≤ 2^32`, and returns EINVAL otherwise; the row proves which.
 
+use mipstark_emulator::memory::PAGE_SIZE;
 use mipstark_emulator::syscall::nr;
 use p3_air::AirBuilder;
-use mipstark_emulator::memory::PAGE_SIZE;
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::InteractionBuilder;
 
@@ -108,8 +108,7 @@ pub fn eval_mmap<AB: AirBuilder<F = F> + InteractionBuilder>(
     hwm: &[AB::Var; 4],
 ) {
     let k = |v: u32| AB::Expr::from_u32(v);
-    let any: AB::Expr =
-        rows.ok.into() + rows.inval.into() + rows.badf.into() + rows.nomem.into();
+    let any: AB::Expr = rows.ok.into() + rows.inval.into() + rows.badf.into() + rows.nomem.into();
     // Rows whose flags and length are read, and rows that size the map.
     let parsed: AB::Expr = rows.ok.into() + rows.badf.into() + rows.nomem.into();
     let sized: AB::Expr = rows.ok.into() + rows.nomem.into();
@@ -232,7 +231,8 @@ pub fn eval_munmap<AB: AirBuilder<F = F> + InteractionBuilder>(
     b.when(ok).assert_zero(addr[0]);
     b.when(ok).assert_zero(c.r);
     b.when(ok).assert_one(sum::<AB>(len) * c.len_inv.into());
-    b.when(ok).assert_zero(c.carry[3].into() * sum::<AB>(&c.end));
+    b.when(ok)
+        .assert_zero(c.carry[3].into() * sum::<AB>(&c.end));
     for v in v0 {
         b.when(ok).assert_zero(*v);
     }
