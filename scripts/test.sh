@@ -47,6 +47,7 @@ echo "==> cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo clippy -p prover-gpu --all-targets --features cuda,opencl --locked -- -D warnings
 cargo clippy -p mipstark --all-targets --features cuda,opencl --locked -- -D warnings
+cargo clippy -p mipstark-benches --all-targets --features cuda,opencl --locked -- -D warnings
 echo "==> cargo test"
 cargo test --workspace --all-targets --locked
 echo "==> GPU backend: kernels through nvcc (sm_80, sm_90), run on OpenCL (PoCL) against Plonky3"

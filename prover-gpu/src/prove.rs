@@ -88,7 +88,11 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
             &self.quotient,
         )?;
         if failures() > before {
-            let e = self.stats.first_error().unwrap_or_default();
+            // This proof's first failure (another proof sharing the backend may interleave).
+            let e = self
+                .stats
+                .error_at(before)
+                .unwrap_or_else(|| format!("{} device calls failed", failures() - before));
             return Err(DeviceProveError::DeviceFailed(e));
         }
         Ok(proof)
