@@ -29,6 +29,10 @@ type EditMem<'a> = &'a dyn Fn(&mut SysMemCols<F>);
 
 impl SyscallForgery {
     fn new(words: &[u32]) -> Self {
+        Self::with_stdin(words, Vec::new())
+    }
+
+    fn with_stdin(words: &[u32], stdin: Vec<u8>) -> Self {
         let program = std::sync::Arc::new(
             mipstark_emulator::Program::from_elf(&mipstark_tests::elfgen::program_elf(words))
                 .unwrap(),
@@ -36,7 +40,10 @@ impl SyscallForgery {
         let chip = SyscallChip::new(&program);
         let (mut shards, exit) = mipstark_emulator::Executor::new(
             program,
-            mipstark_emulator::GuestInput::default(),
+            mipstark_emulator::GuestInput {
+                stdin,
+                ..Default::default()
+            },
             mipstark_emulator::ExecConfig::default(),
         )
         .record_shards(1 << 12)
@@ -557,4 +564,61 @@ fn linux_errors_only_where_due() {
     };
     assert!(!f.rejects(&relabel(4055)), "ENOSYS for 4055");
     assert!(f.rejects(&relabel(4045)), "ENOSYS for brk");
+}
+
+/// read's EFAULT stands only for fd 0 and a buffer that runs past 2^32.
+#[test]
+fn read_fault_only_where_due() {
+    use mipstark_air::alu::word_bytes;
+    use mipstark_tests::asm::*;
+    // read(0, 0xffff_fff0, 0x20) with stdin to read: EFAULT; halt.
+    let mut w = vec![addiu(4, 0, 0)];
+    w.extend(li(5, 0xffff_fff0));
+    w.extend(li(6, 0x20));
+    w.extend(li(2, 4003));
+    w.push(SYSCALL);
+    w.extend([addiu(4, 0, 0), addiu(2, 0, 0), SYSCALL]);
+    let f = SyscallForgery::with_stdin(&w, vec![7; 64]);
+    assert!(!f.rejects(&|_| {}), "the honest run");
+    // Claim EFAULT for other arguments, every witness recomputed as the prover would.
+    let claim = |fd: u32, buf: u32, len: u32| {
+        move |r: &mut SyscallCols<F>| {
+            if r.err.read_fault != F::ONE {
+                return;
+            }
+            for (k, v) in [(1, fd), (2, buf), (3, len)] {
+                r.regs[k].prev = word_bytes(v);
+                r.regs[k].value = word_bytes(v);
+            }
+            let end = buf.wrapping_add(len);
+            r.buf = word_bytes(buf);
+            r.len = word_bytes(len);
+            r.end = word_bytes(end);
+            r.carry = mipstark_air::gadgets::add_carries(buf, len);
+            r.buf_off = F::from_u32(buf & 3);
+            r.buf_q = F::from_u32((buf & 0xff) >> 2);
+            r.end_off = F::from_u32(end & 3);
+            r.end_q = F::from_u32((end & 0xff) >> 2);
+            let sum: u32 = end.to_le_bytes().iter().map(|&x| x as u32).sum();
+            r.err.inv = F::from_u32(sum).try_inverse().unwrap_or(F::ZERO);
+        }
+    };
+    assert!(
+        !f.rejects(&claim(0, 0xffff_fff0, 0x20)),
+        "recomputing changes nothing"
+    );
+    assert!(
+        !f.rejects(&claim(0, 0xffff_ff00, 0x101)),
+        "one byte past 2^32"
+    );
+    for (what, edit) in [
+        (
+            "a buffer ending exactly at 2^32",
+            claim(0, 0xffff_ff00, 0x100),
+        ),
+        ("a buffer below 2^32", claim(0, 0x1000, 0x20)),
+        ("fd 1", claim(1, 0xffff_fff0, 0x20)),
+    ] {
+        assert!(f.rejects(&edit), "{what}");
+    }
 }

@@ -324,6 +324,34 @@ fn linux_error_returns_prove() {
     assert_eq!(proof.statement.exit_code, 3 * (9 + 1) + 3 * (89 + 1));
 }
 
+/// read's EFAULT (a buffer running past 2^32, with stdin to read) proves, and its result
+/// reaches the exit code.
+#[test]
+fn read_efault_proves() {
+    use mipstark_tests::asm::*;
+    let mut w = Vec::new();
+    w.push(addiu(4, 0, 0)); // fd 0
+    w.extend(li(5, 0xffff_fff0)); // 16 bytes below 2^32
+    w.extend(li(6, 0x20)); // 32 bytes
+    w.extend(li(2, 4003));
+    w.push(SYSCALL);
+    w.push(special(0x21, 2, 7, 4, 0)); // a0 = v0 + a3
+    w.extend([addiu(2, 0, 0), SYSCALL]);
+    let elf = mipstark_tests::elfgen::program_elf(&w);
+    let program = Arc::new(Program::from_elf(&elf).unwrap());
+    let input = GuestInput {
+        stdin: vec![7; 64],
+        ..GuestInput::default()
+    };
+    let (shards, _) = Executor::new(program.clone(), input, ExecConfig::default())
+        .record_shards(1 << 10)
+        .unwrap();
+    let m = Machine::new(program).unwrap();
+    let proof = prove(&m, &shards, P).unwrap();
+    verify(&m, &proof, P).unwrap();
+    assert_eq!(proof.statement.exit_code, 14 + 1);
+}
+
 /// Our protocol loop (`protocol::prove_batch_with`, which lets a backend evaluate quotients)
 /// makes exactly the bytes of Plonky3's `prove_batch`, for guests with and without
 /// preprocessed columns, lookups and several shards.

@@ -6,7 +6,8 @@
 //! - `read` with EBADF: the descriptor is not 0;
 //! - ENOSYS: the number lies in `4000..5000` (two byte-pair range checks) and is none of
 //!   [`nr::LINUX_HANDLED`] (a running product of the differences, shown nonzero by an inverse);
-//! - mmap/mmap2's EINVAL, EBADF, ENOMEM and munmap's EINVAL: see [`super::mmap`].
+//! - mmap/mmap2's EINVAL, EBADF, ENOMEM and munmap's EINVAL: see [`super::mmap`];
+//! - read's EFAULT: fd 0 and a buffer running past 2^32 (in the syscall chip's buffer columns).
 
 use mipstark_emulator::syscall::{errno, nr};
 use p3_air::AirBuilder;
@@ -30,6 +31,9 @@ pub struct LinuxErrCols<T> {
     pub mmap_badf: T,
     pub mmap_nomem: T,
     pub munmap_inval: T,
+    /// read from fd 0 into a buffer that runs past 2^32 (EFAULT): the syscall chip's buffer
+    /// columns prove `buf + len` carries out with a nonzero end.
+    pub read_fault: T,
     /// `write`: `fd_lo·fd_hi`, whether a high byte of the descriptor is nonzero, and the value
     /// shown nonzero (`fd_prod`, or the high bytes' sum).
     pub fd_prod: T,
@@ -45,7 +49,7 @@ pub struct LinuxErrCols<T> {
 }
 
 /// The errno an error row returns, by selector.
-pub const ERRNO: [u32; 7] = [
+pub const ERRNO: [u32; 8] = [
     errno::EBADF,
     errno::EBADF,
     errno::ENOSYS,
@@ -53,10 +57,11 @@ pub const ERRNO: [u32; 7] = [
     errno::EBADF,
     errno::ENOMEM,
     errno::EINVAL,
+    errno::EFAULT,
 ];
 
 impl<T: Copy> LinuxErrCols<T> {
-    pub fn selectors(&self) -> [T; 7] {
+    pub fn selectors(&self) -> [T; 8] {
         [
             self.badf_write,
             self.badf_read,
@@ -65,6 +70,7 @@ impl<T: Copy> LinuxErrCols<T> {
             self.mmap_badf,
             self.mmap_nomem,
             self.munmap_inval,
+            self.read_fault,
         ]
     }
 }

@@ -15,8 +15,8 @@
 //! when they succeed, brk ([`brk`]: the break and its high-water mark are registers; regrown
 //! memory is zeroed through the buffer chain), anonymous mmap/mmap2 and munmap when they succeed
 //! ([`mmap`]: the mmap top is a register), and the error returns EBADF of write/read, ENOSYS,
-//! and those of mmap/mmap2/munmap ([`linux_err`], [`mmap`]); `MAP_FIXED` and read's EFAULT
-//! are not provable yet (brk has no error return).
+//! those of mmap/mmap2/munmap, and read's EFAULT ([`linux_err`], [`mmap`]); `MAP_FIXED` is not
+//! provable yet (brk has no error return).
 
 pub mod brk;
 pub mod linux_err;
@@ -174,6 +174,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.err.mmap_badf,
                 r.err.mmap_nomem,
                 r.err.munmap_inval,
+                r.err.read_fault,
             ],
         );
         let [v0, a0, a1, a2, a3] = &r.regs;
@@ -202,6 +203,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             (r.lbrk, nr::LINUX_BRK),
             (r.lmunmap, nr::LINUX_MUNMAP),
             (r.err.munmap_inval, nr::LINUX_MUNMAP),
+            (r.err.read_fault, nr::LINUX_READ),
         ] {
             for (i, byte) in bytes_of(num).into_iter().enumerate() {
                 b.when(sel).assert_eq(v0.prev[i], AB::Expr::from_u32(byte));
@@ -260,8 +262,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         for i in 1..4 {
             b.when(r.lwrite).assert_zero(a0.prev[i]);
         }
+        let from_stdin: AB::Expr = r.lread.into() + r.err.read_fault.into();
         for i in 0..4 {
-            b.when(r.lread).assert_zero(a0.prev[i]);
+            b.when(from_stdin.clone()).assert_zero(a0.prev[i]);
         }
         let lread: AB::Expr = r.lread.into();
         let overread = assert_sub_bytes(
@@ -391,7 +394,17 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             r.carry,
         );
         b.when(buffered.clone()).assert_zero(r.carry[3]);
-        range_check_word(b, r.end.map(Into::into), buffered.clone());
+        // read's EFAULT: (a1, a2) runs past 2^32 — a carry out and a nonzero end — so some
+        // stdin makes the read cross it (stdin is the prover's input, like the hints).
+        let fault: AB::Expr = r.err.read_fault.into();
+        for i in 0..4 {
+            b.when(fault.clone()).assert_eq(r.buf[i], a1.prev[i]);
+            b.when(fault.clone()).assert_eq(r.len[i], a2.prev[i]);
+        }
+        b.when(fault.clone()).assert_one(r.carry[3]);
+        let end_sum: AB::Expr = r.end.iter().map(|v| (*v).into()).sum();
+        b.when(fault.clone()).assert_one(r.err.inv.into() * end_sum);
+        range_check_word(b, r.end.map(Into::into), buffered.clone() + fault);
         for (w, off, q) in [(&r.buf, r.buf_off, r.buf_q), (&r.end, r.end_off, r.end_q)] {
             b.assert_eq(w[0], off.into() + q.into() * AB::Expr::from_u8(4));
             // Each value and a multiple of it are bytes: integers off < 4 and q < 64.

@@ -113,6 +113,7 @@ impl SyscallChip {
                 // Error returns ($a3 = 1) with the errno their arguments force.
                 nr::LINUX_WRITE if ev.regs[0].value == errno::EBADF => r.err.badf_write = F::ONE,
                 nr::LINUX_READ if ev.regs[0].value == errno::EBADF => r.err.badf_read = F::ONE,
+                nr::LINUX_READ if ev.regs[0].value == errno::EFAULT => r.err.read_fault = F::ONE,
                 n if (nr::LINUX_BASE..nr::LINUX_END).contains(&n)
                     && !nr::LINUX_HANDLED.contains(&n) =>
                 {
@@ -182,6 +183,27 @@ impl SyscallChip {
                         mmap::fill_mmap(&mut r.mmap, ev.number, a[1], a[3], sized, bytes);
                     }
                     nr::LINUX_MUNMAP => mmap::fill_munmap(&mut r.munmap, a[0], a[1], bytes),
+                    nr::LINUX_READ if r.err.read_fault == F::ONE => {
+                        // The buffer columns hold (a1, a2) and their wrapping end; the
+                        // low-byte splits are filled (unchecked on this row) to satisfy
+                        // their unconditional sums.
+                        let (buf, len) = (a[1], a[2]);
+                        let end = buf.wrapping_add(len);
+                        r.buf = word_bytes(buf);
+                        r.len = word_bytes(len);
+                        r.end = word_bytes(end);
+                        r.carry = add_carries(buf, len);
+                        bytes.range_word(end);
+                        for (v, off, q) in [
+                            (buf, &mut r.buf_off, &mut r.buf_q),
+                            (end, &mut r.end_off, &mut r.end_q),
+                        ] {
+                            *off = F::from_u32(v & 3);
+                            *q = F::from_u32((v & 0xff) >> 2);
+                        }
+                        let end_sum: u32 = end.to_le_bytes().iter().map(|&x| x as u32).sum();
+                        r.err.inv = F::from_u32(end_sum).try_inverse().unwrap_or(F::ZERO);
+                    }
                     _ => {
                         let fds = linux_err::fill(&mut r.err, ev.number, a[0], r.fd_lo, r.fd_hi);
                         for (x, y) in fds {
