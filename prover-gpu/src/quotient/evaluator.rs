@@ -5,7 +5,7 @@
 //! Like the other device stages, a failure falls back to the reference evaluation for that
 //! instance and is recorded in the shared [`DeviceStats`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use mipstark_prover_cpu_ref::protocol::{
     reference_quotient_values, QuotientEvaluator, QuotientJob,
@@ -27,6 +27,9 @@ pub struct GpuQuotient<R> {
     stats: Arc<DeviceStats>,
     /// Device bytes one call may use (`None`: no limit).
     budget: Option<u64>,
+    /// The protocol evaluates instances in parallel; their device calls take turns, so the
+    /// budget bounds what the stage holds on the device, not what each of many threads does.
+    turn: Arc<Mutex<()>>,
 }
 
 impl<R> Clone for GpuQuotient<R> {
@@ -35,6 +38,7 @@ impl<R> Clone for GpuQuotient<R> {
             rt: self.rt.clone(),
             stats: self.stats.clone(),
             budget: self.budget,
+            turn: self.turn.clone(),
         }
     }
 }
@@ -45,6 +49,7 @@ impl<R: DeviceRuntime> GpuQuotient<R> {
             rt,
             stats: Arc::default(),
             budget: None,
+            turn: Arc::default(),
         }
     }
 
@@ -125,6 +130,7 @@ impl<R: DeviceRuntime> GpuQuotient<R> {
             weights: &weights,
             next_step: job.quotient_domain.size() / job.trace_domain.size(),
         };
+        let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
         quotient_values_within(&*self.rt, &prog, &inputs, self.budget)
     }
 }
