@@ -52,7 +52,7 @@ pub struct SyscallCols<T> {
     pub write: T,
     pub commit: T,
     /// Linux o32 exit / exit_group, write (to fd 1, 2, 13 or 14) and read (from fd 0): the
-    /// successful cases (an error return, e.g. EBADF, is not provable).
+    /// successful cases (their error returns are rows of `err`).
     pub lexit: T,
     pub lexit_group: T,
     pub lwrite: T,
@@ -61,7 +61,8 @@ pub struct SyscallCols<T> {
     pub lset_tls: T,
     /// Linux brk.
     pub lbrk: T,
-    /// Linux mmap/mmap2 of anonymous memory (not MAP_FIXED), and munmap, when they succeed.
+    /// Linux mmap/mmap2 of anonymous memory (not MAP_FIXED), and munmap, when they succeed
+    /// (their error returns are rows of `err`).
     pub lmmap: T,
     pub lmunmap: T,
     pub hintlen: T,
@@ -81,7 +82,7 @@ pub struct SyscallCols<T> {
     /// WRITE to fd 13, and the inverse witnessing `a0 ≠ 13` otherwise.
     pub is_pv: T,
     pub fd_inv: T,
-    /// The buffer `(buf, len)` and `buf + len` (no wrap).
+    /// The buffer `(buf, len)` and `buf + len` (no wrap, except on read's EFAULT row).
     pub buf: [T; 4],
     pub len: [T; 4],
     pub end: [T; 4],
@@ -96,7 +97,7 @@ pub struct SyscallCols<T> {
     pub fd_hi: T,
     /// Linux read: `a2 − n` (room left in the buffer; no borrow: `n ≤ a2`).
     pub room: SubCols<T>,
-    /// Linux error returns (EBADF, ENOSYS).
+    /// Linux error returns (EBADF, ENOSYS, mmap/munmap's errnos, read's EFAULT).
     pub err: linux_err::LinuxErrCols<T>,
     /// Linux brk's comparisons.
     pub brk: brk::BrkCols<T>,

@@ -24,8 +24,8 @@ pub enum SyscallTraceError {
     #[error(
         "syscall {number} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, COMMIT, \
          SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write, read, set_thread_area, brk, \
-         anonymous mmap/mmap2, munmap, and the ENOSYS of unimplemented calls — not MAP_FIXED, \
-         nor an error return of brk, mmap or munmap)"
+         anonymous mmap/mmap2, munmap, their error returns, and the ENOSYS of unimplemented \
+         calls — not MAP_FIXED)"
     )]
     Unsupported { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
@@ -76,7 +76,7 @@ impl SyscallChip {
                 nr::SYSHINTREAD => r.hintread = F::ONE,
                 nr::LINUX_EXIT => r.lexit = F::ONE,
                 nr::LINUX_EXIT_GROUP => r.lexit_group = F::ONE,
-                // Only the successful cases are provable (an EBADF/EFAULT return is not).
+                // The successful cases; their error returns are matched below.
                 nr::LINUX_WRITE
                     if matches!(ev.regs[1].prev_value, 1 | 2 | 13 | 14)
                         && ev.regs[4].value == 0 =>
