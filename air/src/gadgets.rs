@@ -1,7 +1,7 @@
 //! Constraint pieces several chips share.
 
 use p3_air::AirBuilder;
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_lookup::{Count, InteractionBuilder};
 
 use crate::bus::{ByteOp, ALU, BYTE};
@@ -57,6 +57,13 @@ pub fn add_carries(x: u32, y: u32) -> [F; 4] {
         carry = (xb[i] as u32 + yb[i] as u32 + carry) >> 8;
         F::from_u32(carry)
     })
+}
+
+/// The inverse of the sum of `v`'s bytes (0 when `v` is 0): the witness that a word is nonzero
+/// (its bytes sum to zero only when they all are).
+pub fn byte_sum_inverse(v: u32) -> F {
+    let s: u32 = v.to_le_bytes().iter().map(|&x| x as u32).sum();
+    F::from_u32(s).try_inverse().unwrap_or(F::ZERO)
 }
 
 /// `y − x` as bytes and the carries of `x + diff`; `carry[3]` is the borrow (`y < x`).

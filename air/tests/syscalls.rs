@@ -8,11 +8,11 @@ use common::rejected;
 use mipstark_air::byte::ByteLookups;
 use mipstark_air::cols_mut;
 use mipstark_air::debug::check_chip;
+use mipstark_air::gadgets::byte_sum_inverse;
 use mipstark_air::syscall::{PublicStream, SysMemChip, SysMemCols, SyscallChip, SyscallCols};
 use mipstark_air::F;
 use mipstark_emulator::record::SyscallEvent;
 use mipstark_emulator::ExecutionRecord;
-use p3_field::Field;
 use p3_field::PrimeCharacteristicRing;
 
 /// A guest program's syscall records, and the syscall and sysmem chips' verdicts on traces
@@ -283,13 +283,7 @@ fn mmap_results_are_forced() {
             mmap::fill_munmap(&mut r.munmap, a, l, &mut ByteLookups::default());
             // A success row's witness: no reason, the length's inverse.
             r.munmap.why = [F::ZERO; 3];
-            r.munmap.len_inv = r.regs[2]
-                .prev
-                .iter()
-                .copied()
-                .sum::<F>()
-                .try_inverse()
-                .unwrap_or(F::ZERO);
+            r.munmap.len_inv = byte_sum_inverse(l);
         }
     };
     assert!(
@@ -505,7 +499,7 @@ fn mmap_errors_are_forced() {
                     r.regs[2].value = word_bytes(l);
                     mmap::fill_munmap(&mut r.munmap, a, l, &mut ByteLookups::default());
                     r.munmap.why = [F::ZERO, F::ZERO, F::ONE];
-                    r.munmap.len_inv = F::from_u32(0xf0 + 0xff + 0xff).inverse();
+                    r.munmap.len_inv = byte_sum_inverse(a.wrapping_add(l));
                 },
             )),
         ),
@@ -590,17 +584,8 @@ fn read_fault_only_where_due() {
                 r.regs[k].prev = word_bytes(v);
                 r.regs[k].value = word_bytes(v);
             }
-            let end = buf.wrapping_add(len);
-            r.buf = word_bytes(buf);
-            r.len = word_bytes(len);
-            r.end = word_bytes(end);
-            r.carry = mipstark_air::gadgets::add_carries(buf, len);
-            r.buf_off = F::from_u32(buf & 3);
-            r.buf_q = F::from_u32((buf & 0xff) >> 2);
-            r.end_off = F::from_u32(end & 3);
-            r.end_q = F::from_u32((end & 0xff) >> 2);
-            let sum: u32 = end.to_le_bytes().iter().map(|&x| x as u32).sum();
-            r.err.inv = F::from_u32(sum).try_inverse().unwrap_or(F::ZERO);
+            let end = r.fill_buffer(buf, len, &mut ByteLookups::default(), false);
+            r.err.inv = byte_sum_inverse(end);
         }
     };
     assert!(

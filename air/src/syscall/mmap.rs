@@ -27,7 +27,8 @@ use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
 use crate::gadgets::{
-    add_carries, assert_add_bytes, assert_sub_bytes, fill_sub, range_check_word, SubCols,
+    add_carries, assert_add_bytes, assert_sub_bytes, byte_sum_inverse, fill_sub, range_check_word,
+    SubCols,
 };
 use crate::memory::access::{range_pair, SlotCols};
 use crate::F;
@@ -251,11 +252,6 @@ pub fn eval_munmap<AB: AirBuilder<F = F> + InteractionBuilder>(
     b.when(c.why[2]).assert_one(c.carry[3]);
     b.when(c.why[2])
         .assert_one(c.len_inv.into() * sum::<AB>(&c.end));
-}
-
-fn byte_sum_inverse(v: u32) -> F {
-    let s: u32 = v.to_le_bytes().iter().map(|&x| x as u32).sum();
-    F::from_u32(s).try_inverse().unwrap_or(F::ZERO)
 }
 
 /// Fills an mmap/mmap2 row with `len`, `flags`; a sized row (success, ENOMEM) also with the

@@ -14,7 +14,7 @@ use super::{
 use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
-use crate::gadgets::{add_carries, fill_sub};
+use crate::gadgets::{add_carries, byte_sum_inverse, fill_sub};
 use crate::memory::access::fill_access;
 use crate::memory::NUM_COMMIT;
 use crate::{cols_mut, F};
@@ -50,6 +50,38 @@ pub struct PublicStream {
     pub bytes: Vec<u8>,
     pub committed: [u32; NUM_COMMIT],
     pub commit_ts: [u64; NUM_COMMIT],
+}
+
+impl SyscallCols<F> {
+    /// Fills the buffer columns for `(buf, len)` and returns the (wrapping) end: its bytes'
+    /// range checks are recorded, and the low-byte splits' too when `splits_checked` (rows
+    /// that send the buffer's tokens).
+    pub fn fill_buffer(
+        &mut self,
+        buf: u32,
+        len: u32,
+        bytes: &mut ByteLookups,
+        splits_checked: bool,
+    ) -> u32 {
+        let end = buf.wrapping_add(len);
+        self.buf = word_bytes(buf);
+        self.len = word_bytes(len);
+        self.end = word_bytes(end);
+        self.carry = add_carries(buf, len);
+        bytes.range_word(end);
+        for (v, off, q) in [
+            (buf, &mut self.buf_off, &mut self.buf_q),
+            (end, &mut self.end_off, &mut self.end_q),
+        ] {
+            *off = F::from_u32(v & 3);
+            *q = F::from_u32((v & 0xff) >> 2);
+            if splits_checked {
+                bytes.add(ByteOp::Range, (v & 3) as u8, ((v & 3) * 64) as u8);
+                bytes.add(ByteOp::Range, ((v & 0xff) >> 2) as u8, (v & 0xfc) as u8);
+            }
+        }
+        end
+    }
 }
 
 impl SyscallChip {
@@ -187,22 +219,8 @@ impl SyscallChip {
                         // The buffer columns hold (a1, a2) and their wrapping end; the
                         // low-byte splits are filled (unchecked on this row) to satisfy
                         // their unconditional sums.
-                        let (buf, len) = (a[1], a[2]);
-                        let end = buf.wrapping_add(len);
-                        r.buf = word_bytes(buf);
-                        r.len = word_bytes(len);
-                        r.end = word_bytes(end);
-                        r.carry = add_carries(buf, len);
-                        bytes.range_word(end);
-                        for (v, off, q) in [
-                            (buf, &mut r.buf_off, &mut r.buf_q),
-                            (end, &mut r.end_off, &mut r.end_q),
-                        ] {
-                            *off = F::from_u32(v & 3);
-                            *q = F::from_u32((v & 0xff) >> 2);
-                        }
-                        let end_sum: u32 = end.to_le_bytes().iter().map(|&x| x as u32).sum();
-                        r.err.inv = F::from_u32(end_sum).try_inverse().unwrap_or(F::ZERO);
+                        let end = r.fill_buffer(a[1], a[2], bytes, false);
+                        r.err.inv = byte_sum_inverse(end);
                     }
                     _ => {
                         let fds = linux_err::fill(&mut r.err, ev.number, a[0], r.fd_lo, r.fd_hi);
@@ -262,21 +280,7 @@ impl SyscallChip {
                 r.fd_inv = sq.try_inverse().unwrap_or(F::ZERO);
             }
             r.is_pv = F::from_bool(is_pv);
-            let end = buf.wrapping_add(len);
-            r.buf = word_bytes(buf);
-            r.len = word_bytes(len);
-            r.end = word_bytes(end);
-            r.carry = add_carries(buf, len);
-            bytes.range_word(end);
-            for (v, off, q) in [
-                (buf, &mut r.buf_off, &mut r.buf_q),
-                (end, &mut r.end_off, &mut r.end_q),
-            ] {
-                *off = F::from_u32(v & 3);
-                *q = F::from_u32((v & 0xff) >> 2);
-                bytes.add(ByteOp::Range, (v & 3) as u8, ((v & 3) * 64) as u8);
-                bytes.add(ByteOp::Range, ((v & 0xff) >> 2) as u8, (v & 0xfc) as u8);
-            }
+            let end = r.fill_buffer(buf, len, bytes, true);
             let mut idx = 0u32;
             if is_pv {
                 let new_len = stream.len + len;
