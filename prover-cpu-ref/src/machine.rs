@@ -117,44 +117,20 @@ pub fn prove_traces(
     t: MachineTraces,
     params: StarkParams,
 ) -> Result<MipsProof, ProveError> {
-    prove_traces_with(machine, t, params, crate::config::Dft::default())
+    prove_traces_backend(
+        machine,
+        t,
+        params,
+        crate::config::Dft::default(),
+        crate::config::val_mmcs(),
+        &crate::protocol::CpuQuotient,
+    )
 }
 
-/// [`prove_traces`] with the LDEs computed by `dft` (a backend's). The proof is the same.
-pub fn prove_traces_with<D>(
-    machine: &Machine,
-    t: MachineTraces,
-    params: StarkParams,
-    dft: D,
-) -> Result<MipsProof, ProveError>
-where
-    D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
-    D::Evaluations: Send + Sync,
-{
-    prove_traces_on(machine, t, params, dft, crate::config::val_mmcs())
-}
-
-/// [`prove_traces`] with the LDEs computed by `dft` and the Merkle trees (of the traces, the
-/// quotients and the FRI layers) built by `mmcs` — a backend's. `mmcs` must commit and open
-/// exactly as [`crate::ValMmcs`] does (same types, same values), so the proof is the same.
-pub fn prove_traces_on<D, M>(
-    machine: &Machine,
-    t: MachineTraces,
-    params: StarkParams,
-    dft: D,
-    mmcs: M,
-) -> Result<MipsProof, ProveError>
-where
-    D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
-    D::Evaluations: Send + Sync,
-    M: crate::protocol::BackendMmcs,
-    M::Commitment: Sync,
-{
-    prove_traces_backend(machine, t, params, dft, mmcs, &crate::protocol::CpuQuotient)
-}
-
-/// [`prove_traces_on`] with every quotient computed by `quotient` as well: a backend's LDEs,
-/// trees and constraint evaluation. The proof is the same as the reference's.
+/// [`prove_traces`] with a backend's stages: the LDEs computed by `dft`, the Merkle trees (of
+/// the traces, the lookup columns, the quotients and the FRI layers) built by `mmcs`, and every
+/// quotient evaluated by `quotient`. `mmcs` must commit and open exactly as
+/// [`crate::ValMmcs`] does (same types, same values); the proof is the reference's.
 pub fn prove_traces_backend<D, M, Q>(
     machine: &Machine,
     t: MachineTraces,

@@ -131,8 +131,6 @@ impl<M> BackendMmcs for M where
 }
 
 type Config<D, M> = MipsStarkConfigOn<D, M>;
-/// One instance's quotient chunks: their domains and their LDEs.
-type InstanceQuotient = (Vec<Domain>, Vec<RowMajorMatrix<Val>>);
 type Ch = crate::DeterministicChallenger;
 /// The PCS's methods, named through the one challenger mipstark uses.
 type U<D, M> = PcsOn<D, M>;
@@ -280,7 +278,7 @@ where
         .collect();
 
     // Quotients, one instance at a time in parallel (each evaluator parallelises over rows).
-    let per_instance: Result<Vec<InstanceQuotient>, ProveError> = (0..n)
+    let per_instance: Result<Vec<Vec<RowMajorMatrix<Val>>>, ProveError> = (0..n)
         .into_par_iter()
         .map(|i| {
             let qdomain = domains[i].create_disjoint_domain(degrees[i] << log_chunks[i]);
@@ -328,14 +326,12 @@ where
             let chunks = 1 << log_chunks[i];
             let flat = RowMajorMatrix::new_col(values).flatten_to_base();
             let mats = qdomain.split_evals(chunks, flat);
-            let chunk_domains = qdomain.split_domains(chunks);
-            let ldes = <U<D, M> as UnivariateStarkPcs<Challenge, Ch>>::get_quotient_ldes(
+            <U<D, M> as UnivariateStarkPcs<Challenge, Ch>>::get_quotient_ldes(
                 pcs,
-                chunk_domains.iter().copied().zip(mats),
+                qdomain.split_domains(chunks).into_iter().zip(mats),
                 chunks,
             )
-            .map_err(|e| pcs_error("quotient evaluations", e))?;
-            Ok((chunk_domains, ldes))
+            .map_err(|e| pcs_error("quotient evaluations", e))
         })
         .collect();
     let per_instance = match per_instance {
@@ -347,10 +343,9 @@ where
     };
     let mut chunk_ranges = Vec::with_capacity(n);
     let mut chunk_mats = Vec::new();
-    for (chunk_domains, ldes) in per_instance {
+    for ldes in per_instance {
         let start = chunk_mats.len();
         chunk_mats.extend(ldes);
-        debug_assert_eq!(chunk_mats.len() - start, chunk_domains.len());
         chunk_ranges.push((start, chunk_mats.len()));
     }
     let (quotient_commit, quotient_data) =
