@@ -1,20 +1,90 @@
 //! The buses chips talk through (docs/air-design.md). Names are the LogUp bus identifiers;
 //! every tuple on one bus has the same width.
 
-use p3_lookup::{LookupBus, PermutationCheckBus};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
 
 /// Byte-table queries: `(op, x, y, z)`.
 pub const BYTE: LookupBus<'static> = LookupBus::new("byte");
 /// Instruction fetches: `(pc, opcode, rs, rt, rd, imm_lo, imm_hi)`.
 pub const PROGRAM: LookupBus<'static> = LookupBus::new("program");
+/// Every operation a chip hands to the chip that constrains it — the CPU's requests and the
+/// bitfield chip's shifts — travels on this one bus as `(tag, payload…, 0…)`, each kind of
+/// request ([`Dispatch`]) with its own tag and every tuple padded to [`DISPATCH_WIDTH`]. One
+/// bus, because the CPU's requests are mutually exclusive by instruction class: on one bus
+/// they share a single LogUp column (p3-lookup's exclusive lookup, flagged by the classes),
+/// where one bus per kind costs a column or more each. The tag keeps the kinds apart exactly
+/// as separate buses would.
+pub const DISPATCH: LookupBus<'static> = LookupBus::new("dispatch");
+
+/// Tag, then the widest payload (`mem_instr`'s 26 fields).
+pub const DISPATCH_WIDTH: usize = 27;
+
+/// One kind of request on the [`DISPATCH`] bus: its tag and payload width.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dispatch {
+    pub tag: u8,
+    pub width: usize,
+}
+
 /// 32-bit ALU operations: `(op, a[4], b[4], c[4])` with `a = op(b, c)`, words as bytes.
-pub const ALU: LookupBus<'static> = LookupBus::new("alu");
+pub const ALU: Dispatch = Dispatch { tag: 0, width: 13 };
 /// 64-bit multiplies into HI/LO: `(op, hi[4], lo[4], b[4], c[4], acc_hi[4], acc_lo[4])` with
-/// `hi:lo = acc ± b·c` (`acc` is 0 for MULT/MULTU).
-pub const MUL64: LookupBus<'static> = LookupBus::new("mul64");
+/// `hi:lo = acc ± b·c`; `acc` is HI:LO before the instruction, which MULT/MULTU ignore.
+pub const MUL64: Dispatch = Dispatch { tag: 1, width: 25 };
 
 /// Divisions into HI/LO: `(op, q[4], r[4], b[4], c[4])` with `q` going to LO and `r` to HI.
-pub const DIVREM: LookupBus<'static> = LookupBus::new("divrem");
+pub const DIVREM: Dispatch = Dispatch { tag: 2, width: 17 };
+
+impl Dispatch {
+    /// The bus tuple of `payload`: the tag, the payload, zeros up to [`DISPATCH_WIDTH`].
+    ///
+    /// # Panics
+    ///
+    /// When the payload does not have this kind's width (a chip's definition is wrong: the
+    /// machine's setup evaluates every chip, so this fails before any proof).
+    pub fn tuple<E: PrimeCharacteristicRing>(
+        &self,
+        payload: impl IntoIterator<Item = E>,
+    ) -> Vec<E> {
+        let mut t = vec![E::from_u8(self.tag)];
+        t.extend(payload);
+        assert_eq!(
+            t.len(),
+            1 + self.width,
+            "dispatch tag {}: payload width",
+            self.tag
+        );
+        t.resize(DISPATCH_WIDTH, E::ZERO);
+        t
+    }
+
+    /// Requests `payload` from the chip that answers this kind.
+    pub fn lookup_key<AB, E>(
+        &self,
+        b: &mut AB,
+        payload: impl IntoIterator<Item = E>,
+        count: Count<AB::Expr>,
+    ) where
+        AB: InteractionBuilder,
+        E: Into<AB::Expr>,
+    {
+        DISPATCH.lookup_key(b, self.tuple(payload.into_iter().map(Into::into)), count);
+    }
+
+    /// Answers `payload`, `count` times.
+    pub fn table_entry<AB, E>(
+        &self,
+        b: &mut AB,
+        payload: impl IntoIterator<Item = E>,
+        count: impl Into<AB::Expr>,
+    ) where
+        AB: InteractionBuilder,
+        E: Into<AB::Expr>,
+    {
+        DISPATCH.table_entry(b, self.tuple(payload.into_iter().map(Into::into)), count);
+    }
+}
 
 /// Operations on the `divrem` bus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -41,8 +111,9 @@ impl DivOp {
 }
 
 /// Bit-field extract/insert: `(op, a[4], b[4], old[4], lsb, size_minus_1)` with
-/// `a = EXT(b, lsb, size)` or `a = INS(old, b, lsb, size)` (`old` is 0 for EXT).
-pub const BITFIELD: LookupBus<'static> = LookupBus::new("bitfield");
+/// `a = EXT(b, lsb, size)` or `a = INS(old, b, lsb, size)`; `old` is rt before the
+/// instruction, which EXT ignores.
+pub const BITFIELD: Dispatch = Dispatch { tag: 3, width: 15 };
 
 /// Operations on the `bitfield` bus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -143,10 +214,14 @@ pub enum AluOp {
     Wsbh = 16,
     /// Low 32 bits of `b·c`.
     Mul = 17,
+    /// `b + c` without signed overflow (ADD/ADDI, which trap on it).
+    AddTrap = 18,
+    /// `b − c` without signed overflow (SUB).
+    SubTrap = 19,
 }
 
 impl AluOp {
-    pub const ALL: [AluOp; 18] = [
+    pub const ALL: [AluOp; 20] = [
         AluOp::Add,
         AluOp::Sub,
         AluOp::And,
@@ -165,13 +240,16 @@ impl AluOp {
         AluOp::Seh,
         AluOp::Wsbh,
         AluOp::Mul,
+        AluOp::AddTrap,
+        AluOp::SubTrap,
     ];
 
-    /// The result the chips must constrain.
+    /// The result the chips must constrain (`AddTrap`/`SubTrap` are provable only where they
+    /// do not overflow: see [`AluOp::overflows`]).
     pub fn eval(self, b: u32, c: u32) -> u32 {
         match self {
-            AluOp::Add => b.wrapping_add(c),
-            AluOp::Sub => b.wrapping_sub(c),
+            AluOp::Add | AluOp::AddTrap => b.wrapping_add(c),
+            AluOp::Sub | AluOp::SubTrap => b.wrapping_sub(c),
             AluOp::And => b & c,
             AluOp::Or => b | c,
             AluOp::Xor => b ^ c,
@@ -188,6 +266,16 @@ impl AluOp {
             AluOp::Seh => b as u16 as i16 as i32 as u32,
             AluOp::Wsbh => ((b & 0x00ff_00ff) << 8) | ((b >> 8) & 0x00ff_00ff),
             AluOp::Mul => b.wrapping_mul(c),
+        }
+    }
+
+    /// Whether a trapping addition or subtraction overflows (MIPS raises an exception, so
+    /// no such operation completes).
+    pub fn overflows(self, b: u32, c: u32) -> bool {
+        match self {
+            AluOp::AddTrap => (b as i32).checked_add(c as i32).is_none(),
+            AluOp::SubTrap => (b as i32).checked_sub(c as i32).is_none(),
+            _ => false,
         }
     }
 }
@@ -208,16 +296,20 @@ pub enum ByteOp {
     Msb = 4,
     /// `(5, x, 0, clz8(x))`: leading zeros of a byte (8 for 0).
     Clz8 = 5,
+    /// `(6, v, 0, 0)` with `v = x + 256·y`: `v` is below 2^16 (one column where `Range` needs
+    /// two bytes).
+    Range16 = 6,
 }
 
 impl ByteOp {
-    pub const ALL: [ByteOp; 6] = [
+    pub const ALL: [ByteOp; 7] = [
         ByteOp::Range,
         ByteOp::And,
         ByteOp::Or,
         ByteOp::Xor,
         ByteOp::Msb,
         ByteOp::Clz8,
+        ByteOp::Range16,
     ];
 
     /// Unary operations are looked up with `y = 0`.
@@ -228,13 +320,35 @@ impl ByteOp {
     /// The table's answer for `(x, y)`.
     pub fn eval(self, x: u8, y: u8) -> u8 {
         match self {
-            ByteOp::Range => 0,
+            ByteOp::Range | ByteOp::Range16 => 0,
             ByteOp::And => x & y,
             ByteOp::Or => x | y,
             ByteOp::Xor => x ^ y,
             ByteOp::Msb => x >> 7,
             ByteOp::Clz8 => x.leading_zeros() as u8,
         }
+    }
+
+    /// The tuple the byte table holds for `op` at its row `(x, y)`.
+    pub fn table_tuple(self, x: u8, y: u8) -> [u32; 4] {
+        match self {
+            ByteOp::Range16 => [self as u32, x as u32 + 256 * y as u32, 0, 0],
+            _ => [self as u32, x as u32, y as u32, self.eval(x, y) as u32],
+        }
+    }
+
+    /// Whether `tuple` is a row of the byte table.
+    pub fn table_holds(tuple: [u32; 4]) -> bool {
+        let Some(op) = ByteOp::ALL.into_iter().find(|o| *o as u32 == tuple[0]) else {
+            return false;
+        };
+        let (x, y) = match op {
+            ByteOp::Range16 if tuple[1] < 1 << 16 => (tuple[1] as u8, (tuple[1] >> 8) as u8),
+            ByteOp::Range16 => return false,
+            _ if tuple[1] < 256 && tuple[2] < 256 => (tuple[1] as u8, tuple[2] as u8),
+            _ => return false,
+        };
+        op.table_tuple(x, y) == tuple
     }
 }
 
@@ -248,10 +362,10 @@ pub const REG_SPACE: u32 = 1 << 30;
 
 /// Loads and stores: `(op, clk, base[4], offset[4], rt_before[4], rt_after[4], link_addr[4],
 /// link_val[4])`; the LL link words are what LL writes and SC reads (zero for other ops).
-pub const MEM_INSTR: LookupBus<'static> = LookupBus::new("mem_instr");
+pub const MEM_INSTR: Dispatch = Dispatch { tag: 4, width: 26 };
 
 /// Syscalls: `(clk, halts)` from the CPU to the syscall chip.
-pub const SYSCALL: LookupBus<'static> = LookupBus::new("syscall");
+pub const SYSCALL: Dispatch = Dispatch { tag: 5, width: 2 };
 
 /// Operations on the `mem_instr` bus.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -308,3 +422,47 @@ pub const SYSMEM: PermutationCheckBus<'static> = PermutationCheckBus::new("sysme
 
 /// Public-values bytes: `(index, byte)`.
 pub const PUBLIC: PermutationCheckBus<'static> = PermutationCheckBus::new("public");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kinds have distinct tags and the bus is exactly as wide as the widest of them.
+    #[test]
+    fn dispatch_kinds_are_distinct_and_fit() {
+        let kinds = [ALU, MUL64, DIVREM, BITFIELD, MEM_INSTR, SYSCALL];
+        let mut tags: Vec<u8> = kinds.iter().map(|k| k.tag).collect();
+        tags.sort_unstable();
+        tags.dedup();
+        assert_eq!(tags.len(), kinds.len());
+        assert_eq!(
+            DISPATCH_WIDTH,
+            1 + kinds.iter().map(|k| k.width).max().unwrap()
+        );
+    }
+
+    /// `table_holds` accepts the table's tuples and nothing next to them.
+    #[test]
+    fn byte_table_membership() {
+        for op in ByteOp::ALL {
+            for (x, y) in [(0, 0), (255, 0), (7, 9), (255, 255)] {
+                let t = op.table_tuple(x, y);
+                assert!(ByteOp::table_holds(t), "{op:?} {t:?}");
+                for k in 1..4 {
+                    let mut bad = t;
+                    bad[k] += 1 << 16;
+                    assert!(!ByteOp::table_holds(bad), "{op:?} {bad:?}");
+                }
+            }
+        }
+        // A 16-bit value is one field, not two bytes.
+        assert!(!ByteOp::table_holds([ByteOp::Range16 as u32, 1, 1, 0]));
+        assert!(!ByteOp::table_holds([
+            ByteOp::Range16 as u32,
+            1 << 16,
+            0,
+            0
+        ]));
+        assert!(!ByteOp::table_holds([ByteOp::ALL.len() as u32, 0, 0, 0]));
+    }
+}

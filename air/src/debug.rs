@@ -111,6 +111,24 @@ impl InteractionBuilder for DebugBuilder<'_> {
         });
     }
 
+    /// Each branch counts `flag · count` (the AIR makes the flags one-hot or zero, which
+    /// the LogUp column relies on; here a non-boolean flag simply scales the count).
+    fn push_exclusive_interaction(
+        &mut self,
+        bus_name: &str,
+        branches: impl IntoIterator<Item = (F, Count<F>, Vec<F>)>,
+    ) {
+        for (flag, count, fields) in branches {
+            let (count, _) = count.into_parts();
+            self.interactions.push(Interaction {
+                bus: bus_name.to_string(),
+                fields,
+                count: flag * count,
+                row: self.row,
+            });
+        }
+    }
+
     fn push_local_interaction(&mut self, tuples: impl IntoIterator<Item = (Vec<F>, Count<F>)>) {
         for (fields, count) in tuples {
             let (count, _) = count.into_parts();

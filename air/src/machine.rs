@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::alu::add_sub::AddSubChip;
+use crate::alu::add_sub_trap::AddSubTrapChip;
 use crate::alu::bitfield::BitfieldChip;
 use crate::alu::bitmanip::BitManipChip;
 use crate::alu::bitwise::BitwiseChip;
@@ -48,6 +49,7 @@ pub enum MipsAir {
     PublicValues(PublicValuesChip),
     Cpu(CpuChip),
     AddSub(AddSubChip),
+    AddSubTrap(AddSubTrapChip),
     Bitwise(BitwiseChip),
     Lt(LtChip),
     Shift(ShiftChip),
@@ -70,6 +72,7 @@ macro_rules! each {
             MipsAir::PublicValues($c) => $e,
             MipsAir::Cpu($c) => $e,
             MipsAir::AddSub($c) => $e,
+            MipsAir::AddSubTrap($c) => $e,
             MipsAir::Bitwise($c) => $e,
             MipsAir::Lt($c) => $e,
             MipsAir::Shift($c) => $e,
@@ -95,6 +98,7 @@ impl MipsAir {
             MipsAir::PublicValues(_) => "public_values",
             MipsAir::Cpu(_) => "cpu",
             MipsAir::AddSub(_) => "add_sub",
+            MipsAir::AddSubTrap(_) => "add_sub_trap",
             MipsAir::Bitwise(_) => "bitwise",
             MipsAir::Lt(_) => "lt",
             MipsAir::Shift(_) => "shift",
@@ -139,7 +143,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MipsAir {
 /// Number of global instances before the shards' ones.
 pub const NUM_GLOBAL: usize = 5;
 /// Instances per shard.
-pub const NUM_PER_SHARD: usize = 12;
+pub const NUM_PER_SHARD: usize = 13;
 
 /// What a proof states: the program is the verifying key's; the rest is here.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -237,6 +241,7 @@ fn shard_airs(syscall: SyscallChip) -> [MipsAir; NUM_PER_SHARD] {
     [
         MipsAir::Cpu(CpuChip),
         MipsAir::AddSub(AddSubChip),
+        MipsAir::AddSubTrap(AddSubTrapChip),
         MipsAir::Bitwise(BitwiseChip),
         MipsAir::Lt(LtChip),
         MipsAir::Shift(ShiftChip),
@@ -344,6 +349,7 @@ impl Machine {
             per_shard.extend([
                 cpu,
                 AddSubChip::generate_trace(&alu, &mut bytes),
+                AddSubTrapChip::generate_trace(&alu, &mut bytes),
                 BitwiseChip::generate_trace(&alu, &mut bytes),
                 LtChip::generate_trace(&alu, &mut bytes),
                 ShiftChip::generate_trace(&shift_requests, &mut bytes),

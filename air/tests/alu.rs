@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use mipstark_air::alu::add_sub::AddSubChip;
+use mipstark_air::alu::add_sub_trap::{self, AddSubTrapChip};
 use mipstark_air::alu::bitfield::BitfieldChip;
 use mipstark_air::alu::bitmanip::BitManipChip;
 use mipstark_air::alu::bitwise::{self, BitwiseChip};
@@ -16,7 +17,9 @@ use mipstark_air::alu::lt::LtChip;
 use mipstark_air::alu::mul::MulChip;
 use mipstark_air::alu::shift::ShiftChip;
 use mipstark_air::alu::word_bytes;
-use mipstark_air::bus::{AluOp, BitfieldOp, DivOp, Mul64Op, ALU, BITFIELD, DIVREM, MUL64};
+use mipstark_air::bus::{
+    AluOp, BitfieldOp, DivOp, Mul64Op, ALU, BITFIELD, DISPATCH, DIVREM, MUL64,
+};
 use mipstark_air::byte::{ByteChip, ByteLookups};
 use mipstark_air::debug::{check_buses, check_chip, DebugError};
 use mipstark_air::F;
@@ -24,7 +27,7 @@ use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
 use mipstark_prover_cpu_ref::{make_config, StarkParams};
 mod common;
 
-use common::BusSender;
+use common::{BusSender, SenderBus};
 use p3_air::{Air, AirBuilder, BaseAir};
 use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
 use p3_field::PrimeCharacteristicRing;
@@ -35,19 +38,19 @@ const SENDER_COLS: usize = 14;
 /// The CPU's stand-ins: `(op, a, b, c)` on `alu`, `(op, hi, lo, b, c, acc_hi, acc_lo)` on `mul64`,
 /// `(op, q, r, b, c)` on `divrem`, `(op, a, b, old, lsb, size − 1)` on `bitfield`.
 const ALU_SENDER: BusSender = BusSender {
-    bus: ALU,
+    bus: SenderBus::Dispatch(ALU),
     fields: SENDER_COLS - 1,
 };
 const MUL64_SENDER: BusSender = BusSender {
-    bus: MUL64,
+    bus: SenderBus::Dispatch(MUL64),
     fields: MUL64_COLS - 1,
 };
 const DIV_SENDER: BusSender = BusSender {
-    bus: DIVREM,
+    bus: SenderBus::Dispatch(DIVREM),
     fields: DIV_COLS - 1,
 };
 const BITFIELD_SENDER: BusSender = BusSender {
-    bus: BITFIELD,
+    bus: SenderBus::Dispatch(BITFIELD),
     fields: BITFIELD_COLS - 1,
 };
 
@@ -223,6 +226,16 @@ fn sample_events() -> Events {
     let unary = [AluOp::Clz, AluOp::Clo, AluOp::Seb, AluOp::Seh, AluOp::Wsbh];
     for b in EDGE_WORDS {
         for c in EDGE_WORDS {
+            for op in [AluOp::AddTrap, AluOp::SubTrap] {
+                if !op.overflows(b, c) {
+                    ev.alu.push(AluEvent {
+                        op,
+                        a: op.eval(b, c),
+                        b,
+                        c,
+                    });
+                }
+            }
             for op in binary {
                 ev.alu.push(AluEvent {
                     op,
@@ -276,6 +289,7 @@ fn sample_events() -> Events {
 struct Traces {
     byte: RowMajorMatrix<F>,
     add_sub: RowMajorMatrix<F>,
+    add_sub_trap: RowMajorMatrix<F>,
     bitwise: RowMajorMatrix<F>,
     lt: RowMajorMatrix<F>,
     shift: RowMajorMatrix<F>,
@@ -292,6 +306,7 @@ struct Traces {
 fn traces(ev: &Events) -> Traces {
     let mut bytes = ByteLookups::default();
     let add_sub = AddSubChip::generate_trace(&ev.alu, &mut bytes);
+    let add_sub_trap = AddSubTrapChip::generate_trace(&ev.alu, &mut bytes);
     let bitwise = BitwiseChip::generate_trace(&ev.alu, &mut bytes);
     let lt = LtChip::generate_trace(&ev.alu, &mut bytes);
     // The bit-field chip's shift requests are answered by the shift chip too.
@@ -314,6 +329,7 @@ fn traces(ev: &Events) -> Traces {
     Traces {
         byte,
         add_sub,
+        add_sub_trap,
         bitwise,
         lt,
         shift,
@@ -338,6 +354,10 @@ fn check(t: &Traces) -> Result<(), DebugError> {
         (
             "add_sub",
             check_chip("add_sub", &AddSubChip, &t.add_sub, None, &[])?,
+        ),
+        (
+            "add_sub_trap",
+            check_chip("add_sub_trap", &AddSubTrapChip, &t.add_sub_trap, None, &[])?,
         ),
         (
             "bitwise",
@@ -391,6 +411,8 @@ fn honest_alu_traces_satisfy_constraints_and_balance() {
     for op in [
         AluOp::Nor,
         AluOp::Sub,
+        AluOp::AddTrap,
+        AluOp::SubTrap,
         AluOp::Slt,
         AluOp::Sltu,
         AluOp::Sll,
@@ -432,7 +454,10 @@ fn tampered_alu_traces_are_caught() {
     // A wrong result requested by the CPU has no matching ALU row.
     let mut t = traces(&ev);
     t.sender.values[1] += F::ONE;
-    assert!(matches!(check(&t), Err(DebugError::Bus { ref bus, .. }) if bus == "alu"));
+    assert!(
+        matches!(check(&t), Err(DebugError::Bus { ref bus, ref fields, .. })
+        if bus == DISPATCH.name() && fields[0] == ALU.tag as u32)
+    );
     // A bitwise answer the byte table does not hold (table_out edited along with a).
     let mut t = traces(&ev);
     let row = (0..t.bitwise.values.len() / bitwise::NUM_COLS)
@@ -487,6 +512,37 @@ fn tampered_alu_traces_are_caught() {
         .expect("an INS row");
     t.bitfield.values[row * mipstark_air::alu::bitfield::NUM_COLS] += F::ONE; // a[0], outside the field
     assert!(constraint_in(&t, "bitfield"));
+    // A trapping addition that overflowed (honest chain and sign bits, forged to run on) is
+    // caught by the no-overflow constraint, and by nothing else.
+    for (op, b, c) in [
+        (AluOp::AddTrap, 0x7fff_ffffu32, 1u32),
+        (AluOp::AddTrap, 0x8000_0000, 0x8000_0000),
+        (AluOp::SubTrap, 0x8000_0000, 1),
+        (AluOp::SubTrap, 0x7fff_ffff, 0xffff_ffff),
+    ] {
+        assert!(op.overflows(b, c));
+        let e = AluEvent {
+            op,
+            a: op.eval(b, c),
+            b,
+            c,
+        };
+        let mut bytes = ByteLookups::default();
+        let forged = AddSubTrapChip::generate_trace(&[e], &mut bytes);
+        let verdict = check_chip("add_sub_trap", &AddSubTrapChip, &forged, None, &[]);
+        assert!(
+            matches!(verdict, Err(DebugError::Constraint { ref chip, .. }) if chip == "add_sub_trap"),
+            "{op:?}({b:#x}, {c:#x}): {verdict:?}"
+        );
+        let idx: Vec<usize> = (0..add_sub_trap::NUM_COLS).collect();
+        let cols: &add_sub_trap::AddSubTrapCols<usize> = mipstark_air::cols(&idx);
+        let mut no_check = forged.clone();
+        no_check.values[cols.same_sign] = F::ZERO;
+        assert!(
+            check_chip("add_sub_trap", &AddSubTrapChip, &no_check, None, &[]).is_err(),
+            "same_sign is forced by the signs"
+        );
+    }
     // A comparison claiming the opposite answer breaks the borrow relation.
     let mut t = traces(&ev);
     t.lt.values[0] = F::ONE - t.lt.values[0];
@@ -497,6 +553,7 @@ fn tampered_alu_traces_are_caught() {
 enum AluAir {
     Byte(ByteChip),
     AddSub(AddSubChip),
+    AddSubTrap(AddSubTrapChip),
     Bitwise(BitwiseChip),
     Lt(LtChip),
     Shift(ShiftChip),
@@ -512,6 +569,7 @@ impl BaseAir<F> for AluAir {
         match self {
             AluAir::Byte(a) => a.width(),
             AluAir::AddSub(a) => a.width(),
+            AluAir::AddSubTrap(a) => a.width(),
             AluAir::Bitwise(a) => a.width(),
             AluAir::Lt(a) => a.width(),
             AluAir::Shift(a) => a.width(),
@@ -547,6 +605,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AluAir {
         match self {
             AluAir::Byte(a) => a.eval(b),
             AluAir::AddSub(a) => a.eval(b),
+            AluAir::AddSubTrap(a) => a.eval(b),
             AluAir::Bitwise(a) => a.eval(b),
             AluAir::Lt(a) => a.eval(b),
             AluAir::Shift(a) => a.eval(b),
@@ -568,6 +627,7 @@ fn alu_chips_prove_and_verify_with_plonky3() {
     let airs = vec![
         AluAir::Byte(ByteChip),
         AluAir::AddSub(AddSubChip),
+        AluAir::AddSubTrap(AddSubTrapChip),
         AluAir::Bitwise(BitwiseChip),
         AluAir::Lt(LtChip),
         AluAir::Shift(ShiftChip),
@@ -583,6 +643,7 @@ fn alu_chips_prove_and_verify_with_plonky3() {
     let mats = [
         t.byte,
         t.add_sub,
+        t.add_sub_trap,
         t.bitwise,
         t.lt,
         t.shift,

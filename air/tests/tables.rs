@@ -14,7 +14,7 @@ use mipstark_emulator::{ExecConfig, Executor, GuestInput, Program};
 use mipstark_prover_cpu_ref::{make_config, StarkParams};
 mod common;
 
-use common::BusSender;
+use common::{BusSender, SenderBus};
 use p3_air::{Air, AirBuilder, BaseAir};
 use p3_batch_stark::{prove_batch, verify_batch, ProverData, StarkInstance};
 use p3_field::PrimeCharacteristicRing;
@@ -24,12 +24,12 @@ use rand::{Rng, SeedableRng};
 
 /// Looks up `(op, x, y, z)` rows on the byte bus.
 const BYTE_USER: BusSender = BusSender {
-    bus: BYTE,
+    bus: SenderBus::Plain(BYTE),
     fields: 4,
 };
 /// Fetches `(pc, decoded fields)` like the CPU does.
 const FETCHER: BusSender = BusSender {
-    bus: PROGRAM,
+    bus: SenderBus::Plain(PROGRAM),
     fields: 1 + NUM_DECODED,
 };
 
@@ -89,18 +89,11 @@ fn byte_user_trace(rows: usize, seed: u64) -> (RowMajorMatrix<F>, ByteLookups) {
         let op = ByteOp::ALL[rng.gen_range(0..ByteOp::ALL.len())];
         let (x, y): (u8, u8) = (rng.gen(), if op.is_unary() { 0 } else { rng.gen() });
         let real = i % 5 != 4; // some padding rows
-        let z = if real {
-            lookups.add(op, x, y)
-        } else {
-            op.eval(x, y)
-        };
-        v.extend([
-            F::from_u8(op as u8),
-            F::from_u8(x),
-            F::from_u8(y),
-            F::from_u8(z),
-            F::from_bool(real),
-        ]);
+        if real {
+            lookups.add(op, x, y);
+        }
+        v.extend(op.table_tuple(x, y).map(F::from_u32));
+        v.push(F::from_bool(real));
     }
     (RowMajorMatrix::new(v, 5), lookups)
 }

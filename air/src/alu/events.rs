@@ -36,9 +36,12 @@ pub enum Operands {
 pub fn alu_op(op: Op) -> Option<(AluOp, Operands)> {
     use Operands::*;
     Some(match op {
-        Op::Addu | Op::Add => (AluOp::Add, RsRt),
-        Op::Addiu | Op::Addi => (AluOp::Add, RsImm),
-        Op::Subu | Op::Sub => (AluOp::Sub, RsRt),
+        Op::Addu => (AluOp::Add, RsRt),
+        Op::Add => (AluOp::AddTrap, RsRt),
+        Op::Addiu => (AluOp::Add, RsImm),
+        Op::Addi => (AluOp::AddTrap, RsImm),
+        Op::Subu => (AluOp::Sub, RsRt),
+        Op::Sub => (AluOp::SubTrap, RsRt),
         Op::And => (AluOp::And, RsRt),
         Op::Andi => (AluOp::And, RsImm),
         Op::Or => (AluOp::Or, RsRt),
@@ -128,7 +131,7 @@ pub struct Mul64Event {
     pub op: Mul64Op,
     pub b: u32,
     pub c: u32,
-    /// HI:LO before (0 for MULT/MULTU, which do not read them).
+    /// HI:LO before (MULT/MULTU ignore it).
     pub acc: u64,
     /// HI:LO after.
     pub result: u64,
@@ -151,10 +154,7 @@ pub fn mul64_events(record: &ExecutionRecord) -> Vec<Mul64Event> {
                 _ => return None,
             };
             let (b, c) = (s.regs[0].value, s.regs[1].value);
-            let acc = match op {
-                Mul64Op::Mult | Mul64Op::Multu => 0,
-                _ => ((s.regs[2].prev_value as u64) << 32) | s.regs[3].prev_value as u64,
-            };
+            let acc = ((s.regs[2].prev_value as u64) << 32) | s.regs[3].prev_value as u64;
             let result = ((s.regs[2].value as u64) << 32) | s.regs[3].value as u64;
             Some(Mul64Event {
                 op,
@@ -206,7 +206,7 @@ pub struct BitfieldEvent {
     pub op: BitfieldOp,
     pub a: u32,
     pub b: u32,
-    /// rt before the instruction (INS merges into it; 0 for EXT).
+    /// rt before the instruction (INS merges into it; EXT ignores it).
     pub old: u32,
     pub lsb: u32,
     pub size: u32,
@@ -232,11 +232,7 @@ pub fn bitfield_events(program: &Program, record: &ExecutionRecord) -> Vec<Bitfi
             } else {
                 hi - lsb + 1
             };
-            let old = if op == BitfieldOp::Ins {
-                s.regs[1].prev_value
-            } else {
-                0
-            };
+            let old = s.regs[1].prev_value;
             let b = s.regs[0].value;
             // The true result (a write to $0 records 0).
             Some(BitfieldEvent {

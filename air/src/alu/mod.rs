@@ -2,6 +2,7 @@
 //! constrains `a = op(b, c)` over bytes.
 
 pub mod add_sub;
+pub mod add_sub_trap;
 pub mod bitfield;
 pub mod bitmanip;
 pub mod bitwise;

@@ -66,6 +66,11 @@ impl ByteLookups {
         self.add(ByteOp::Range, v as u8, (v >> 8) as u8);
     }
 
+    /// Records a `Range16` lookup of `v` (one value, not two bytes).
+    pub fn range16(&mut self, v: u16) {
+        self.add(ByteOp::Range16, v as u8, (v >> 8) as u8);
+    }
+
     /// Records the range checks of `gadgets::range_check_word` for a word.
     pub fn range_word(&mut self, w: u32) {
         self.range_u16(w as u16);
@@ -135,14 +140,23 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for ByteChip {
         let local: &ByteCols<AB::Var> = cols(main.current_slice());
         let pre = b.preprocessed().clone();
         let p: &BytePreCols<AB::Var> = cols(pre.current_slice());
+        // The keys are `ByteOp::table_tuple` of the row (a test pins them equal).
         for op in ByteOp::ALL {
             let k = op as usize;
-            let key: [AB::Expr; 4] = [
-                AB::Expr::from_u8(op as u8),
-                p.x.into(),
-                p.y.into(),
-                p.answer[k].into(),
-            ];
+            let key: [AB::Expr; 4] = match op {
+                ByteOp::Range16 => [
+                    AB::Expr::from_u8(op as u8),
+                    p.x.into() + p.y.into() * AB::Expr::from_u32(256),
+                    AB::Expr::ZERO,
+                    AB::Expr::ZERO,
+                ],
+                _ => [
+                    AB::Expr::from_u8(op as u8),
+                    p.x.into(),
+                    p.y.into(),
+                    p.answer[k].into(),
+                ],
+            };
             BYTE.table_entry(b, key, local.multiplicity[k]);
         }
     }

@@ -4,7 +4,8 @@
 //! performs up to four register accesses as accesses of the memory argument, and hands the
 //! operation to the chip that constrains it (`alu`, `mul64`, `divrem`, `bitfield`, `mem_instr`,
 //! `syscall`). What stays here is control flow: delay slots, branch conditions and targets,
-//! jumps, links, conditional moves, the no-trap conditions of ADD/SUB/TEQ/TNE, and halting.
+//! jumps, links, conditional moves, the no-trap conditions of TEQ/TNE, and halting (ADD/ADDI/SUB's
+//! no-overflow condition is the `add_sub_trap` chip's).
 //!
 //! Real rows form a prefix; padding rows keep the machine state unchanged, so the last row of
 //! every trace holds the state after the shard, which the chip exposes as public values next
@@ -17,7 +18,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder};
 
 use crate::bus::{
-    ByteOp, ALU, BITFIELD, BYTE, DIVREM, MEM_INSTR, MUL64, PROGRAM, REG_SPACE, SYSCALL,
+    ByteOp, ALU, BITFIELD, BYTE, DISPATCH, DIVREM, MEM_INSTR, MUL64, PROGRAM, REG_SPACE, SYSCALL,
 };
 use crate::memory::access::access;
 pub use crate::memory::access::SlotCols;
@@ -47,12 +48,8 @@ pub struct CpuCols<T> {
     pub cmp_diff: [T; 4],
     pub cmp_eq: T,
     pub cmp_inv: T,
-    /// Sign bits of the comparison / ALU operands `b` (slot 0), `c` and result `a`.
+    /// Sign bit of slot 0 (BLTZ/BGEZ/BLEZ/BGTZ and their variants).
     pub sign_b: T,
-    pub sign_c: T,
-    pub sign_a: T,
-    /// ADD: `sign_b == sign_c`; SUB: `sign_b != sign_c` (the cases where overflow is possible).
-    pub same_sign: T,
     /// Branch taken, or MOVZ/MOVN moves.
     pub taken: T,
     /// Branch-likely not taken: the delay slot is skipped.
@@ -181,29 +178,18 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         b.when(c.teq).assert_zero(r.cmp_eq);
         b.when(c.tne).assert_one(r.cmp_eq);
 
-        // Sign bits through the byte table's MSB answers.
+        // The sign of slot 0 (the branch-on-sign comparisons) through the byte table's MSB
+        // answers, and a register jump target below the field (top byte ≤ 0x7e, so it names a
+        // pc): two degree-1 lookups, which share a column.
         let sign_kinds: AB::Expr =
             c.br_ltz.into() + c.br_gez.into() + c.br_lez.into() + c.br_gtz.into();
-        let ovf: AB::Expr = d.ovf_add.into() + d.ovf_sub.into();
-        let rri: AB::Expr = c.alu_rri.into();
+        msb(b, s[0].value[3].into(), r.sign_b.into(), sign_kinds);
         msb(
             b,
-            s[0].value[3].into(),
-            r.sign_b.into(),
-            sign_kinds.clone() + ovf.clone(),
+            s[0].value[3].into() + one.clone(),
+            AB::Expr::ZERO,
+            c.jr.into(),
         );
-        let c_top =
-            rri.clone() * d.imm[3].into() + (one.clone() - rri.clone()) * s[1].value[3].into();
-        msb(b, c_top, r.sign_c.into(), ovf.clone());
-        let a_top = rri.clone() * s[1].value[3].into() + (one.clone() - rri) * s[2].value[3].into();
-        msb(b, a_top, r.sign_a.into(), ovf.clone());
-        let (sb, sc): (AB::Expr, AB::Expr) = (r.sign_b.into(), r.sign_c.into());
-        let xor = sb.clone() + sc.clone() - AB::Expr::TWO * sb.clone() * sc;
-        b.when(d.ovf_add)
-            .assert_eq(r.same_sign, one.clone() - xor.clone());
-        b.when(d.ovf_sub).assert_eq(r.same_sign, xor);
-        b.when(ovf * r.same_sign.into())
-            .assert_eq(r.sign_a, r.sign_b);
 
         // Branch condition / conditional move.
         let (eq, sb): (AB::Expr, AB::Expr) = (r.cmp_eq.into(), r.sign_b.into());
@@ -235,13 +221,6 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
                 * (d.target.into() - npc4.clone())
             + c.jr.into() * (jr_target - npc4);
         b.assert_eq(r.new_npc, new_npc);
-        // A register target must be below the field (top byte ≤ 0x7e) to name a pc.
-        msb(
-            b,
-            s[0].value[3].into() + one.clone(),
-            AB::Expr::ZERO,
-            c.jr.into(),
-        );
         let is_control = is_branch + c.jump.into() + c.jr.into();
         b.when(r.in_delay).assert_zero(is_control.clone());
 
@@ -282,7 +261,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         }
         b.when_last_row().assert_zero(r.is_real);
 
-        // Requests to the chips that constrain each operation.
+        // Requests to the chips that constrain each operation: one per class that has one,
+        // the classes are one-hot, so they share one exclusive column of the dispatch bus.
+        // Every payload field is a column (degree 1): MUL64's accumulator and INS's old rt are
+        // the previous HI/LO and rt whatever the instruction, and the chips that answer
+        // ignore them for MULT/MULTU and EXT.
         let op: AB::Expr = d.sub_op.into();
         let (s0, s1, s2, s3) = (
             word::<AB>(&s[0].value),
@@ -294,52 +277,47 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         let alu = |x: &[AB::Expr; 4], y: &[AB::Expr; 4], z: &[AB::Expr; 4]| {
             let mut t = vec![op.clone()];
             t.extend(x.iter().chain(y).chain(z).cloned());
-            t
+            ALU.tuple(t)
         };
-        ALU.lookup_key(b, alu(&s2, &s0, &s1), Count::bounded(c.alu_rrr.into(), 1));
-        ALU.lookup_key(b, alu(&s1, &s0, &imm), Count::bounded(c.alu_rri.into(), 1));
-        ALU.lookup_key(b, alu(&s2, &s1, &s0), Count::bounded(c.alu_var.into(), 1));
         let expect = [
             d.expect.into(),
             AB::Expr::ZERO,
             AB::Expr::ZERO,
             AB::Expr::ZERO,
         ];
-        let cmp_imm: AB::Expr = d.cmp_imm.into();
-        ALU.lookup_key(
-            b,
-            alu(&expect, &s0, &s1),
-            Count::bounded(c.trap_cmp.into() * (AB::Expr::ONE - cmp_imm.clone()), 1),
-        );
-        ALU.lookup_key(
-            b,
-            alu(&expect, &s0, &imm),
-            Count::bounded(c.trap_cmp.into() * cmp_imm, 1),
-        );
-        let acc = |w: &SlotCols<AB::Var>| w.prev.map(|v| d.acc.into() * v.into());
-        let mut t = vec![op.clone()];
-        t.extend(s2.iter().chain(&s3).chain(&s0).chain(&s1).cloned());
-        t.extend(acc(&s[2]).into_iter().chain(acc(&s[3])));
-        MUL64.lookup_key(b, t, Count::bounded(c.mul64.into(), 1));
-        let mut t = vec![op.clone()];
-        t.extend(s3.iter().chain(&s2).chain(&s0).chain(&s1).cloned());
-        DIVREM.lookup_key(b, t, Count::bounded(c.div.into(), 1));
-        let mut t = vec![op.clone()];
-        t.extend(s1.iter().chain(&s0).cloned());
-        t.extend(s[1].prev.map(|v| d.ins.into() * v.into()));
-        t.extend([d.imm[0].into(), d.imm[1].into()]);
-        BITFIELD.lookup_key(b, t, Count::bounded(c.bitfield.into(), 1));
-        let mut t = vec![op, r.clk.into()];
-        t.extend(s0.iter().chain(&imm).cloned());
-        t.extend(word::<AB>(&s[1].prev).into_iter().chain(s1.iter().cloned()));
+        // A compare trap tests rs against rt or the immediate: the other one is zero (the
+        // immediate of the register forms is 0, and the immediate forms access no slot 1).
+        let s1_or_imm: [AB::Expr; 4] = core::array::from_fn(|i| s1[i].clone() + imm[i].clone());
+        let prev = |k: usize| word::<AB>(&s[k].prev);
+        let mut mul = vec![op.clone()];
+        mul.extend(s2.iter().chain(&s3).chain(&s0).chain(&s1).cloned());
+        mul.extend(prev(2).into_iter().chain(prev(3)));
+        let mut div = vec![op.clone()];
+        div.extend(s3.iter().chain(&s2).chain(&s0).chain(&s1).cloned());
+        let mut bitfield = vec![op.clone()];
+        bitfield.extend(s1.iter().chain(&s0).cloned());
+        bitfield.extend(prev(1));
+        bitfield.extend([d.imm[0].into(), d.imm[1].into()]);
+        let mut mem = vec![op.clone(), r.clk.into()];
+        mem.extend(s0.iter().chain(&imm).cloned());
+        mem.extend(prev(1).into_iter().chain(s1.iter().cloned()));
         // The LL link (slots 2 and 3 of LL and SC; zero for other loads and stores).
-        t.extend(s2.iter().chain(&s3).cloned());
-        MEM_INSTR.lookup_key(b, t, Count::bounded(c.load_store.into(), 1));
-        SYSCALL.lookup_key(
-            b,
-            [r.clk.into(), r.is_halt.into()],
-            Count::bounded(c.syscall.into(), 1),
-        );
+        mem.extend(s2.iter().chain(&s3).cloned());
+        let branches: Vec<(AB::Expr, Vec<AB::Expr>)> = vec![
+            (c.alu_rrr.into(), alu(&s2, &s0, &s1)),
+            (c.alu_rri.into(), alu(&s1, &s0, &imm)),
+            (c.alu_var.into(), alu(&s2, &s1, &s0)),
+            (c.trap_cmp.into(), alu(&expect, &s0, &s1_or_imm)),
+            (c.mul64.into(), MUL64.tuple(mul)),
+            (c.div.into(), DIVREM.tuple(div)),
+            (c.bitfield.into(), BITFIELD.tuple(bitfield)),
+            (c.load_store.into(), MEM_INSTR.tuple(mem)),
+            (
+                c.syscall.into(),
+                SYSCALL.tuple([r.clk.into(), r.is_halt.into()]),
+            ),
+        ];
+        DISPATCH.lookup_key_exclusive(b, branches);
     }
 }
 

@@ -175,26 +175,10 @@ fn fill_row(
     r.cmp_eq = F::from_bool(eq);
     r.cmp_inv = sq.try_inverse().unwrap_or(F::ZERO);
 
-    // Signs.
+    // The sign of slot 0 for the branch-on-sign comparisons.
     let sign_kinds = c.br_ltz + c.br_gez + c.br_lez + c.br_gtz;
-    let ovf = d.ovf_add + d.ovf_sub;
-    let sb = msb(bytes, val[0] >> 24, sign_kinds + ovf);
-    let rri = c.alu_rri == 1;
-    let c_top = if rri { imm >> 24 } else { val[1] >> 24 };
-    let a_top = if rri { val[1] >> 24 } else { val[2] >> 24 };
-    let sc = msb(bytes, c_top, ovf);
-    let sa = msb(bytes, a_top, ovf);
+    let sb = msb(bytes, val[0] >> 24, sign_kinds);
     r.sign_b = F::from_u32(sb);
-    r.sign_c = F::from_u32(sc);
-    r.sign_a = F::from_u32(sa);
-    let xor = sb ^ sc;
-    r.same_sign = F::from_u32(if d.ovf_add == 1 {
-        1 - xor
-    } else if d.ovf_sub == 1 {
-        xor
-    } else {
-        0
-    });
     if c.jr == 1 {
         bytes.add(ByteOp::Msb, ((val[0] >> 24) + 1) as u8, 0);
     }

@@ -18,8 +18,9 @@ pub struct SlotCols<T> {
     pub value: [T; 4],
     pub prev: [T; 4],
     pub prev_ts: T,
-    /// `ts − prev_ts − 1` as bytes, the top one below 32 (timestamps stay below 2^29).
-    pub diff: [T; 4],
+    /// `ts − prev_ts − 1` as limbs `[lo, hi]` below 2^29 (timestamps stay below 2^29): see
+    /// [`range_below_2_29`].
+    pub diff: [T; 2],
 }
 
 /// Looks up `(Range, x, y)`: both bytes.
@@ -40,22 +41,44 @@ pub(crate) fn word_value<AB: AirBuilder>(d: &[AB::Var; 4]) -> AB::Expr {
         .sum()
 }
 
-/// Range-checks four byte columns as a value below 2^29 (`d3 < 32` via `8·d3` a byte; `d3`
-/// itself only enters as `2^24·d3`, an integer).
-pub(crate) fn range_below_2_29<AB: AirBuilder<F = F> + InteractionBuilder>(
+/// Looks up `(Range16, x, 0, 0)`: `x < 2^16`.
+pub(crate) fn range16<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,
-    d: &[AB::Var; 4],
+    x: AB::Expr,
     count: AB::Expr,
 ) {
-    range_pair(b, d[0].into(), d[1].into(), count.clone());
-    range_pair(b, d[2].into(), d[3].into() * AB::Expr::from_u8(8), count);
+    let key = [
+        AB::Expr::from_u8(ByteOp::Range16 as u8),
+        x,
+        AB::Expr::ZERO,
+        AB::Expr::ZERO,
+    ];
+    BYTE.lookup_key(b, key, Count::bounded(count, 1));
 }
 
-/// Records the lookups of [`range_below_2_29`] for `d`.
-pub(crate) fn record_below_2_29(bytes: &mut ByteLookups, d: u32) {
-    let db = d.to_le_bytes();
-    bytes.add(ByteOp::Range, db[0], db[1]);
-    bytes.add(ByteOp::Range, db[2], db[3] * 8);
+/// `lo + 2^16·hi` of a limb pair checked by [`range_below_2_29`].
+pub(crate) fn limbs_value<AB: AirBuilder>(d: &[AB::Var; 2]) -> AB::Expr {
+    d[0].into() + d[1].into() * AB::Expr::from_u32(1 << 16)
+}
+
+/// Range-checks limbs `[lo, hi]` as a value below 2^29: `lo < 2^16` and `8·hi < 2^16`, two
+/// lookups of one column each (`hi` itself only enters as `2^16·hi = 2^13·(8·hi)`, an integer,
+/// so `8·hi` being one is enough).
+pub(crate) fn range_below_2_29<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    d: &[AB::Var; 2],
+    count: AB::Expr,
+) {
+    range16(b, d[0].into(), count.clone());
+    range16(b, d[1].into() * AB::Expr::from_u8(8), count);
+}
+
+/// The limbs of `d < 2^29` for [`range_below_2_29`], recording its lookups.
+pub(crate) fn fill_below_2_29(bytes: &mut ByteLookups, d: u32) -> [F; 2] {
+    assert!(d < 1 << 29, "difference {d} is not below 2^29");
+    bytes.range16(d as u16);
+    bytes.range16(((d >> 16) * 8) as u16);
+    [F::from_u32(d & 0xffff), F::from_u32(d >> 16)]
 }
 
 /// The access of `slot` to `addr` at `ts` (`count` boolean): `ts > prev_ts`, then receive the
@@ -69,7 +92,7 @@ pub(crate) fn access<AB: AirBuilder<F = F> + InteractionBuilder>(
 ) {
     b.when(count.clone()).assert_eq(
         ts.clone() - slot.prev_ts.into() - AB::Expr::ONE,
-        word_value::<AB>(&slot.diff),
+        limbs_value::<AB>(&slot.diff),
     );
     range_below_2_29(b, &slot.diff, count.clone());
     let mut old = vec![addr.clone()];
@@ -86,8 +109,7 @@ pub(crate) fn access<AB: AirBuilder<F = F> + InteractionBuilder>(
 pub(crate) fn fill_ts(slot: &mut SlotCols<F>, prev_ts: u64, ts: u64, bytes: &mut ByteLookups) {
     let d = (ts - prev_ts - 1) as u32;
     slot.prev_ts = F::from_u64(prev_ts);
-    slot.diff = word_bytes(d);
-    record_below_2_29(bytes, d);
+    slot.diff = fill_below_2_29(bytes, d);
 }
 
 /// Fills a whole access (values and timestamp).

@@ -24,7 +24,7 @@ use p3_matrix::dense::RowMajorMatrix;
 use crate::alu::word_bytes;
 use crate::bus::{ByteOp, MEMORY, REG_SPACE};
 use crate::byte::ByteLookups;
-use crate::memory::access::{range_below_2_29, range_pair, record_below_2_29};
+use crate::memory::access::{fill_below_2_29, limbs_value, range_below_2_29, range_pair};
 use crate::{cols, cols_mut, F};
 
 /// The public-values length counter: a register of the memory argument only the WRITE(13)
@@ -146,9 +146,9 @@ pub struct MemoryCols<T> {
     pub in_image: T,
     pub value: [T; 4],
     pub ts: T,
-    /// Not the first row: `addr − prev_addr − 1 = diff`.
+    /// Not the first row: `addr − prev_addr − 1 = diff` (limbs below 2^29).
     pub has_prev: T,
-    pub diff: [T; 4],
+    pub diff: [T; 2],
 }
 
 pub const NUM_MEMORY_COLS: usize = std::mem::size_of::<MemoryCols<u8>>();
@@ -210,8 +210,7 @@ impl MemoryChip {
             if let Some(p) = prev {
                 let d = a - p - 1;
                 r.has_prev = F::ONE;
-                r.diff = word_bytes(d);
-                record_below_2_29(bytes, d);
+                r.diff = fill_below_2_29(bytes, d);
             }
             prev = Some(*a);
         }
@@ -237,10 +236,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MemoryChip {
         b.when_transition().when(n.is_real).assert_one(r.is_real);
         b.when_transition().when(n.has_prev).assert_eq(
             n.addr.into() - r.addr.into() - AB::Expr::ONE,
-            n.diff[0].into()
-                + n.diff[1].into() * AB::Expr::from_u32(1 << 8)
-                + n.diff[2].into() * AB::Expr::from_u32(1 << 16)
-                + n.diff[3].into() * AB::Expr::from_u32(1 << 24),
+            limbs_value::<AB>(&n.diff),
         );
         range_below_2_29(b, &r.diff, r.has_prev.into());
         let bytes_value = (0..4)

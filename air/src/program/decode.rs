@@ -48,9 +48,6 @@ pub struct DecodedCols<T> {
     /// Comparison operand: rt (slot 1) or the immediate instead of zero.
     pub cmp_rt: T,
     pub cmp_imm: T,
-    /// ADD/ADDI and SUB trap on signed overflow: the proof must show none happened.
-    pub ovf_add: T,
-    pub ovf_sub: T,
     /// The comparison result a compare trap must see to run on.
     pub expect: T,
 }
@@ -208,8 +205,6 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
             }
             Operands::Rs | Operands::Rt => c.alu_rri = 1,
         }
-        d.ovf_add = matches!(i.op, Add | Addi) as u32;
-        d.ovf_sub = (i.op == Sub) as u32;
     }
     let link = pc.wrapping_add(8);
     let branch_target = pc.wrapping_add(4).wrapping_add(i.imm);

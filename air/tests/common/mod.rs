@@ -1,15 +1,23 @@
 //! Test support shared by the chip tests.
 #![allow(dead_code)] // each test binary uses a part
 
+use mipstark_air::bus::Dispatch;
 use mipstark_air::F;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_lookup::{Count, InteractionBuilder, LookupBus};
+
+/// Where a [`BusSender`] sends: a bus of its own, or one kind of request on the dispatch bus.
+#[derive(Clone)]
+pub enum SenderBus {
+    Plain(LookupBus<'static>),
+    Dispatch(Dispatch),
+}
 
 /// A stand-in for the chips that will make requests (the CPU chip): each row sends its first
 /// `fields` columns on `bus` when its last column, a constrained boolean `is_real`, is set.
 #[derive(Clone)]
 pub struct BusSender {
-    pub bus: LookupBus<'static>,
+    pub bus: SenderBus,
     pub fields: usize,
 }
 
@@ -28,11 +36,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BusSender {
         let r = m.current_slice().to_vec();
         let is_real = r[self.fields];
         b.assert_bool(is_real);
-        self.bus.lookup_key(
-            b,
-            r[..self.fields].to_vec(),
-            Count::bounded(is_real.into(), 1),
-        );
+        let fields = r[..self.fields].to_vec();
+        let count = Count::bounded(is_real.into(), 1);
+        match &self.bus {
+            SenderBus::Plain(bus) => bus.lookup_key(b, fields, count),
+            SenderBus::Dispatch(kind) => kind.lookup_key(b, fields, count),
+        }
     }
 }
 
@@ -44,10 +53,7 @@ pub fn byte_lookups_valid(ints: &[mipstark_air::debug::Interaction]) -> bool {
         .filter(|i| i.bus == "byte" && i.count != mipstark_air::F::new(0))
         .all(|i| {
             let f: Vec<u32> = i.fields.iter().map(|x| x.as_canonical_u32()).collect();
-            let Some(op) = ByteOp::ALL.iter().find(|o| **o as u32 == f[0]) else {
-                return false;
-            };
-            f[1] < 256 && f[2] < 256 && op.eval(f[1] as u8, f[2] as u8) as u32 == f[3]
+            f.try_into().is_ok_and(ByteOp::table_holds)
         })
 }
 

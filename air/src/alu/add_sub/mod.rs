@@ -1,6 +1,8 @@
 //! ADD and SUB over bytes with carries: for ADD `b + c = a`, for SUB `a + c = b` (so both are
 //! one addition chain `x + y = z` with `(x, z)` swapped by the selector), each byte
-//! range-checked through the byte table so the chain has a unique solution.
+//! range-checked through the byte table so the chain has a unique solution. The trapping
+//! ADD/ADDI/SUB use the same chain in their own chip
+//! ([`AddSubTrapChip`](super::add_sub_trap::AddSubTrapChip)).
 
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -41,30 +43,55 @@ impl AddSubChip {
         let height = events.len().next_power_of_two().max(4);
         let mut m = RowMajorMatrix::new(F::zero_vec(height * NUM_COLS), NUM_COLS);
         for (row, e) in m.values.chunks_exact_mut(NUM_COLS).zip(&events) {
-            let r: &mut AddSubCols<F> = cols_mut(row);
-            let (x, y) = if e.op == AluOp::Add {
-                (e.b, e.c)
-            } else {
-                (e.a, e.c)
-            };
-            let (xb, yb) = (x.to_le_bytes(), y.to_le_bytes());
-            let mut carry = 0u32;
-            for i in 0..4 {
-                let s = xb[i] as u32 + yb[i] as u32 + carry;
-                carry = s >> 8;
-                r.carry[i] = F::from_u32(carry);
-            }
-            r.a = word_bytes(e.a);
-            r.b = word_bytes(e.b);
-            r.c = word_bytes(e.c);
-            r.is_add = F::from_bool(e.op == AluOp::Add);
-            r.is_sub = F::from_bool(e.op == AluOp::Sub);
-            for w in [e.a, e.b, e.c] {
-                bytes.range_word(w);
-            }
+            fill_chain(cols_mut(row), e, e.op == AluOp::Add, bytes);
         }
         m
     }
+}
+
+/// Fills one row of the chain for `e` (an addition when `is_add`, else a subtraction),
+/// recording its range checks.
+pub(crate) fn fill_chain(
+    r: &mut AddSubCols<F>,
+    e: &AluEvent,
+    is_add: bool,
+    bytes: &mut ByteLookups,
+) {
+    let (x, y) = if is_add { (e.b, e.c) } else { (e.a, e.c) };
+    let (xb, yb) = (x.to_le_bytes(), y.to_le_bytes());
+    let mut carry = 0u32;
+    for i in 0..4 {
+        let s = xb[i] as u32 + yb[i] as u32 + carry;
+        carry = s >> 8;
+        r.carry[i] = F::from_u32(carry);
+    }
+    r.a = word_bytes(e.a);
+    r.b = word_bytes(e.b);
+    r.c = word_bytes(e.c);
+    r.is_add = F::from_bool(is_add);
+    r.is_sub = F::from_bool(!is_add);
+    for w in [e.a, e.b, e.c] {
+        bytes.range_word(w);
+    }
+}
+
+/// The chain's constraints ([`fill_chain`]'s twin): ADD `b + c = a`, SUB `a + c = b`, every
+/// byte range-checked. Returns `is_real` (`is_add + is_sub`, at most one of them set).
+pub(crate) fn eval_chain<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    r: &AddSubCols<AB::Var>,
+) -> AB::Expr {
+    let is_real = one_hot_or_none(b, &[r.is_add, r.is_sub]);
+    // One chain with (x, z) chosen by the selector.
+    let (add, sub): (AB::Expr, AB::Expr) = (r.is_add.into(), r.is_sub.into());
+    let x = core::array::from_fn(|i| add.clone() * r.b[i].into() + sub.clone() * r.a[i].into());
+    let z = core::array::from_fn(|i| add.clone() * r.a[i].into() + sub.clone() * r.b[i].into());
+    let y = r.c.map(Into::into);
+    assert_add_bytes(b, x, y, z, r.carry);
+    for w in [r.a, r.b, r.c] {
+        range_check_word(b, w.map(Into::into), is_real.clone());
+    }
+    is_real
 }
 
 impl BaseAir<F> for AddSubChip {
@@ -80,16 +107,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for AddSubChip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
         let r: &AddSubCols<AB::Var> = cols(main.current_slice());
-        let is_real = one_hot_or_none(b, &[r.is_add, r.is_sub]);
-        // ADD: b + c = a; SUB: a + c = b. One chain with (x, z) chosen by the selector.
-        let (add, sub): (AB::Expr, AB::Expr) = (r.is_add.into(), r.is_sub.into());
-        let x = core::array::from_fn(|i| add.clone() * r.b[i].into() + sub.clone() * r.a[i].into());
-        let z = core::array::from_fn(|i| add.clone() * r.a[i].into() + sub.clone() * r.b[i].into());
-        let y = r.c.map(Into::into);
-        assert_add_bytes(b, x, y, z, r.carry);
-        for w in [r.a, r.b, r.c] {
-            range_check_word(b, w.map(Into::into), is_real.clone());
-        }
+        let is_real = eval_chain(b, r);
         let op = op_id::<AB>(&[(r.is_add, AluOp::Add as u8), (r.is_sub, AluOp::Sub as u8)]);
         receive_alu(b, op, r.a, r.b, r.c, is_real);
     }

@@ -229,7 +229,6 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for BitfieldChip {
                 ],
                 Count::bounded(ins.clone(), 1),
             );
-            b.when(r.is_ext).assert_zero(r.old[i]);
             b.assert_eq(
                 r.a[i],
                 ex(r.t_and[i]) + ins.clone() * (ex(r.old[i]) - ex(r.old_and[i])),

@@ -25,7 +25,8 @@ pub struct MulCols<T> {
     pub c: [T; 4],
     /// The result: low word then high word.
     pub r: [T; 8],
-    /// The accumulator (HI:LO before) for MADD/MSUB, low word first.
+    /// HI:LO before, low word first: the accumulator of MADD/MSUB (MULT/MULTU ignore it, MUL
+    /// has none).
     pub acc: [T; 8],
     pub b_sign: T,
     pub c_sign: T,
@@ -88,7 +89,7 @@ impl MulChip {
                 sel: 1 + e.op as usize,
                 b: e.b,
                 c: e.c,
-                acc: if kind == 0 { 0 } else { e.acc },
+                acc: e.acc,
                 signed: e.op.is_signed(),
                 kind,
             });
@@ -212,9 +213,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for MulChip {
             [msb, r.c[3].into(), AB::Expr::ZERO, r.c_sign.into()],
             Count::bounded(signed, 1),
         );
-        // MUL/MULT/MULTU do not accumulate.
+        // MUL has no accumulator; MULT/MULTU carry HI:LO before them (the CPU sends it for
+        // every mul64 request) and ignore it: only MADD/MSUB read `acc` below.
         for a in r.acc {
-            b.when(plain.clone()).assert_zero(a);
+            b.when(r.is_mul).assert_zero(a);
         }
         let ext = |w: [AB::Var; 4], s: AB::Var, i: usize| -> AB::Expr {
             if i < 4 {
