@@ -6,7 +6,7 @@ use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
 
 /// Byte-table queries: `(op, x, y, z)`.
 pub const BYTE: LookupBus<'static> = LookupBus::new("byte");
-/// Instruction fetches: `(pc, opcode, rs, rt, rd, imm_lo, imm_hi)`.
+/// Instruction fetches: `(pc, decoded…)`, the program table's row (`program::decode::DecodedCols`).
 pub const PROGRAM: LookupBus<'static> = LookupBus::new("program");
 /// Every operation a chip hands to the chip that constrains it — the CPU's requests and the
 /// bitfield chip's shifts — travels on this one bus as `(tag, payload…, 0…)`, each kind of

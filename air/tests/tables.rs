@@ -171,7 +171,7 @@ fn program_table_matches_fetches_of_a_real_run() {
     let t = check_chip("program", &chip, &table, Some(&pre), &[]).unwrap();
     let f = check_chip("fetch", &FETCHER, &fetches, None, &[]).unwrap();
     check_buses(&[("program", &t), ("fetch", &f)]).unwrap();
-    // Fetching a different opcode at a real pc is caught.
+    // Fetching a different decoded field (slot 0's register) at a real pc is caught.
     let mut bad = fetches.clone();
     bad.values[(FETCHER.fields + 1) * 3 + 1] += F::ONE;
     let f = check_chip("fetch", &FETCHER, &bad, None, &[]).unwrap();

@@ -15,12 +15,12 @@ use crate::bus::{BitfieldOp, DivOp, LsOp, Mul64Op};
 use crate::F;
 
 /// Decoded fields. `#[repr(C)]` of `T` only, so it is both the program table's preprocessed
-/// row (after `pc`) and a block of the CPU's columns.
+/// row (after `pc`) and a block of the CPU's columns. Every field is one the constraints read:
+/// the instruction's meaning is these fields (there is no opcode column), so a field nothing
+/// reads would only cost a CPU column.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DecodedCols<T> {
-    /// The emulator's `Op` discriminant.
-    pub opcode: T,
     /// Register number accessed in each of the four slots (HI = 32, LO = 33).
     pub reg: [T; 4],
     /// 1 when the slot is an access of the memory argument (a register other than `$0`).
@@ -38,10 +38,6 @@ pub struct DecodedCols<T> {
     pub class: ClassCols<T>,
     /// Branch-likely (nullifies the delay slot when not taken).
     pub likely: T,
-    /// MADD/MADDU/MSUB/MSUBU: HI:LO are an accumulator.
-    pub acc: T,
-    /// INS (merges into the old rt).
-    pub ins: T,
     /// The write of slot 0 / slot 1 is the immediate word (LUI, links).
     pub imm_to_s0: T,
     pub imm_to_s1: T,
@@ -81,10 +77,9 @@ pub struct ClassCols<T> {
     pub jr: T,
     pub load_store: T,
     pub syscall: T,
-    /// LUI: the immediate word is written.
-    pub lui: T,
+    /// No request and no control transfer: LUI (whose immediate word `imm_to_s0` writes) and
     /// SYNC/PREF/CACHE/SYNCI.
-    pub nop: T,
+    pub plain: T,
     /// TEQ/TEQI (no trap: operands differ) and TNE/TNEI (no trap: operands equal).
     pub teq: T,
     pub tne: T,
@@ -183,10 +178,7 @@ pub fn ls_op(op: Op) -> Option<LsOp> {
 /// BREAK and invalid words — cannot appear on a real CPU row).
 pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
     use Op::*;
-    let mut d = DecodedCols::<u32> {
-        opcode: i.op as u32,
-        ..Default::default()
-    };
+    let mut d = DecodedCols::<u32>::default();
     for (k, (reg, writes)) in slots(i).into_iter().enumerate() {
         d.reg[k] = reg as u32;
         d.mem[k] = (reg != 0) as u32;
@@ -220,7 +212,6 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
                 _ => Mul64Op::Msubu,
             };
             d.sub_op = op as u32;
-            d.acc = !matches!(op, Mul64Op::Mult | Mul64Op::Multu) as u32;
         }
         Div | Divu => {
             c.div = 1;
@@ -240,7 +231,6 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
             } else {
                 BitfieldOp::Ins
             } as u32;
-            d.ins = (i.op == Ins) as u32;
         }
         // RDHWR reads the thread pointer register, which Linux set_thread_area writes.
         Mfhi | Mflo | Mthi | Mtlo | Rdhwr => c.mov = 1,
@@ -256,11 +246,11 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
         Jr | Jalr => c.jr = 1,
         Syscall => c.syscall = 1,
         Lui => {
-            c.lui = 1;
+            c.plain = 1;
             imm = i.imm;
             d.imm_to_s0 = 1;
         }
-        Sync | Pref | Cache | Synci => c.nop = 1,
+        Sync | Pref | Cache | Synci => c.plain = 1,
         Teq | Teqi => c.teq = 1,
         Tne | Tnei => c.tne = 1,
         _ => {}
