@@ -173,7 +173,7 @@ fn zero_register_reads_are_zero() {
         );
         type F = mipstark_air::F;
         // $0 "reads" 1, so the comparison says unequal and the branch falls through.
-        r.slots[0].value[0] = F::ONE;
+        r.read0.prev[0] = F::ONE;
         r.cmp_diff[0] = F::ONE;
         r.cmp_eq = F::ZERO;
         r.cmp_inv = F::ONE;
@@ -213,7 +213,7 @@ fn mult_must_write_hi() {
         let r: &mut CpuCols<mipstark_air::F> = mipstark_air::cols_mut(
             &mut traces[cpu_index].values[row * NUM_COLS..(row + 1) * NUM_COLS],
         );
-        r.slots[2].value = r.slots[2].prev;
+        r.slots[1].value = r.slots[1].prev;
     }
     assert!(
         debug_check(&airs, &traces, &t.publics).is_err(),

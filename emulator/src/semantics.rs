@@ -238,6 +238,9 @@ impl Executor {
             J | Jal => {
                 self.check_not_in_delay()?;
                 if i.op == Jal {
+                    // Slot 0 of every instruction is a read (the CPU row has no write columns
+                    // there), so the link goes to slot 1 after a read of $0.
+                    self.read::<REC>(0);
                     let link = self.pc.wrapping_add(8);
                     self.write::<REC>(RA, link);
                 }
@@ -258,6 +261,8 @@ impl Executor {
             Ori => rri!(|a, b| a | b),
             Xori => rri!(|a, b| a ^ b),
             Lui => {
+                // As JAL: a read of $0 in slot 0, the write in slot 1.
+                self.read::<REC>(0);
                 self.write::<REC>(rt, imm);
                 Flow::Next
             }

@@ -20,8 +20,8 @@ use p3_lookup::{Count, InteractionBuilder};
 use crate::bus::{
     ByteOp, ALU, BITFIELD, BYTE, DISPATCH, DIVREM, MEM_INSTR, MUL64, PROGRAM, REG_SPACE, SYSCALL,
 };
-use crate::memory::access::access;
-pub use crate::memory::access::SlotCols;
+use crate::memory::access::{access, access_read};
+pub use crate::memory::access::{ReadSlotCols, SlotCols};
 use crate::program::decode::DecodedCols;
 use crate::{cols, F};
 
@@ -43,7 +43,10 @@ pub struct CpuCols<T> {
     /// This row's syscall halts.
     pub is_halt: T,
     pub d: DecodedCols<T>,
-    pub slots: [SlotCols<T>; 4],
+    /// Access slot 0, a read for every instruction (its value is `prev`).
+    pub read0: ReadSlotCols<T>,
+    /// Access slots 1, 2 and 3.
+    pub slots: [SlotCols<T>; 3],
     /// The comparison's byte differences, 1 when equal, and the inverse witnessing inequality.
     pub cmp_diff: [T; 4],
     pub cmp_eq: T,
@@ -137,10 +140,22 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         fetch.extend(d.as_array().map(Into::into));
         PROGRAM.lookup_key(b, fetch, Count::bounded(is_real.clone(), 1));
 
-        // Register accesses.
+        // Register accesses: slot 0 reads (its value is its previous value), slots 1–3 read or
+        // write. `val[k]` / `prv[k]` are slot k's value and previous value.
         let s = &r.slots;
-        for (k, slot) in s.iter().enumerate() {
-            let (m, w): (AB::Expr, AB::Expr) = (d.mem[k].into(), d.write[k].into());
+        let val: [[AB::Var; 4]; 4] = [r.read0.prev, s[0].value, s[1].value, s[2].value];
+        let prv: [[AB::Var; 4]; 4] = [r.read0.prev, s[0].prev, s[1].prev, s[2].prev];
+        let reg_addr = |k: usize| -> AB::Expr { AB::Expr::from_u32(REG_SPACE) + d.reg[k].into() };
+        let slot_ts = |k: usize| -> AB::Expr { r.clk.into() + AB::Expr::from_usize(k) };
+        let m0: AB::Expr = d.mem[0].into();
+        for i in 0..4 {
+            b.when(one.clone() - m0.clone())
+                .assert_zero(r.read0.prev[i]);
+        }
+        access_read(b, &r.read0, reg_addr(0), slot_ts(0), m0);
+        for (j, slot) in s.iter().enumerate() {
+            let k = j + 1;
+            let (m, w): (AB::Expr, AB::Expr) = (d.mem[k].into(), d.write[j].into());
             for i in 0..4 {
                 b.when(m.clone() * (one.clone() - w.clone()))
                     .assert_eq(slot.value[i], slot.prev[i]);
@@ -148,27 +163,23 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
                     .assert_zero(slot.value[i]);
                 b.when(one.clone() - m.clone()).assert_zero(slot.prev[i]);
             }
-            let addr: AB::Expr = AB::Expr::from_u32(REG_SPACE) + d.reg[k].into();
-            let ts: AB::Expr = r.clk.into() + AB::Expr::from_usize(k);
-            access(b, slot, addr, ts, m);
+            access(b, slot, reg_addr(k), slot_ts(k), m);
         }
 
         // Values written from the instruction itself, and register moves.
+        let (v0, v1) = (val[0], val[1]);
         for i in 0..4 {
-            b.when(d.imm_to_s0).assert_eq(s[0].value[i], d.imm[i]);
-            b.when(d.imm_to_s1).assert_eq(s[1].value[i], d.imm[i]);
-            b.when(c.mov).assert_eq(s[1].value[i], s[0].value[i]);
+            b.when(d.imm_to_s1).assert_eq(v1[i], d.imm[i]);
+            b.when(c.mov).assert_eq(v1[i], v0[i]);
         }
 
         // Comparison: x = slot 0 against rt, the immediate or 0; MOVZ/MOVN test slot 1 against 0.
         let movzn: AB::Expr = c.movz.into() + c.movn.into();
         let mut sq = AB::Expr::ZERO;
         for i in 0..4 {
-            let plain = s[0].value[i].into()
-                - d.cmp_rt.into() * s[1].value[i].into()
-                - d.cmp_imm.into() * d.imm[i].into();
-            let expect =
-                (one.clone() - movzn.clone()) * plain + movzn.clone() * s[1].value[i].into();
+            let plain =
+                v0[i].into() - d.cmp_rt.into() * v1[i].into() - d.cmp_imm.into() * d.imm[i].into();
+            let expect = (one.clone() - movzn.clone()) * plain + movzn.clone() * v1[i].into();
             b.assert_eq(r.cmp_diff[i], expect);
             b.when(r.cmp_eq).assert_zero(r.cmp_diff[i]);
             sq += r.cmp_diff[i].into() * r.cmp_diff[i].into();
@@ -183,10 +194,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         // pc): two degree-1 lookups, which share a column.
         let sign_kinds: AB::Expr =
             c.br_ltz.into() + c.br_gez.into() + c.br_lez.into() + c.br_gtz.into();
-        msb(b, s[0].value[3].into(), r.sign_b.into(), sign_kinds);
+        msb(b, val[0][3].into(), r.sign_b.into(), sign_kinds);
         msb(
             b,
-            s[0].value[3].into() + one.clone(),
+            val[0][3].into() + one.clone(),
             AB::Expr::ZERO,
             c.jr.into(),
         );
@@ -203,9 +214,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
             + c.movn.into() * (one.clone() - eq);
         b.assert_eq(r.taken, taken);
         for i in 0..4 {
-            let moved = r.taken.into() * s[0].value[i].into()
-                + (one.clone() - r.taken.into()) * s[2].prev[i].into();
-            b.when(movzn.clone()).assert_eq(s[2].value[i], moved);
+            let moved = r.taken.into() * val[0][i].into()
+                + (one.clone() - r.taken.into()) * prv[2][i].into();
+            b.when(movzn.clone()).assert_eq(val[2][i], moved);
         }
         b.assert_eq(r.nullify, d.likely.into() * (one.clone() - r.taken.into()));
 
@@ -213,7 +224,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         let is_branch: AB::Expr = c.branches().into_iter().map(Into::into).sum();
         let npc4: AB::Expr = r.npc.into() + AB::Expr::from_u8(4);
         let jr_target: AB::Expr = (0..4)
-            .map(|i| s[0].value[i].into() * AB::Expr::from_u32(1 << (8 * i)))
+            .map(|i| val[0][i].into() * AB::Expr::from_u32(1 << (8 * i)))
             .sum();
         let new_npc = npc4.clone()
             + AB::Expr::from_u8(4) * r.nullify.into()
@@ -268,10 +279,10 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         // ignore them for MULT/MULTU and EXT.
         let op: AB::Expr = d.sub_op.into();
         let (s0, s1, s2, s3) = (
-            word::<AB>(&s[0].value),
-            word::<AB>(&s[1].value),
-            word::<AB>(&s[2].value),
-            word::<AB>(&s[3].value),
+            word::<AB>(&val[0]),
+            word::<AB>(&val[1]),
+            word::<AB>(&val[2]),
+            word::<AB>(&val[3]),
         );
         let imm = word::<AB>(&d.imm);
         let alu = |x: &[AB::Expr; 4], y: &[AB::Expr; 4], z: &[AB::Expr; 4]| {
@@ -288,7 +299,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         // A compare trap tests rs against rt or the immediate: the other one is zero (the
         // immediate of the register forms is 0, and the immediate forms access no slot 1).
         let s1_or_imm: [AB::Expr; 4] = core::array::from_fn(|i| s1[i].clone() + imm[i].clone());
-        let prev = |k: usize| word::<AB>(&s[k].prev);
+        let prev = |k: usize| word::<AB>(&prv[k]);
         let mut mul = vec![op.clone()];
         mul.extend(s2.iter().chain(&s3).chain(&s0).chain(&s1).cloned());
         mul.extend(prev(2).into_iter().chain(prev(3)));

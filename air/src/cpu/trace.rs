@@ -12,7 +12,7 @@ use crate::alu::word_bytes;
 use crate::bus::{AluOp, BitfieldOp, ByteOp, LsOp};
 use crate::byte::ByteLookups;
 use crate::load_store::load_value;
-use crate::memory::access::fill_ts;
+use crate::memory::access::{fill_read_ts, fill_ts};
 use crate::program::decode::DecodedCols;
 use crate::program::ProgramChip;
 use crate::{cols_mut, F};
@@ -138,19 +138,25 @@ fn fill_row(
         val[k] = a.value;
         prev[k] = a.prev_value;
         if d.mem[k] == 1 {
-            fill_ts(&mut r.slots[k], a.prev_ts, step.clk + k as u64, bytes);
+            let ts = step.clk + k as u64;
+            match k {
+                0 => fill_read_ts(&mut r.read0, a.prev_ts, ts, bytes),
+                _ => fill_ts(&mut r.slots[k - 1], a.prev_ts, ts, bytes),
+            }
         }
     }
     let imm = u32::from_le_bytes(d.imm.map(|b| b as u8));
-    for k in 0..4 {
-        if d.write[k] == 1 && d.mem[k] == 0 {
+    for k in 1..4 {
+        if d.write[k - 1] == 1 && d.mem[k] == 0 {
             val[k] = zero_write_value(d, step, &val, imm);
             prev[k] = 0;
         }
     }
-    for k in 0..4 {
-        r.slots[k].value = word_bytes(val[k]);
-        r.slots[k].prev = word_bytes(prev[k]);
+    // Slot 0 is a read: its value is its previous value.
+    r.read0.prev = word_bytes(prev[0]);
+    for k in 1..4 {
+        r.slots[k - 1].value = word_bytes(val[k]);
+        r.slots[k - 1].prev = word_bytes(prev[k]);
     }
 
     // Comparison.
@@ -210,7 +216,7 @@ fn fill_row(
 /// answering the request constrains exactly that), though the register keeps 0.
 fn zero_write_value(d: &DecodedCols<u32>, step: &Step, val: &[u32; 4], imm: u32) -> u32 {
     let c = &d.class;
-    if d.imm_to_s0 + d.imm_to_s1 == 1 {
+    if d.imm_to_s1 == 1 {
         return imm;
     }
     if c.alu_rrr + c.alu_rri + c.alu_var == 1 {

@@ -23,6 +23,16 @@ pub struct SlotCols<T> {
     pub diff: [T; 2],
 }
 
+/// An access that only reads: the value stays `prev` (so it has no columns of its own).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadSlotCols<T> {
+    pub prev: [T; 4],
+    pub prev_ts: T,
+    /// As [`SlotCols::diff`].
+    pub diff: [T; 2],
+}
+
 /// Looks up `(Range, x, y)`: both bytes.
 pub(crate) fn range_pair<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,
@@ -94,27 +104,83 @@ pub(crate) fn access<AB: AirBuilder<F = F> + InteractionBuilder>(
     ts: AB::Expr,
     count: AB::Expr,
 ) {
-    b.when(count.clone()).assert_eq(
-        ts.clone() - slot.prev_ts.into() - AB::Expr::ONE,
-        limbs_value::<AB>(&slot.diff),
+    access_parts(
+        b,
+        &slot.prev,
+        &slot.value,
+        slot.prev_ts,
+        &slot.diff,
+        addr,
+        ts,
+        count,
     );
-    range_below_2_29(b, &slot.diff, count.clone());
+}
+
+/// [`access`] of a read: the location keeps `slot.prev`.
+pub(crate) fn access_read<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    slot: &ReadSlotCols<AB::Var>,
+    addr: AB::Expr,
+    ts: AB::Expr,
+    count: AB::Expr,
+) {
+    access_parts(
+        b,
+        &slot.prev,
+        &slot.prev,
+        slot.prev_ts,
+        &slot.diff,
+        addr,
+        ts,
+        count,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn access_parts<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    prev: &[AB::Var; 4],
+    value: &[AB::Var; 4],
+    prev_ts: AB::Var,
+    diff: &[AB::Var; 2],
+    addr: AB::Expr,
+    ts: AB::Expr,
+    count: AB::Expr,
+) {
+    b.when(count.clone()).assert_eq(
+        ts.clone() - prev_ts.into() - AB::Expr::ONE,
+        limbs_value::<AB>(diff),
+    );
+    range_below_2_29(b, diff, count.clone());
     let mut old = vec![addr.clone()];
-    old.extend(slot.prev.map(Into::into));
-    old.push(slot.prev_ts.into());
+    old.extend(prev.map(Into::into));
+    old.push(prev_ts.into());
     MEMORY.receive(b, old, Count::bounded(count.clone(), 1));
     let mut new = vec![addr];
-    new.extend(slot.value.map(Into::into));
+    new.extend(value.map(Into::into));
     new.push(ts);
     MEMORY.send(b, new, Count::bounded(count, 1));
 }
 
 /// Fills the timestamp part of an access at `ts` and records its range checks.
 pub(crate) fn fill_ts(slot: &mut SlotCols<F>, prev_ts: u64, ts: u64, bytes: &mut ByteLookups) {
+    (slot.prev_ts, slot.diff) = ts_parts(prev_ts, ts, bytes);
+}
+
+/// [`fill_ts`] of a read.
+pub(crate) fn fill_read_ts(
+    slot: &mut ReadSlotCols<F>,
+    prev_ts: u64,
+    ts: u64,
+    bytes: &mut ByteLookups,
+) {
+    (slot.prev_ts, slot.diff) = ts_parts(prev_ts, ts, bytes);
+}
+
+fn ts_parts(prev_ts: u64, ts: u64, bytes: &mut ByteLookups) -> (F, [F; 2]) {
     // A forged record with `prev_ts ≥ ts` wraps to a difference the range check rejects.
     let d = ts.wrapping_sub(prev_ts).wrapping_sub(1) as u32;
-    slot.prev_ts = F::from_u64(prev_ts);
-    slot.diff = fill_below_2_29(bytes, d);
+    (F::from_u64(prev_ts), fill_below_2_29(bytes, d))
 }
 
 /// Fills a whole access (values and timestamp).

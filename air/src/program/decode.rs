@@ -25,8 +25,9 @@ pub struct DecodedCols<T> {
     pub reg: [T; 4],
     /// 1 when the slot is an access of the memory argument (a register other than `$0`).
     pub mem: [T; 4],
-    /// 1 when the slot writes its register.
-    pub write: [T; 4],
+    /// 1 when slot 1, 2 or 3 writes its register (slot 0 only ever reads: JAL and LUI read
+    /// `$0` there and write in slot 1).
+    pub write: [T; 3],
     /// The immediate operand as a little-endian word: ALU immediate or shift amount, LUI value,
     /// link address `pc + 8`, load/store offset, trap immediate, or `[lsb, size − 1, 0, 0]`.
     pub imm: [T; 4],
@@ -38,8 +39,7 @@ pub struct DecodedCols<T> {
     pub class: ClassCols<T>,
     /// Branch-likely (nullifies the delay slot when not taken).
     pub likely: T,
-    /// The write of slot 0 / slot 1 is the immediate word (LUI, links).
-    pub imm_to_s0: T,
+    /// The write of slot 1 is the immediate word (LUI, links).
     pub imm_to_s1: T,
     /// Comparison operand: rt (slot 1) or the immediate instead of zero.
     pub cmp_rt: T,
@@ -77,7 +77,7 @@ pub struct ClassCols<T> {
     pub jr: T,
     pub load_store: T,
     pub syscall: T,
-    /// No request and no control transfer: LUI (whose immediate word `imm_to_s0` writes) and
+    /// No request and no control transfer: LUI (whose immediate word `imm_to_s1` writes) and
     /// SYNC/PREF/CACHE/SYNCI.
     pub plain: T,
     /// TEQ/TEQI (no trap: operands differ) and TNE/TNEI (no trap: operands equal).
@@ -142,8 +142,8 @@ pub fn slots(i: &Insn) -> Vec<(u8, bool)> {
         Tgei | Tgeiu | Tlti | Tltiu | Teqi | Tnei | Bltz | Bgez | Bltzl | Bgezl | Blez | Bgtz
         | Blezl | Bgtzl => vec![r(rs)],
         Bltzal | Bgezal | Bltzall | Bgezall => vec![r(rs), w(RA)],
-        Jal => vec![w(RA)],
-        Lui => vec![w(rt)],
+        Jal => vec![r(0), w(RA)],
+        Lui => vec![r(0), w(rt)],
         Rdhwr => vec![r(REG_TLS), w(rt)],
         Lb | Lbu | Lh | Lhu | Lw | Lwl | Lwr => vec![r(rs), w(rt)],
         Ll => vec![r(rs), w(rt), w(REG_LL_ADDR), w(REG_LL_VAL)],
@@ -182,7 +182,11 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
     for (k, (reg, writes)) in slots(i).into_iter().enumerate() {
         d.reg[k] = reg as u32;
         d.mem[k] = (reg != 0) as u32;
-        d.write[k] = writes as u32;
+        if k == 0 {
+            assert!(!writes, "slot 0 is a read for every instruction");
+        } else {
+            d.write[k - 1] = writes as u32;
+        }
     }
     let mut imm = 0u32;
     let c = &mut d.class;
@@ -248,7 +252,7 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
         Lui => {
             c.plain = 1;
             imm = i.imm;
-            d.imm_to_s0 = 1;
+            d.imm_to_s1 = 1;
         }
         Sync | Pref | Cache | Synci => c.plain = 1,
         Teq | Teqi => c.teq = 1,
@@ -285,11 +289,7 @@ pub fn decode(pc: u32, i: &Insn) -> DecodedCols<u32> {
         d.target = (pc.wrapping_add(4) & 0xf000_0000) | i.imm;
     }
     match i.op {
-        Jal => {
-            imm = link;
-            d.imm_to_s0 = 1;
-        }
-        Jalr | Bltzal | Bgezal | Bltzall | Bgezall => {
+        Jal | Jalr | Bltzal | Bgezal | Bltzall | Bgezall => {
             imm = link;
             d.imm_to_s1 = 1;
         }
