@@ -119,13 +119,8 @@ impl InteractionBuilder for DebugBuilder<'_> {
         branches: impl IntoIterator<Item = (F, Count<F>, Vec<F>)>,
     ) {
         for (flag, count, fields) in branches {
-            let (count, _) = count.into_parts();
-            self.interactions.push(Interaction {
-                bus: bus_name.to_string(),
-                fields,
-                count: flag * count,
-                row: self.row,
-            });
+            let (count, weight) = count.into_parts();
+            self.push_interaction(bus_name, fields, Count::bounded(flag * count, weight));
         }
     }
 
