@@ -296,19 +296,110 @@ impl Machine {
         })
     }
 
-    /// The instance list for `shards` shards.
-    pub fn airs(&self, shards: usize) -> Vec<MipsAir> {
-        let mut airs = vec![
+    /// The global instances (before every shard's).
+    pub fn global_airs(&self) -> Vec<MipsAir> {
+        vec![
             MipsAir::Byte(ByteChip),
             MipsAir::Program(self.program_chip.clone()),
             MipsAir::Image(self.image_chip.clone()),
             MipsAir::Memory(MemoryChip),
             MipsAir::PublicValues(PublicValuesChip),
-        ];
+        ]
+    }
+
+    /// One shard's instances.
+    pub fn shard_airs(&self) -> Vec<MipsAir> {
+        shard_airs(SyscallChip::new(&self.program)).to_vec()
+    }
+
+    /// The instance list for `shards` shards.
+    pub fn airs(&self, shards: usize) -> Vec<MipsAir> {
+        let mut airs = self.global_airs();
         for _ in 0..shards {
-            airs.extend(shard_airs(SyscallChip::new(&self.program)));
+            airs.extend(self.shard_airs());
         }
         airs
+    }
+
+    /// The traces of the shard recorded in `rec`, which starts where `cursor` stands; moves
+    /// the cursor to the shard's end and counts the shard's byte lookups in `bytes`. Running it
+    /// again from a copy of the same cursor gives the same traces, which is how a prover
+    /// regenerates a shard instead of keeping it.
+    pub fn shard_traces(
+        &self,
+        rec: &ExecutionRecord,
+        cursor: &mut ShardCursor,
+        bytes: &mut ByteLookups,
+    ) -> Result<Vec<RowMajorMatrix<F>>, MachineError> {
+        let program = &self.program;
+        let (cpu, after) = CpuChip::generate_trace(
+            &self.program_chip,
+            rec,
+            0..rec.steps.len(),
+            cursor.state,
+            bytes,
+        )?;
+        cursor.state = after;
+        let alu = alu_events(program, rec);
+        let bitfield = bitfield_events(program, rec);
+        let mut shift_requests = alu.clone();
+        shift_requests.extend(BitfieldChip::alu_requests(&bitfield));
+        let sys = SyscallChip::new(program).generate_traces(
+            rec,
+            &rec.syscalls,
+            &mut cursor.stream,
+            bytes,
+        )?;
+        if sys.exit_code.is_some() {
+            cursor.exit_code = sys.exit_code;
+        }
+        Ok(vec![
+            cpu,
+            AddSubChip::generate_trace(&alu, bytes),
+            AddSubTrapChip::generate_trace(&alu, bytes),
+            BitwiseChip::generate_trace(&alu, bytes),
+            LtChip::generate_trace(&alu, bytes),
+            ShiftChip::generate_trace(&shift_requests, bytes),
+            BitManipChip::generate_trace(&alu, bytes),
+            MulChip::generate_trace(&alu, &mul64_events(rec), bytes),
+            DivRemChip::generate_trace(&div_events(rec), bytes),
+            BitfieldChip::generate_trace(&bitfield, bytes),
+            LoadStoreChip::generate_trace(&mem_instr_events(program, &rec.steps), bytes),
+            sys.syscalls,
+            sys.sysmem,
+        ])
+    }
+
+    /// The global instances' traces, once every shard's have been generated (their byte
+    /// lookups counted in `bytes`, `cursor` at the end of the last shard), and the statement.
+    pub fn global_traces(
+        &self,
+        shards: &[ExecutionRecord],
+        bounds: Vec<(Boundary, Boundary)>,
+        cursor: &ShardCursor,
+        mut bytes: ByteLookups,
+    ) -> Result<(Vec<RowMajorMatrix<F>>, Statement), MachineError> {
+        if !cursor.state.halted {
+            return Err(MachineError::NotHalted);
+        }
+        let stream = &cursor.stream;
+        let state = final_state(&self.image, accesses(&self.program_chip, shards, stream));
+        let memory = MemoryChip::generate_trace(&state, &mut bytes);
+        let pv_trace = PublicValuesChip::generate_trace(stream);
+        let traces = vec![
+            ByteChip::generate_trace(&bytes),
+            self.program_chip.generate_trace_multi(shards)?,
+            self.image_chip.generate_trace(),
+            memory,
+            pv_trace,
+        ];
+        let statement = Statement {
+            exit_code: cursor.exit_code.ok_or(MachineError::NotHalted)?,
+            public_values: stream.bytes.clone(),
+            committed: stream.committed,
+            shards: bounds,
+        };
+        Ok((traces, statement))
     }
 
     /// Traces of a halted execution recorded as `shards` (consecutive records).
@@ -316,77 +407,42 @@ impl Machine {
         &self,
         shards: &[ExecutionRecord],
     ) -> Result<MachineTraces, MachineError> {
-        let program = &self.program;
         let mut bytes = ByteLookups::default();
-        let mut stream = PublicStream::default();
+        let mut cursor = ShardCursor::start(self.program.entry);
         let mut per_shard = Vec::new();
         let mut bounds = Vec::new();
-        let mut exit_code = None;
-        let mut st = Boundary::start(program.entry);
         for rec in shards {
-            let (cpu, after) = CpuChip::generate_trace(
-                &self.program_chip,
-                rec,
-                0..rec.steps.len(),
-                st,
-                &mut bytes,
-            )?;
-            bounds.push((st, after));
-            st = after;
-            let alu = alu_events(program, rec);
-            let bitfield = bitfield_events(program, rec);
-            let mut shift_requests = alu.clone();
-            shift_requests.extend(BitfieldChip::alu_requests(&bitfield));
-            let sys = SyscallChip::new(program).generate_traces(
-                rec,
-                &rec.syscalls,
-                &mut stream,
-                &mut bytes,
-            )?;
-            if sys.exit_code.is_some() {
-                exit_code = sys.exit_code;
-            }
-            per_shard.extend([
-                cpu,
-                AddSubChip::generate_trace(&alu, &mut bytes),
-                AddSubTrapChip::generate_trace(&alu, &mut bytes),
-                BitwiseChip::generate_trace(&alu, &mut bytes),
-                LtChip::generate_trace(&alu, &mut bytes),
-                ShiftChip::generate_trace(&shift_requests, &mut bytes),
-                BitManipChip::generate_trace(&alu, &mut bytes),
-                MulChip::generate_trace(&alu, &mul64_events(rec), &mut bytes),
-                DivRemChip::generate_trace(&div_events(rec), &mut bytes),
-                BitfieldChip::generate_trace(&bitfield, &mut bytes),
-                LoadStoreChip::generate_trace(&mem_instr_events(program, &rec.steps), &mut bytes),
-                sys.syscalls,
-                sys.sysmem,
-            ]);
+            let before = cursor.state;
+            per_shard.extend(self.shard_traces(rec, &mut cursor, &mut bytes)?);
+            bounds.push((before, cursor.state));
         }
-        if !st.halted {
-            return Err(MachineError::NotHalted);
-        }
-        let state = final_state(&self.image, accesses(&self.program_chip, shards, &stream));
-        let memory = MemoryChip::generate_trace(&state, &mut bytes);
-        let pv_trace = PublicValuesChip::generate_trace(&stream);
-        let mut traces = vec![
-            ByteChip::generate_trace(&bytes),
-            self.program_chip.generate_trace_multi(shards)?,
-            self.image_chip.generate_trace(),
-            memory,
-            pv_trace,
-        ];
+        let (mut traces, statement) = self.global_traces(shards, bounds, &cursor, bytes)?;
         traces.extend(per_shard);
-        let statement = Statement {
-            exit_code: exit_code.ok_or(MachineError::NotHalted)?,
-            public_values: stream.bytes,
-            committed: stream.committed,
-            shards: bounds,
-        };
         Ok(MachineTraces {
             traces,
             publics: statement.instance_publics(),
             statement,
         })
+    }
+}
+
+/// Where trace generation stands between shards: the machine state, the public-values stream
+/// and the exit code seen so far.
+#[derive(Clone, Debug)]
+pub struct ShardCursor {
+    pub state: Boundary,
+    pub stream: PublicStream,
+    pub exit_code: Option<u32>,
+}
+
+impl ShardCursor {
+    /// Before the first shard of a program entered at `entry`.
+    pub fn start(entry: u32) -> Self {
+        ShardCursor {
+            state: Boundary::start(entry),
+            stream: PublicStream::default(),
+            exit_code: None,
+        }
     }
 }
 
