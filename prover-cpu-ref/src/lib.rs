@@ -3,7 +3,9 @@
 pub mod challenger;
 pub mod config;
 pub mod machine;
+pub mod proof;
 pub mod protocol;
+pub mod sharded;
 
 pub use challenger::DeterministicChallenger;
 pub use config::{

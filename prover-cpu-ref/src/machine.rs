@@ -76,6 +76,18 @@ pub enum VerifyError {
     VerifierPanic(String),
 }
 
+impl VerifyError {
+    /// The rejection for a panic caught inside a verifier.
+    pub(crate) fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Self {
+        let msg = payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "malformed proof".into());
+        VerifyError::VerifierPanic(msg)
+    }
+}
+
 fn instances<
     'a,
     SC: p3_uni_stark::StarkGenericConfig<
@@ -191,11 +203,16 @@ type Common = p3_batch_stark::CommonData<MipsStarkConfig>;
 /// costliest part of checking a small proof, so it is computed once per shard count and kept:
 /// verify many proofs of one program with one key.
 pub struct VerifyingKey<'a> {
-    machine: &'a Machine,
-    params: StarkParams,
-    config: MipsStarkConfig,
+    pub(crate) machine: &'a Machine,
+    pub(crate) params: StarkParams,
+    pub(crate) config: MipsStarkConfig,
     common: std::sync::Mutex<std::collections::HashMap<usize, std::sync::Arc<Common>>>,
+    /// A sharded proof's groups, by (global?, heights).
+    groups: GroupCache,
 }
+
+type GroupCache =
+    std::sync::Mutex<std::collections::HashMap<(bool, Vec<usize>), std::sync::Arc<Common>>>;
 
 impl<'a> VerifyingKey<'a> {
     pub fn new(machine: &'a Machine, params: StarkParams) -> Self {
@@ -204,7 +221,53 @@ impl<'a> VerifyingKey<'a> {
             params,
             config: make_config(params),
             common: Default::default(),
+            groups: Default::default(),
         }
+    }
+
+    /// The preprocessed commitments and lookups of one group of a sharded proof (the global
+    /// chips, or a shard's) at `degrees`, from the cache.
+    pub(crate) fn group_common(
+        &self,
+        airs: &[MipsAir],
+        degrees: &[usize],
+    ) -> Result<std::sync::Arc<Common>, VerifyError> {
+        let key = (
+            matches!(airs.first(), Some(MipsAir::Byte(_))),
+            degrees.to_vec(),
+        );
+        let lock = || self.groups.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = lock().get(&key) {
+            return Ok(c.clone());
+        }
+        let common = ProverData::from_airs_and_degrees(&self.config, airs, degrees)
+            .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
+            .common;
+        let common = std::sync::Arc::new(common);
+        lock().insert(key, common.clone());
+        Ok(common)
+    }
+
+    /// Each instance's claimed height: within what a proof supports, and the fixed height of
+    /// every preprocessed table.
+    pub(crate) fn check_heights(
+        &self,
+        airs: &[MipsAir],
+        degrees: &[usize],
+    ) -> Result<(), VerifyError> {
+        for (index, (air, &log)) in airs.iter().zip(degrees).enumerate() {
+            let fixed = air
+                .preprocessed_trace()
+                .map(|p| p.height().trailing_zeros() as usize);
+            if log > MAX_LOG_HEIGHT || fixed.is_some_and(|f| f != log) || log < 2 {
+                return Err(VerifyError::Height {
+                    index,
+                    chip: air.name(),
+                    log,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// The preprocessed commitments and lookups for `degrees` (whose preprocessed heights
@@ -253,18 +316,7 @@ impl<'a> VerifyingKey<'a> {
                 shards: st.shards.len(),
             });
         }
-        for (index, (air, &log)) in airs.iter().zip(degrees).enumerate() {
-            let fixed = air
-                .preprocessed_trace()
-                .map(|p| p.height().trailing_zeros() as usize);
-            if log > MAX_LOG_HEIGHT || fixed.is_some_and(|f| f != log) || log < 2 {
-                return Err(VerifyError::Height {
-                    index,
-                    chip: air.name(),
-                    log,
-                });
-            }
-        }
+        self.check_heights(&airs, degrees)?;
         // A malformed proof must be an error, never a crash: Plonky3's verifier asserts on some
         // shapes, so a panic inside it is caught and reported as a rejection.
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -278,14 +330,7 @@ impl<'a> VerifyingKey<'a> {
             )
             .map_err(|e| VerifyError::Stark(format!("{e:?}")))
         }));
-        checked.unwrap_or_else(|payload| {
-            let msg = payload
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "malformed proof".into());
-            Err(VerifyError::VerifierPanic(msg))
-        })
+        checked.unwrap_or_else(|payload| Err(VerifyError::from_panic(payload)))
     }
 }
 

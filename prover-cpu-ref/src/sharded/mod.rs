@@ -1,0 +1,186 @@
+//! Proofs of long executions, shard by shard, with bounded memory.
+//!
+//! A one-batch proof ([`crate::machine::MipsProof`]) holds every shard's trace LDEs at once, so
+//! its memory grows with the run. A sharded proof splits the same instances into *groups*
+//! — group 0 the global chips (byte and program tables, image, memory, public values), group
+//! `k + 1` shard `k`'s chips — and proves each group on its own, so that only one group's
+//! traces are alive at a time.
+//!
+//! The buses still run across groups (a shard's register writes are read by the next shard, and
+//! the memory chip receives every shard's last accesses), so the LogUp challenges must be
+//! drawn after *every* group's main traces are fixed. The protocol therefore has two phases:
+//!
+//! 1. Every group's main traces are generated and committed; only the commitments are kept
+//!    (the prover regenerates a shard's traces from its record when it proves it).
+//! 2. One transcript absorbs the statement and every group's heights and main commitment,
+//!    grinds, and draws the LogUp pair `(α, β)` that every group uses. Each group then proves
+//!    its lookup columns, quotient and openings on its own fork of that transcript (the fork
+//!    first absorbs the group's index), exactly as a Plonky3 batch would after its lookup
+//!    phase.
+//!
+//! The verifier replays the same transcript, checks every group's openings and constraints,
+//! and checks that the terminals of all groups together sum to zero: the one-batch proof's
+//! cross-instance check, now across groups. Soundness is the one-batch proof's: the same
+//! instances, the same constraints, one LogUp challenge pair drawn after all main traces are
+//! committed, and the multiplicity bound checked over all instances together. Each fork's
+//! folding challenge and out-of-domain point depend on its group's lookup commitment and
+//! terminals, which is what each group's constraint check needs.
+
+mod prove;
+mod verify;
+
+pub use prove::{prove_sharded, prove_sharded_backend};
+pub use verify::verify_sharded;
+
+use mipstark_air::machine::{MipsAir, Statement};
+use p3_batch_stark::BatchProof;
+use p3_challenger::{CanObserve, FieldChallenger};
+use p3_field::{ExtensionField, PrimeCharacteristicRing};
+use p3_lookup::{assert_uniform_tuple_width, Challenges, Kind, Lookup};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{MipsStarkConfig, StarkParams};
+use crate::machine::VerifyError;
+use crate::{Challenge, DeterministicChallenger, Val};
+
+/// Bumped whenever the transcript below changes, so old proofs fail loudly.
+const DOMAIN_TAG: &[u8] = b"mipstark sharded proof v1";
+
+/// A proof of one execution, group by group (see the module documentation).
+#[derive(Serialize, Deserialize)]
+pub struct ShardedProof {
+    pub params: StarkParams,
+    pub statement: Statement,
+    /// Group 0 (the global chips), then one group per shard. Each is laid out as a Plonky3
+    /// batch proof of the group's instances; only group 0 carries the LogUp grinding witness,
+    /// which the whole proof shares.
+    pub groups: Vec<BatchProof<MipsStarkConfig>>,
+}
+
+impl ShardedProof {
+    pub fn to_bytes(&self) -> Vec<u8> {
+        bincode::serialize(self).expect("proofs always serialize")
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
+        bincode::deserialize(bytes).map_err(|e| VerifyError::Malformed(e.to_string()))
+    }
+}
+
+/// The instances of group `g`: the global chips for 0, a shard's otherwise.
+pub(crate) fn group_airs(machine: &mipstark_air::machine::Machine, g: usize) -> Vec<MipsAir> {
+    if g == 0 {
+        machine.global_airs()
+    } else {
+        machine.shard_airs()
+    }
+}
+
+/// The public values of group `g`'s instances, cut from the statement's instance list.
+pub(crate) fn group_publics(all: &[Vec<Val>], g: usize) -> &[Vec<Val>] {
+    use mipstark_air::machine::{NUM_GLOBAL, NUM_PER_SHARD};
+    if g == 0 {
+        &all[..NUM_GLOBAL]
+    } else {
+        let start = NUM_GLOBAL + (g - 1) * NUM_PER_SHARD;
+        &all[start..start + NUM_PER_SHARD]
+    }
+}
+
+/// The transcript's opening: what the proof claims and every group's heights and main
+/// commitment (with the global preprocessed commitment), before any challenge is drawn.
+pub(crate) fn observe_header(
+    ch: &mut DeterministicChallenger,
+    publics: &[Vec<Val>],
+    preprocessed: Option<&<crate::ValMmcs as p3_commit::Mmcs<Val>>::Commitment>,
+    groups: &[(
+        &[usize],
+        &<crate::ValMmcs as p3_commit::Mmcs<Val>>::Commitment,
+    )],
+) {
+    for &b in DOMAIN_TAG {
+        ch.observe(Val::from_u8(b));
+    }
+    ch.observe(Val::from_usize(publics.len()));
+    for pv in publics {
+        ch.observe(Val::from_usize(pv.len()));
+        for &v in pv {
+            ch.observe(v);
+        }
+    }
+    ch.observe(Val::from_bool(preprocessed.is_some()));
+    if let Some(c) = preprocessed {
+        ch.observe(c.clone());
+    }
+    ch.observe(Val::from_usize(groups.len()));
+    for (degree_bits, main) in groups {
+        ch.observe(Val::from_usize(degree_bits.len()));
+        for &d in degree_bits.iter() {
+            ch.observe(Val::from_usize(d));
+        }
+        ch.observe((*main).clone());
+    }
+}
+
+/// Draws the LogUp pair after the header (and the grinding step, which the caller does).
+pub(crate) fn draw_lookup_pair(ch: &mut DeterministicChallenger) -> (Challenge, Challenge) {
+    let alpha: Challenge = ch.sample_algebra_element();
+    let beta: Challenge = ch.sample_algebra_element();
+    (alpha, beta)
+}
+
+/// The fork of the transcript that proves group `g`.
+pub(crate) fn fork(ch: &DeterministicChallenger, g: usize) -> DeterministicChallenger {
+    let mut f = ch.clone();
+    f.observe(Val::from_usize(g));
+    f
+}
+
+/// Each instance's challenge vector from one pair: Plonky3's batch rule over the instances of
+/// every group in order (a global bus's index is its name's first appearance, every local
+/// lookup gets a fresh one, the offset power sits above the widest payload), so the sharded
+/// proof's buses are the one-batch proof's.
+pub(crate) fn lay_out_challenges<EF: ExtensionField<Val>>(
+    all: &[&[Lookup<Val>]],
+    alpha: EF,
+    beta: EF,
+) -> Vec<Vec<EF>> {
+    let mut names: Vec<(&str, usize)> = Vec::new();
+    let mut next = 0usize;
+    let mut widest = 1usize;
+    let ids: Vec<Vec<usize>> = all
+        .iter()
+        .map(|lookups| {
+            lookups
+                .iter()
+                .map(|l| {
+                    widest = widest.max(assert_uniform_tuple_width(&l.elements, "lookup"));
+                    let fresh = |next: &mut usize| {
+                        *next += 1;
+                        *next - 1
+                    };
+                    match &l.kind {
+                        Kind::Global(name) => match names.iter().find(|(n, _)| n == name) {
+                            Some(&(_, id)) => id,
+                            None => {
+                                let id = fresh(&mut next);
+                                names.push((name, id));
+                                id
+                            }
+                        },
+                        Kind::Local => fresh(&mut next),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let ch = Challenges::new(alpha, beta, widest, next);
+    ids.iter()
+        .map(|buses| {
+            buses
+                .iter()
+                .flat_map(|&b| [ch.bus_prefix[b], beta])
+                .collect()
+        })
+        .collect()
+}
