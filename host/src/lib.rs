@@ -4,6 +4,7 @@
 
 pub use mipstark_emulator as emulator;
 pub use mipstark_prover_cpu_ref::machine::MipsProof;
+pub use mipstark_prover_cpu_ref::proof::{Layout, Proof};
 pub use mipstark_prover_cpu_ref::StarkParams;
 
 pub mod guests;

@@ -7,7 +7,8 @@ use mipstark_air::machine::Machine;
 use mipstark_emulator::{
     ExecConfig, ExecError, ExecutionRecord, Executor, ExitInfo, GuestInput, Program,
 };
-use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, ProveError, VerifyError};
+use mipstark_prover_cpu_ref::machine::{ProveError, VerifyError, VerifyingKey};
+use mipstark_prover_cpu_ref::proof::{prove_with_layout, Layout, Proof};
 use mipstark_prover_cpu_ref::StarkParams;
 use thiserror::Error;
 
@@ -55,27 +56,32 @@ pub fn record(
     Ok(Recorded { shards, exit })
 }
 
-/// Proves an ELF's run on `input`.
+/// Proves an ELF's run on `input` (shard by shard when it takes several shards).
 pub fn prove_elf(
     elf: &[u8],
     input: GuestInput,
     config: ExecConfig,
     shard_log: u32,
     params: StarkParams,
-) -> Result<MipsProof, Error> {
+) -> Result<Proof, Error> {
     let program = Arc::new(Program::from_elf(elf)?);
     let machine = Machine::new(program.clone())?;
     let rec = record(program, input, config, shard_log)?;
-    Ok(prove(&machine, &rec.shards, params)?)
+    Ok(prove_with_layout(
+        &machine,
+        &rec.shards,
+        params,
+        Layout::Auto,
+    )?)
 }
 
 /// Verifies `proof` against an ELF (its verifying key); returns the proven statement.
 pub fn verify_elf<'a>(
     elf: &[u8],
-    proof: &'a MipsProof,
+    proof: &'a Proof,
     params: StarkParams,
 ) -> Result<&'a Statement, Error> {
     let machine = Machine::new(Arc::new(Program::from_elf(elf)?))?;
-    verify(&machine, proof, params)?;
-    Ok(&proof.statement)
+    VerifyingKey::new(&machine, params).verify_proof(proof)?;
+    Ok(proof.statement())
 }

@@ -24,6 +24,10 @@ pub const STAGES: &[(&str, &[&str])] = &[
     ("merkle", &["build merkle tree", "device merkle tree"]),
     ("quotient", &["quotient evaluation"]),
     ("fri", &["FRI prover"]),
+    (
+        "traces",
+        &["shard traces", "shard traces again", "global traces"],
+    ),
 ];
 
 /// Summed span time per stage (spans of one stage never nest in each other).

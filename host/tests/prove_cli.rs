@@ -44,7 +44,7 @@ fn prove_then_verify_in_shards() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     let err = text(&o.stderr);
     for want in [
-        "shard(s)",
+        "shard(s), proved shard by shard",
         "execute:",
         "trace generation:",
         "lde",
@@ -84,6 +84,42 @@ fn prove_then_verify_in_shards() {
     assert!(
         !out.contains("shards: 1\n"),
         "expected several shards: {out}"
+    );
+
+    // The same run in one batch: another proof layout, the same statement.
+    let batch = dir.path().join("fib-batch.proof");
+    let batch = batch.to_str().unwrap();
+    let o = mipstark(&[
+        "prove",
+        "--guest",
+        "sha2-chain",
+        "--hint-u32",
+        "2",
+        "--shard-size",
+        "12",
+        "--params",
+        "testing",
+        "--layout",
+        "one-batch",
+        "-q",
+        "-o",
+        batch,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("proved in one batch"));
+    let o = mipstark(&[
+        "verify",
+        "--guest",
+        "sha2-chain",
+        "--params",
+        "testing",
+        batch,
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        out,
+        "the two layouts prove different statements"
     );
 
     // Another program, other parameters, a damaged file: one line, exit 1.

@@ -7,7 +7,9 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use mipstark_air::machine::{Machine, MachineTraces};
+use mipstark_emulator::ExecutionRecord;
 use mipstark_prover_cpu_ref::machine::{prove_traces_backend, MipsProof, ProveError};
+use mipstark_prover_cpu_ref::sharded::{prove_sharded_backend, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
 use thiserror::Error;
 
@@ -69,24 +71,54 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
         &self.stats
     }
 
-    /// Proves `traces` with the device's LDEs, trees and quotients; an error if a device call
-    /// failed.
+    /// Proves `traces` (every shard in one batch) with the device's LDEs, trees and
+    /// quotients; an error if a device call failed.
     pub fn prove(
         &self,
         machine: &Machine,
         traces: MachineTraces,
         params: StarkParams,
     ) -> Result<MipsProof, DeviceProveError> {
+        self.checked(|| {
+            prove_traces_backend(
+                machine,
+                traces,
+                params,
+                self.dft.clone(),
+                self.mmcs.clone(),
+                &self.quotient,
+            )
+        })
+    }
+
+    /// Proves the execution recorded in `shards` shard by shard (see
+    /// [`mipstark_prover_cpu_ref::sharded`]) with the device's stages.
+    pub fn prove_sharded(
+        &self,
+        machine: &Machine,
+        shards: &[ExecutionRecord],
+        params: StarkParams,
+    ) -> Result<ShardedProof, DeviceProveError> {
+        self.checked(|| {
+            prove_sharded_backend(
+                machine,
+                shards,
+                params,
+                self.dft.clone(),
+                self.mmcs.clone(),
+                &self.quotient,
+            )
+        })
+    }
+
+    /// Runs one proof; an error if a device call failed during it.
+    fn checked<T>(
+        &self,
+        prove: impl FnOnce() -> Result<T, ProveError>,
+    ) -> Result<T, DeviceProveError> {
         let failures = || self.stats.failures.load(Ordering::Relaxed);
         let before = failures();
-        let proof = prove_traces_backend(
-            machine,
-            traces,
-            params,
-            self.dft.clone(),
-            self.mmcs.clone(),
-            &self.quotient,
-        )?;
+        let proof = prove()?;
         if failures() > before {
             // This proof's first failure (another proof sharing the backend may interleave).
             let e = self

@@ -8,10 +8,10 @@ use mipstark::emulator::{ExecConfig, Executor, GuestInput, Program};
 use mipstark::guests;
 use mipstark::prove::{verify_elf, DEFAULT_SHARD_LOG};
 use mipstark::timing::peak_memory;
-use mipstark::MipsProof;
+use mipstark::Proof;
 
 use super::inputs::Loaded;
-use super::prove::{prove_loaded, BackendArgs, Params};
+use super::prove::{prove_loaded, BackendArgs, LayoutArg, Params, ProveOptions};
 
 #[derive(Args)]
 pub struct BenchArgs {
@@ -24,6 +24,9 @@ pub struct BenchArgs {
     log_cycles: Vec<u32>,
     #[arg(long, value_name = "LOG2", default_value_t = DEFAULT_SHARD_LOG)]
     shard_size: u32,
+    /// How the shards are laid out in each proof.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    layout: LayoutArg,
     #[arg(long, value_enum, default_value_t = Params::Secure)]
     params: Params,
     #[command(flatten)]
@@ -59,16 +62,19 @@ pub fn run(args: BenchArgs) -> anyhow::Result<i32> {
             };
             eprintln!("proving {name} ({} = {param}, ~2^{log} cycles)...", g.param);
             let (bytes, report) = prove_loaded(
-                false,
-                args.backend,
+                ProveOptions {
+                    debug: false,
+                    backend: args.backend,
+                    config: ExecConfig::default(),
+                    shard_log: args.shard_size,
+                    layout: args.layout,
+                    params: args.params.stark(),
+                    progress: false,
+                },
                 loaded,
-                ExecConfig::default(),
-                args.shard_size,
-                args.params.stark(),
-                false,
             )?;
             let t = std::time::Instant::now();
-            let proof = MipsProof::from_bytes(&bytes)?;
+            let proof = Proof::from_bytes(&bytes)?;
             verify_elf(g.elf, &proof, args.params.stark())?;
             let verify = t.elapsed();
             rows.push((name.clone(), param, report, verify, peak_memory()));

@@ -11,8 +11,11 @@ use mipstark::emulator::{ExecConfig, Program};
 use mipstark::prove::{record, DEFAULT_SHARD_LOG};
 use mipstark::timing::peak_memory;
 use mipstark::StarkParams;
+use mipstark::{Layout, Proof};
 use mipstark_air::machine::Machine;
+use mipstark_emulator::ExecutionRecord;
 use mipstark_prover_cpu_ref::machine::prove_traces;
+use mipstark_prover_cpu_ref::sharded::prove_sharded;
 
 use super::inputs::ProgramArgs;
 
@@ -39,6 +42,30 @@ pub struct BackendArgs {
     /// MIPSTARK_CUDA_DEVICE / MIPSTARK_OPENCL_DEVICE, else 0.
     #[arg(long, value_name = "N")]
     pub gpu_device: Option<usize>,
+}
+
+/// How an execution's shards are laid out in its proof.
+#[derive(Clone, Copy, Debug, Default, ValueEnum)]
+pub enum LayoutArg {
+    /// Shard by shard when the run takes several shards (memory bounded by one shard's
+    /// proof), one batch otherwise.
+    #[default]
+    Auto,
+    /// Every shard in one batch: faster (no shard's traces are generated and committed
+    /// twice), but every shard's LDEs are in memory at once.
+    OneBatch,
+    /// Shard by shard, even for one shard.
+    Sharded,
+}
+
+impl LayoutArg {
+    pub fn layout(self) -> Layout {
+        match self {
+            LayoutArg::Auto => Layout::Auto,
+            LayoutArg::OneBatch => Layout::OneBatch,
+            LayoutArg::Sharded => Layout::Sharded,
+        }
+    }
 }
 
 /// Security parameters.
@@ -72,6 +99,9 @@ pub struct ProveArgs {
     /// log2 of the instructions per shard.
     #[arg(long, value_name = "LOG2", default_value_t = DEFAULT_SHARD_LOG)]
     shard_size: u32,
+    /// How the shards are laid out in the proof.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    layout: LayoutArg,
     #[arg(long, value_enum, default_value_t = Params::Secure)]
     params: Params,
     /// Stop with an error after this many instructions.
@@ -93,6 +123,8 @@ pub struct ProveArgs {
 pub struct ProveReport {
     pub cycles: u64,
     pub shards: usize,
+    /// Proved shard by shard (else in one batch).
+    pub sharded: bool,
     pub execute: Duration,
     pub tracegen: Duration,
     pub prove: Duration,
@@ -111,8 +143,14 @@ impl ProveReport {
     pub fn print(&self) {
         let total = self.total().as_secs_f64();
         eprintln!(
-            "cycles:          {} in {} shard(s)",
-            self.cycles, self.shards
+            "cycles:          {} in {} shard(s), {}",
+            self.cycles,
+            self.shards,
+            if self.sharded {
+                "proved shard by shard"
+            } else {
+                "proved in one batch"
+            }
         );
         eprintln!("execute:         {:>9.3} s", self.execute.as_secs_f64());
         eprintln!("trace generation:{:>9.3} s", self.tracegen.as_secs_f64());
@@ -155,15 +193,24 @@ impl ProveReport {
     }
 }
 
-/// Proves `traces` on `backend`: the CPU reference, or with the LDEs on a GPU runtime.
+/// What a backend proves: every shard's traces in one batch, or the records shard by shard.
+pub enum Work<'a> {
+    Batch(mipstark_air::machine::MachineTraces),
+    Sharded(&'a [ExecutionRecord]),
+}
+
+/// Proves `work` on `backend`: the CPU reference, or with the LDEs on a GPU runtime.
 fn prove_on(
     backend: BackendArgs,
     machine: &Machine,
-    traces: mipstark_air::machine::MachineTraces,
+    work: Work<'_>,
     params: StarkParams,
-) -> anyhow::Result<mipstark::MipsProof> {
+) -> anyhow::Result<Proof> {
     match backend.backend {
-        Backend::Cpu => Ok(prove_traces(machine, traces, params)?),
+        Backend::Cpu => Ok(match work {
+            Work::Batch(traces) => Proof::Batch(prove_traces(machine, traces, params)?),
+            Work::Sharded(shards) => Proof::Sharded(prove_sharded(machine, shards, params)?),
+        }),
         #[cfg(feature = "opencl")]
         Backend::Opencl => {
             use prover_gpu::runtime::opencl::OpenClRuntime;
@@ -171,7 +218,7 @@ fn prove_on(
                 Some(i) => OpenClRuntime::on_device(i)?,
                 None => OpenClRuntime::new()?,
             };
-            prove_gpu(std::sync::Arc::new(rt), backend, machine, traces, params)
+            prove_gpu(std::sync::Arc::new(rt), backend, machine, work, params)
         }
         #[cfg(feature = "cuda")]
         Backend::Cuda => {
@@ -180,7 +227,7 @@ fn prove_on(
                 Some(i) => CudaRuntime::on_device(i)?,
                 None => CudaRuntime::new()?,
             };
-            prove_gpu(std::sync::Arc::new(rt), backend, machine, traces, params)
+            prove_gpu(std::sync::Arc::new(rt), backend, machine, work, params)
         }
         #[allow(unreachable_patterns)]
         other => bail!(
@@ -196,23 +243,30 @@ fn prove_gpu<R: prover_gpu::DeviceRuntime + Send + Sync>(
     rt: std::sync::Arc<R>,
     backend: BackendArgs,
     machine: &Machine,
-    traces: mipstark_air::machine::MachineTraces,
+    work: Work<'_>,
     params: StarkParams,
-) -> anyhow::Result<mipstark::MipsProof> {
+) -> anyhow::Result<Proof> {
     let gpu = prover_gpu::GpuBackend::new(rt).with_memory_fraction(backend.gpu_mem_fraction)?;
-    Ok(gpu.prove(machine, traces, params)?)
+    Ok(match work {
+        Work::Batch(traces) => Proof::Batch(gpu.prove(machine, traces, params)?),
+        Work::Sharded(shards) => Proof::Sharded(gpu.prove_sharded(machine, shards, params)?),
+    })
 }
 
 /// Proves a loaded program; returns the proof bytes and the figures.
 pub fn prove_loaded(
-    debug: bool,
-    backend: BackendArgs,
+    opts: ProveOptions,
     loaded: super::inputs::Loaded,
-    config: ExecConfig,
-    shard_log: u32,
-    params: StarkParams,
-    progress: bool,
 ) -> anyhow::Result<(Vec<u8>, ProveReport)> {
+    let ProveOptions {
+        debug,
+        backend,
+        config,
+        shard_log,
+        layout,
+        params,
+        progress,
+    } = opts;
     let bar = if progress {
         let b = ProgressBar::new_spinner();
         b.set_style(
@@ -237,74 +291,113 @@ pub fn prove_loaded(
         rec.exit.cycles,
         rec.shards.len()
     ));
+    let sharded = layout.layout().sharded(rec.shards.len());
     let t1 = Instant::now();
-    let traces = machine.generate_traces(&rec.shards)?;
-    drop(rec.shards);
-    let tracegen = t1.elapsed();
-    if debug {
-        bar.set_message("checking every constraint (--debug)");
-        let airs = machine.airs(traces.statement.shards.len());
-        mipstark_air::machine::debug_check(&airs, &traces.traces, &traces.publics)
-            .context("the traces violate the AIR (a prover bug: please report it)")?;
-    }
-    let trace_cells: u64 = traces.traces.iter().map(|t| t.values.len() as u64).sum();
-    // One batch holds every shard's LDEs at once: say so before the system kills the prover.
-    let needed = trace_cells * mipstark::timing::PROVER_BYTES_PER_MAIN_CELL;
-    if let Some(usable) = mipstark::timing::usable_memory().filter(|&u| needed > u) {
-        bar.suspend(|| {
-            eprintln!(
-                "warning: proving {} cycles needs about {:.1} GiB, and only {:.1} GiB are \
-                 available: the prover may be killed (every shard is proved in one batch; \
-                 per-shard proofs are not implemented yet)",
-                rec.exit.cycles,
-                needed as f64 / (1u64 << 30) as f64,
-                usable as f64 / (1u64 << 30) as f64
-            )
-        });
-    }
+    // A sharded proof generates each shard's traces itself; --debug checks them all first.
+    let traces = if debug || !sharded {
+        let traces = machine.generate_traces(&rec.shards)?;
+        if debug {
+            bar.set_message("checking every constraint (--debug)");
+            let airs = machine.airs(traces.statement.shards.len());
+            mipstark_air::machine::debug_check(&airs, &traces.traces, &traces.publics)
+                .context("the traces violate the AIR (a prover bug: please report it)")?;
+        }
+        Some(traces).filter(|_| !sharded)
+    } else {
+        None
+    };
+    let mut tracegen = t1.elapsed();
+    let work = match traces {
+        Some(traces) => {
+            drop(rec.shards);
+            warn_if_short_of_memory(&bar, &traces, rec.exit.cycles);
+            Work::Batch(traces)
+        }
+        None => Work::Sharded(&rec.shards),
+    };
     let timing = mipstark::timing::install();
     let b2 = bar.clone();
     timing.start(move |stage| b2.set_message(format!("proving: {stage}")));
     let t2 = Instant::now();
-    let proof = prove_on(backend, &machine, traces, params);
+    let proof = prove_on(backend, &machine, work, params);
     timing.stop();
     let proof = proof?;
-    let prove = t2.elapsed();
+    let mut prove = t2.elapsed();
+    let mut stages = timing.times.get();
+    // A sharded proof's trace generation happens inside the prover: report it as such.
+    if let Some(k) = stages.iter().position(|(name, _)| *name == "traces") {
+        let (_, d) = stages.remove(k);
+        tracegen += d;
+        prove = prove.saturating_sub(d);
+    }
     bar.finish_and_clear();
     let bytes = proof.to_bytes();
     // LogUp columns: the proof opens each base column of the flattened permutation trace.
-    let airs = machine.airs(proof.statement.shards.len());
+    let airs = machine.airs(proof.statement().shards.len());
     let chips: Vec<(&'static str, usize, usize, usize)> = proof
-        .proof
-        .opened_values
-        .instances
-        .iter()
-        .zip(&proof.proof.degree_bits)
+        .instances()
+        .into_iter()
         .zip(&airs)
-        .map(|((o, db), air)| {
+        .map(|((db, o), air)| {
             (
                 air.name(),
-                *db,
+                db,
                 o.base_opened_values.trace_local.len(),
                 o.permutation_local.len(),
             )
         })
         .collect();
-    let lookup_cells: u64 = chips.iter().map(|c| (c.3 as u64) << c.1).sum();
+    let trace_cells: u64 = chips.iter().map(|c| ((c.2 + c.3) as u64) << c.1).sum();
     Ok((
         bytes.clone(),
         ProveReport {
             cycles: rec.exit.cycles,
-            shards: proof.statement.shards.len(),
+            shards: proof.statement().shards.len(),
+            sharded: matches!(proof, Proof::Sharded(_)),
             execute,
             tracegen,
             prove,
-            stages: timing.times.get(),
+            stages,
             proof_bytes: bytes.len(),
-            trace_cells: trace_cells + lookup_cells,
+            trace_cells,
             chips,
         },
     ))
+}
+
+/// One batch holds every shard's LDEs at once: say so before the system kills the prover.
+fn warn_if_short_of_memory(
+    bar: &ProgressBar,
+    traces: &mipstark_air::machine::MachineTraces,
+    cycles: u64,
+) {
+    let main_cells: u64 = traces.traces.iter().map(|t| t.values.len() as u64).sum();
+    let needed = main_cells * mipstark::timing::PROVER_BYTES_PER_MAIN_CELL;
+    if let Some(usable) = mipstark::timing::usable_memory().filter(|&u| needed > u) {
+        bar.suspend(|| {
+            eprintln!(
+                "warning: proving {cycles} cycles in one batch needs about {:.1} GiB, and only \
+                 {:.1} GiB are available: the prover may be killed (--layout sharded proves \
+                 one shard at a time)",
+                needed as f64 / (1u64 << 30) as f64,
+                usable as f64 / (1u64 << 30) as f64
+            )
+        });
+    }
+}
+
+/// How `prove_loaded` runs.
+#[derive(Clone, Debug)]
+pub struct ProveOptions {
+    /// Check every constraint of every honest trace first.
+    pub debug: bool,
+    pub backend: BackendArgs,
+    pub config: ExecConfig,
+    pub shard_log: u32,
+    pub layout: LayoutArg,
+    pub params: StarkParams,
+    /// Show a spinner with the current stage.
+    pub progress: bool,
 }
 
 pub fn run(args: ProveArgs) -> anyhow::Result<i32> {
@@ -315,13 +408,16 @@ pub fn run(args: ProveArgs) -> anyhow::Result<i32> {
     };
     let name = loaded.name.clone();
     let (bytes, report) = prove_loaded(
-        args.debug,
-        args.backend,
+        ProveOptions {
+            debug: args.debug,
+            backend: args.backend,
+            config,
+            shard_log: args.shard_size,
+            layout: args.layout,
+            params: args.params.stark(),
+            progress: !args.quiet,
+        },
         loaded,
-        config,
-        args.shard_size,
-        args.params.stark(),
-        !args.quiet,
     )?;
     std::fs::write(&args.output, &bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;

@@ -6,7 +6,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use mipstark::guests;
 use mipstark::prove::verify_elf;
-use mipstark::MipsProof;
+use mipstark::Proof;
 
 use super::prove::Params;
 
@@ -39,7 +39,7 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<i32> {
     };
     let bytes = std::fs::read(&args.proof)
         .with_context(|| format!("cannot read proof {}", args.proof.display()))?;
-    let proof = MipsProof::from_bytes(&bytes)?;
+    let proof = Proof::from_bytes(&bytes)?;
     // The verifier turns a panic on a malformed proof into an error; keep the panic message
     // itself off stderr so the failure stays one line.
     let hook = std::panic::take_hook();
