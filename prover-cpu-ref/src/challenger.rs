@@ -93,6 +93,9 @@ pub mod transcript {
         Sample(Vec<u32>),
         /// Random bits (FRI query indices, proof-of-work checks).
         SampleBits(usize),
+        /// A copy of the transcript taken to prove group `g` of a sharded proof: the events up
+        /// to the next `Fork` are that copy's.
+        Fork(usize),
     }
 
     thread_local! {
@@ -108,7 +111,7 @@ pub mod transcript {
         (r, events)
     }
 
-    pub(super) fn log(event: impl FnOnce() -> Event) {
+    pub(crate) fn log(event: impl FnOnce() -> Event) {
         LOG.with(|l| {
             if let Some(v) = l.borrow_mut().as_mut() {
                 v.push(event());

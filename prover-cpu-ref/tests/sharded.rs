@@ -2,6 +2,7 @@
 
 use mipstark_air::machine::Machine;
 use mipstark_emulator::ExecutionRecord;
+use mipstark_prover_cpu_ref::machine::{VerifyError, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::{prove_sharded, verify_sharded, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
 
@@ -25,4 +26,97 @@ fn shards_prove_verify_and_reproduce() {
     let back = ShardedProof::from_bytes(&bytes).unwrap();
     verify_sharded(&m, &back, P).unwrap();
     assert_eq!(back.statement.exit_code, 0);
+}
+
+fn reject(m: &Machine, p: &ShardedProof, what: &str) {
+    let vk = VerifyingKey::new(m, P);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vk.verify_sharded(p))) {
+        Ok(Err(VerifyError::VerifierPanic(msg))) => panic!("{what}: the verifier panicked: {msg}"),
+        Ok(Err(_)) => {}
+        Ok(Ok(())) => panic!("{what}: accepted"),
+        Err(_) => panic!("{what}: panicked through verify"),
+    }
+}
+
+/// Shards reordered, dropped, duplicated or taken from another run, and a wrong statement, are
+/// all rejected.
+#[test]
+fn shard_groups_are_bound_to_their_place() {
+    let (m, shards) = fib(127);
+    let bytes = prove_sharded(&m, &shards, P).unwrap().to_bytes();
+    let fresh = || ShardedProof::from_bytes(&bytes).unwrap();
+    assert!(fresh().groups.len() >= 4);
+
+    let mut p = fresh();
+    p.groups.swap(1, 2);
+    reject(&m, &p, "two shard groups swapped");
+    let mut p = fresh();
+    p.groups.swap(1, 2);
+    p.statement.shards.swap(0, 1);
+    reject(&m, &p, "two shards swapped with their boundaries");
+    let mut p = fresh();
+    p.groups.remove(2);
+    p.statement.shards.remove(1);
+    reject(&m, &p, "a shard dropped with its boundary");
+    let mut p = fresh();
+    p.groups.pop();
+    reject(&m, &p, "the last shard's group dropped");
+    let mut p = fresh();
+    let dup = ShardedProof::from_bytes(&bytes).unwrap().groups.remove(2);
+    p.groups.insert(2, dup);
+    let s = p.statement.shards[1];
+    p.statement.shards.insert(1, s);
+    reject(&m, &p, "a shard duplicated with its boundary");
+    let mut p = fresh();
+    p.groups.swap(0, 1);
+    reject(&m, &p, "the global group swapped with a shard's");
+    let mut p = fresh();
+    p.statement.exit_code ^= 1;
+    reject(&m, &p, "another exit code");
+    let mut p = fresh();
+    p.statement.committed[0] ^= 1;
+    reject(&m, &p, "other committed words");
+    let mut p = fresh();
+    p.groups[1].lookup_terminals.swap(0, 1);
+    reject(&m, &p, "terminals moved between instances");
+
+    // A shard of another execution of the same program, with its boundary.
+    let (program, other_shards) = mipstark_tests::guests::record("fibonacci", Some(11), 127);
+    let donor = prove_sharded(&Machine::new(program).unwrap(), &other_shards, P).unwrap();
+    let mut spliced = 0;
+    for k in 0..shards.len().min(other_shards.len()) {
+        let mut p = fresh();
+        if p.statement.shards[k] == donor.statement.shards[k] {
+            continue;
+        }
+        spliced += 1;
+        p.statement.shards[k] = donor.statement.shards[k];
+        p.groups[k + 1] = ShardedProof::from_bytes(&donor.to_bytes())
+            .unwrap()
+            .groups
+            .remove(k + 1);
+        reject(&m, &p, &format!("shard {k} of another run"));
+    }
+    assert!(spliced >= 1, "the two runs never differ");
+    // The donor itself is a valid proof of the same program (another input).
+    verify_sharded(&m, &donor, P).unwrap();
+}
+
+/// A forged execution whose every group satisfies its constraints but whose memory argument
+/// does not balance (a register write claims a value before it that the register never held):
+/// only the terminal sum over all groups can reject it, and it does.
+#[test]
+fn unbalanced_buses_across_shards_are_rejected() {
+    let (m, mut shards) = fib(127);
+    let step = shards[1]
+        .steps
+        .iter_mut()
+        .find(|s| s.insn >> 26 == 0x09 && (s.insn >> 16) & 31 != 0 && s.nregs >= 2)
+        .expect("shard 1 runs an ADDIU to a register");
+    step.regs[1].prev_value ^= 1;
+    let p = prove_sharded(&m, &shards, P).unwrap();
+    match verify_sharded(&m, &p, P) {
+        Err(VerifyError::Stark(msg)) => assert!(msg.contains("do not balance"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
 }

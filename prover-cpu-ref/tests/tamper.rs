@@ -13,12 +13,50 @@ use std::collections::BTreeMap;
 
 use mipstark_air::machine::Machine;
 use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, VerifyError, VerifyingKey};
+use mipstark_prover_cpu_ref::sharded::{prove_sharded, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 const P: StarkParams = StarkParams::TESTING;
+
+/// Either proof layout, as these tests handle it.
+trait Subject: Serialize + DeserializeOwned {
+    /// Where the batch proofs sit in the serde tree.
+    const BATCHES: &'static str;
+    fn bytes(&self) -> Vec<u8>;
+    fn parse(bytes: &[u8]) -> Result<Self, VerifyError>;
+    fn check(&self, vk: &VerifyingKey) -> Result<(), VerifyError>;
+}
+
+impl Subject for MipsProof {
+    const BATCHES: &'static str = ".proof";
+    fn bytes(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
+    fn parse(bytes: &[u8]) -> Result<Self, VerifyError> {
+        MipsProof::from_bytes(bytes)
+    }
+    fn check(&self, vk: &VerifyingKey) -> Result<(), VerifyError> {
+        vk.verify(self)
+    }
+}
+
+impl Subject for ShardedProof {
+    const BATCHES: &'static str = ".groups[]";
+    fn bytes(&self) -> Vec<u8> {
+        self.to_bytes()
+    }
+    fn parse(bytes: &[u8]) -> Result<Self, VerifyError> {
+        ShardedProof::from_bytes(bytes)
+    }
+    fn check(&self, vk: &VerifyingKey) -> Result<(), VerifyError> {
+        vk.verify_sharded(self)
+    }
+}
 
 /// A small proof across three shards (so shard lists have something to reorder).
 fn proof() -> (Machine, MipsProof) {
@@ -27,6 +65,15 @@ fn proof() -> (Machine, MipsProof) {
     let m = Machine::new(program).unwrap();
     let p = prove(&m, &shards, P).unwrap();
     verify(&m, &p, P).unwrap();
+    (m, p)
+}
+
+/// The same run, proved shard by shard.
+fn sharded_proof() -> (Machine, ShardedProof) {
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
+    let m = Machine::new(program).unwrap();
+    let p = prove_sharded(&m, &shards, P).unwrap();
+    VerifyingKey::new(&m, P).verify_sharded(&p).unwrap();
     (m, p)
 }
 
@@ -122,16 +169,16 @@ fn tamperings(
 }
 
 /// How a tampered proof fared.
-fn verdict(vk: &VerifyingKey, tree: Value) -> Result<&'static str, String> {
-    let Ok(p) = serde_json::from_value::<MipsProof>(tree) else {
+fn verdict<T: Subject>(vk: &VerifyingKey, tree: Value) -> Result<&'static str, String> {
+    let Ok(p) = serde_json::from_value::<T>(tree) else {
         return Ok("unreadable");
     };
     // Through the bytes, as a proof file would arrive.
-    let p = match MipsProof::from_bytes(&p.to_bytes()) {
+    let p = match T::parse(&p.bytes()) {
         Ok(p) => p,
         Err(_) => return Ok("unreadable"),
     };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| vk.verify(&p))) {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.check(vk))) {
         Ok(Ok(())) => Err("accepted".into()),
         Ok(Err(VerifyError::VerifierPanic(msg))) => Err(format!("verifier panicked: {msg}")),
         Ok(Err(VerifyError::Malformed(_))) => Ok("malformed"),
@@ -145,7 +192,7 @@ fn verdict(vk: &VerifyingKey, tree: Value) -> Result<&'static str, String> {
 }
 
 /// Tampers `per_pattern` sites of each pattern (all of them when `None`).
-fn campaign((m, proof): (Machine, MipsProof), per_pattern: Option<usize>) {
+fn campaign<T: Subject + Sync>((m, proof): (Machine, T), per_pattern: Option<usize>) {
     use rayon::prelude::*;
     let vk = VerifyingKey::new(&m, P);
     let tree = serde_json::to_value(&proof).unwrap();
@@ -181,7 +228,8 @@ fn campaign((m, proof): (Machine, MipsProof), per_pattern: Option<usize>) {
             tamperings(site, &tree, &donors)
                 .into_iter()
                 .map(|(what, t)| {
-                    verdict(&vk, t).map_err(|e| format!("{} ({pattern}) {what}: {e}", site.pointer))
+                    verdict::<T>(&vk, t)
+                        .map_err(|e| format!("{} ({pattern}) {what}: {e}", site.pointer))
                 })
                 .collect()
         })
@@ -215,9 +263,23 @@ fn every_proof_field_is_checked() {
 }
 
 #[test]
+fn every_sharded_proof_field_is_checked() {
+    campaign(sharded_proof(), Some(3));
+}
+
+#[test]
 #[ignore = "exhaustive: every site of the proof (minutes); run with --ignored"]
 fn every_proof_field_is_checked_everywhere() {
     campaign(tiny_proof(), None);
+}
+
+#[test]
+#[ignore = "exhaustive: every site of the proof (minutes); run with --ignored"]
+fn every_sharded_proof_field_is_checked_everywhere() {
+    let (program, shards) = mipstark_tests::fuzzing::tiny_run();
+    let m = Machine::new(program).unwrap();
+    let p = prove_sharded(&m, &shards, P).unwrap();
+    campaign((m, p), None);
 }
 
 /// A proof of a six-instruction program in two shards: the smallest proof with every part
@@ -232,22 +294,22 @@ fn tiny_proof() -> (Machine, MipsProof) {
 
 /// Flips bit `bit(pos)` of each byte at `positions` (in parallel): each must fail to parse or
 /// to verify, with a typed error.
-fn flip_pass(
-    (m, proof): (Machine, MipsProof),
+fn flip_pass<T: Subject>(
+    (m, proof): (Machine, T),
     positions: impl Fn(usize) -> Vec<usize>,
     bit: impl Fn(usize) -> u8 + Sync,
 ) {
     use rayon::prelude::*;
     let vk = VerifyingKey::new(&m, P);
-    let bytes = proof.to_bytes();
+    let bytes = proof.bytes();
     let positions = positions(bytes.len());
     let failures: Vec<String> = positions
         .par_iter()
         .filter_map(|&pos| {
             let mut b = bytes.clone();
             b[pos] ^= 1 << bit(pos);
-            let p = MipsProof::from_bytes(&b).ok()?;
-            match vk.verify(&p) {
+            let p = T::parse(&b).ok()?;
+            match p.check(&vk) {
                 Ok(()) => Some(format!("flipping a bit of byte {pos} still verifies")),
                 Err(VerifyError::VerifierPanic(msg)) => Some(format!(
                     "flipping a bit of byte {pos} panics the verifier: {msg}"
@@ -274,6 +336,11 @@ fn flipped_bits_are_rejected() {
         |len| (0..len).step_by(997).collect(),
         |pos| bits[pos % bits.len()],
     );
+    flip_pass(
+        sharded_proof(),
+        |len| (0..len).step_by(1499).collect(),
+        |pos| bits[pos % bits.len()],
+    );
 }
 
 #[test]
@@ -291,23 +358,33 @@ fn flipped_bits_are_rejected_everywhere() {
 /// Also the proof-of-work witnesses of zero-bit grinds, which are pinned to 0 and compared, not
 /// absorbed (Plonky3's rule: a zero-bit grind absorbs nothing).
 const CHECKED_NOT_ABSORBED: &[&str] = &[
-    ".proof.opening_proof.input_openings",
-    ".proof.opening_proof.commit_phase_openings",
-    ".proof.lookup_pow_witness",
-    ".proof.ood_pow_witness",
-    ".proof.opening_proof.batch_pow_witness",
-    ".proof.opening_proof.commit_pow_witnesses",
+    ".opening_proof.input_openings",
+    ".opening_proof.commit_phase_openings",
+    ".lookup_pow_witness",
+    ".ood_pow_witness",
+    ".opening_proof.batch_pow_witness",
+    ".opening_proof.commit_pow_witnesses",
 ];
 
 /// Transcript completeness: changing any prover message that precedes a challenge changes the
-/// verifier's transcript at the point it is absorbed, and every challenge drawn after it.
+/// verifier's transcript at the point it is absorbed, and every challenge drawn after it (in a
+/// sharded proof, every later challenge of the same group's fork; a change before the forks
+/// changes every fork's).
 #[test]
 fn every_message_is_absorbed_before_the_next_challenge() {
+    absorption(proof());
+}
+
+#[test]
+fn every_sharded_message_is_absorbed_before_the_next_challenge() {
+    absorption(sharded_proof());
+}
+
+fn absorption<T: Subject>((m, proof): (Machine, T)) {
     use mipstark_prover_cpu_ref::challenger::transcript::{record, Event};
-    let (m, proof) = proof();
     let tree = serde_json::to_value(&proof).unwrap();
     let vk = VerifyingKey::new(&m, P);
-    let ((), honest) = record(|| vk.verify(&proof).unwrap());
+    let ((), honest) = record(|| proof.check(&vk).unwrap());
     assert!(honest.iter().any(|e| matches!(e, Event::Sample(_))));
     let mut all = Vec::new();
     sites(&tree, String::new(), String::new(), &mut all);
@@ -322,14 +399,14 @@ fn every_message_is_absorbed_before_the_next_challenge() {
         let Some((_, t)) = tamperings(site, &tree, &donors).into_iter().next() else {
             continue; // a type marker, or an absent option nothing could fill
         };
-        let p = match serde_json::from_value::<MipsProof>(t) {
+        let p = match serde_json::from_value::<T>(t) {
             Ok(p) => p,
             Err(e) => {
                 eprintln!("{}: {e}", site.pattern);
                 continue; // not a value a proof file can hold
             }
         };
-        let (result, events) = record(|| vk.verify(&p));
+        let (result, events) = record(|| p.check(&vk));
         if result.is_ok() {
             failures.push(format!("{}: accepted", site.pattern));
             continue;
@@ -339,7 +416,7 @@ fn every_message_is_absorbed_before_the_next_challenge() {
                 early += 1; // rejected before any challenge was drawn
             } else if CHECKED_NOT_ABSORBED
                 .iter()
-                .any(|p| site.pattern.starts_with(p))
+                .any(|p| site.pattern.starts_with(&format!("{}{p}", T::BATCHES)))
             {
                 checked += 1;
             } else {
@@ -352,7 +429,13 @@ fn every_message_is_absorbed_before_the_next_challenge() {
             continue;
         }
         absorbed += 1;
-        let later: Vec<_> = honest[d..].iter().zip(&events[d..]).collect();
+        // A change inside a fork reaches the end of that fork; one before the forks, the end.
+        let in_fork = honest[..d].iter().any(|e| matches!(e, Event::Fork(_)));
+        let end = honest[d..]
+            .iter()
+            .position(|e| in_fork && matches!(e, Event::Fork(_)))
+            .map_or(honest.len(), |k| d + k);
+        let later: Vec<_> = honest[d..end].iter().zip(&events[d..]).collect();
         let same = later
             .iter()
             .filter(|(a, b)| matches!(a, Event::Sample(_)) && a == b)

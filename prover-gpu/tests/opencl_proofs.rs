@@ -40,6 +40,25 @@ fn opencl_proofs_equal_cpu_proofs_for_every_guest() {
     }
 }
 
+/// A sharded proof (every shard its own batch) on the device: the CPU reference's bytes.
+#[test]
+fn opencl_sharded_proof_equals_cpu_proof() {
+    use mipstark_prover_cpu_ref::sharded::{prove_sharded, verify_sharded};
+    let rt = Arc::new(OpenClRuntime::new().expect("an OpenCL device (install pocl-opencl-icd)"));
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(10), 127);
+    assert!(shards.len() >= 3);
+    let m = Machine::new(program).unwrap();
+    let cpu = prove_sharded(&m, &shards, P).unwrap();
+    let gpu = GpuBackend::new(rt);
+    let proof = gpu.prove_sharded(&m, &shards, P).unwrap();
+    assert!(gpu.stats().device_calls.load(Ordering::Relaxed) > 0);
+    assert!(
+        cpu.to_bytes() == proof.to_bytes(),
+        "the OpenCL sharded proof differs from the CPU one"
+    );
+    verify_sharded(&m, &proof, P).unwrap();
+}
+
 /// A whole proof under a budget that splits every LDE into column groups and every leaf layer
 /// into row groups: the same bytes.
 #[test]

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use mipstark_emulator::elf::{Program, Segment};
 use mipstark_emulator::{ExecConfig, ExecErrorKind, Executor, GuestInput};
-use mipstark_prover_cpu_ref::machine::{MipsProof, VerifyError, VerifyingKey};
+use mipstark_prover_cpu_ref::machine::{VerifyError, VerifyingKey};
+use mipstark_prover_cpu_ref::proof::Proof;
 use mipstark_prover_cpu_ref::StarkParams;
 
 const TEXT: u32 = 0x0040_0000;
@@ -102,17 +103,20 @@ pub fn tiny_run() -> (Arc<Program>, Vec<mipstark_emulator::ExecutionRecord>) {
     (program, shards)
 }
 
-/// A small honest proof (a six-instruction program in two shards, testing parameters) and the
-/// key it is checked with: what the `proof` target mutates.
+/// A small honest proof file (a six-instruction program in two shards, so proved shard by
+/// shard, as `mipstark prove` would; testing parameters) and the key it is checked with: what
+/// the `proof` target mutates.
 pub fn honest_proof() -> (&'static VerifyingKey<'static>, &'static [u8]) {
     use mipstark_air::machine::Machine;
-    use mipstark_prover_cpu_ref::machine::prove;
+    use mipstark_prover_cpu_ref::proof::{prove_with_layout, Layout};
     static PROOF: std::sync::OnceLock<(Machine, Vec<u8>)> = std::sync::OnceLock::new();
     static KEY: std::sync::OnceLock<VerifyingKey<'static>> = std::sync::OnceLock::new();
     let (m, bytes) = PROOF.get_or_init(|| {
         let (program, shards) = tiny_run();
         let m = Machine::new(program).unwrap();
-        let bytes = prove(&m, &shards, StarkParams::TESTING).unwrap().to_bytes();
+        let bytes = prove_with_layout(&m, &shards, StarkParams::TESTING, Layout::Auto)
+            .unwrap()
+            .to_bytes();
         (m, bytes)
     });
     (
@@ -141,10 +145,10 @@ pub fn proof(data: &[u8]) {
             b
         }
     };
-    let Ok(p) = MipsProof::from_bytes(&bytes) else {
+    let Ok(p) = Proof::from_bytes(&bytes) else {
         return;
     };
-    match vk.verify(&p) {
+    match vk.verify_proof(&p) {
         Ok(()) => assert!(bytes == honest, "an altered proof verifies"),
         Err(VerifyError::VerifierPanic(msg)) => panic!("the STARK verifier panicked: {msg}"),
         Err(_) => {}

@@ -131,6 +131,7 @@ pub(crate) fn draw_lookup_pair(ch: &mut DeterministicChallenger) -> (Challenge, 
 
 /// The fork of the transcript that proves group `g`.
 pub(crate) fn fork(ch: &DeterministicChallenger, g: usize) -> DeterministicChallenger {
+    crate::challenger::transcript::log(|| crate::challenger::transcript::Event::Fork(g));
     let mut f = ch.clone();
     f.observe(Val::from_usize(g));
     f

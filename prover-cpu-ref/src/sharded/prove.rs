@@ -76,19 +76,18 @@ where
     M: BackendMmcs,
 {
     let pcs = config.pcs();
-    let inputs: Vec<_> =
-        traces
-            .iter()
-            .map(|t| {
-                (
+    let inputs: Vec<_> = traces
+        .iter()
+        .map(|t| {
+            (
                     <crate::config::PcsOn<D, M> as Pcs<
                         Challenge,
                         crate::DeterministicChallenger,
                     >>::natural_domain_for_degree(pcs, t.height()),
                     t.clone(),
                 )
-            })
-            .collect();
+        })
+        .collect();
     <crate::config::PcsOn<D, M> as Pcs<Challenge, crate::DeterministicChallenger>>::commit(
         pcs, inputs,
     )

@@ -180,6 +180,9 @@ impl VerifyingKey<'_> {
         let mut shapes = Vec::with_capacity(proof.groups.len());
         for (g, group) in proof.groups.iter().enumerate() {
             let group_airs = group_airs(self.machine, g);
+            if group.degree_bits.len() != group_airs.len() {
+                return Err(shape(g, "one height per instance"));
+            }
             self.check_heights(&group_airs, &group.degree_bits)?;
             let common = self.group_common(&group_airs, &group.degree_bits)?;
             shapes.push(check_shape(
