@@ -207,12 +207,11 @@ pub struct VerifyingKey<'a> {
     pub(crate) params: StarkParams,
     pub(crate) config: MipsStarkConfig,
     common: std::sync::Mutex<std::collections::HashMap<usize, std::sync::Arc<Common>>>,
-    /// A sharded proof's groups, by (global?, heights).
+    /// A sharded proof's groups' common data: the global chips' and a shard's.
     groups: GroupCache,
 }
 
-type GroupCache =
-    std::sync::Mutex<std::collections::HashMap<(bool, Vec<usize>), std::sync::Arc<Common>>>;
+type GroupCache = std::sync::Mutex<std::collections::HashMap<bool, std::sync::Arc<Common>>>;
 
 impl<'a> VerifyingKey<'a> {
     pub fn new(machine: &'a Machine, params: StarkParams) -> Self {
@@ -226,16 +225,16 @@ impl<'a> VerifyingKey<'a> {
     }
 
     /// The preprocessed commitments and lookups of one group of a sharded proof (the global
-    /// chips, or a shard's) at `degrees`, from the cache.
+    /// chips, or a shard's), from the cache. Neither depends on the instances' heights (the
+    /// preprocessed tables have fixed heights, which [`Self::check_heights`] pins, and lookups
+    /// are laid out the same at every height), so one entry per kind serves every proof: a
+    /// proof cannot make the key do more than two symbolic passes.
     pub(crate) fn group_common(
         &self,
         airs: &[MipsAir],
         degrees: &[usize],
     ) -> Result<std::sync::Arc<Common>, VerifyError> {
-        let key = (
-            matches!(airs.first(), Some(MipsAir::Byte(_))),
-            degrees.to_vec(),
-        );
+        let key = matches!(airs.first(), Some(MipsAir::Byte(_)));
         let lock = || self.groups.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = lock().get(&key) {
             return Ok(c.clone());

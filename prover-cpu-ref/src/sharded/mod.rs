@@ -87,10 +87,29 @@ pub(crate) fn group_publics(all: &[Vec<Val>], g: usize) -> &[Vec<Val>] {
     }
 }
 
+/// What the verifying key fixes beyond the preprocessed commitment: the parameters, the
+/// entry point and the chip constants (the syscall chip's initial break).
+pub(crate) struct VkConstants {
+    pub params: StarkParams,
+    pub entry: u32,
+    pub initial_brk: u32,
+}
+
+impl VkConstants {
+    pub(crate) fn new(machine: &mipstark_air::machine::Machine, params: StarkParams) -> Self {
+        VkConstants {
+            params,
+            entry: machine.program.entry,
+            initial_brk: machine.program.initial_brk,
+        }
+    }
+}
+
 /// The transcript's opening: what the proof claims and every group's heights and main
 /// commitment (with the global preprocessed commitment), before any challenge is drawn.
 pub(crate) fn observe_header(
     ch: &mut DeterministicChallenger,
+    key: &VkConstants,
     publics: &[Vec<Val>],
     preprocessed: Option<&<crate::ValMmcs as p3_commit::Mmcs<Val>>::Commitment>,
     groups: &[(
@@ -100,6 +119,20 @@ pub(crate) fn observe_header(
 ) {
     for &b in DOMAIN_TAG {
         ch.observe(Val::from_u8(b));
+    }
+    let p = key.params;
+    for v in [
+        p.log_blowup,
+        p.num_queries,
+        p.query_pow_bits,
+        p.log_final_poly_len,
+    ] {
+        ch.observe(Val::from_usize(v));
+    }
+    for w in [key.entry, key.initial_brk] {
+        for b in w.to_le_bytes() {
+            ch.observe(Val::from_u8(b));
+        }
     }
     ch.observe(Val::from_usize(publics.len()));
     for pv in publics {
@@ -146,7 +179,9 @@ pub(crate) fn lay_out_challenges<EF: ExtensionField<Val>>(
     alpha: EF,
     beta: EF,
 ) -> Vec<Vec<EF>> {
-    let mut names: Vec<(&str, usize)> = Vec::new();
+    // (name, bus id, payload width): every tuple on one bus must have one width, or a shorter
+    // tuple could alias a longer one (Plonky3's batch checks the same).
+    let mut names: Vec<(&str, usize, usize)> = Vec::new();
     let mut next = 0usize;
     let mut widest = 1usize;
     let ids: Vec<Vec<usize>> = all
@@ -155,17 +190,21 @@ pub(crate) fn lay_out_challenges<EF: ExtensionField<Val>>(
             lookups
                 .iter()
                 .map(|l| {
-                    widest = widest.max(assert_uniform_tuple_width(&l.elements, "lookup"));
+                    let width = assert_uniform_tuple_width(&l.elements, "lookup");
+                    widest = widest.max(width);
                     let fresh = |next: &mut usize| {
                         *next += 1;
                         *next - 1
                     };
                     match &l.kind {
-                        Kind::Global(name) => match names.iter().find(|(n, _)| n == name) {
-                            Some(&(_, id)) => id,
+                        Kind::Global(name) => match names.iter().find(|(n, _, _)| n == name) {
+                            Some(&(_, id, w)) => {
+                                assert_eq!(w, width, "bus {name:?}: tuple widths {w} and {width}");
+                                id
+                            }
                             None => {
                                 let id = fresh(&mut next);
-                                names.push((name, id));
+                                names.push((name, id, width));
                                 id
                             }
                         },

@@ -156,23 +156,16 @@ where
         },
     );
 
-    // Every group's preprocessed commitment and lookups (only the global chips have
-    // preprocessed columns; a shard's prover data is cheap to rebuild).
+    // Every group's preprocessed commitment and lookups, each from its own instances and
+    // heights (only the global chips have preprocessed columns, so a shard's is small).
     let degree_bits: Vec<Vec<usize>> = groups.iter().map(|g| g.degree_bits.clone()).collect();
     let prover_data = |g: usize| -> Result<ProverData<Config<D, M>>, ProveError> {
         ProverData::from_airs_and_degrees(&config, &group_airs(machine, g), &degree_bits[g])
             .map_err(|e| ProveError::Stark(format!("{e:?}")))
     };
-    let global_pd = prover_data(0)?;
-    let shard_lookups = {
-        let pd = prover_data(1.min(groups.len() - 1))?;
-        pd.common.lookups.clone()
-    };
-    if groups.len() > 1 && shard_lookups.len() != shard_airs.len() {
-        return Err(ProveError::Stark(
-            "shard lookups do not match its chips".into(),
-        ));
-    }
+    let mut pds: Vec<Option<ProverData<Config<D, M>>>> = (0..groups.len())
+        .map(|g| prover_data(g).map(Some))
+        .collect::<Result<_, _>>()?;
 
     // The header, the grind and the LogUp pair.
     let publics = statement.instance_publics();
@@ -183,20 +176,21 @@ where
         .collect();
     super::observe_header(
         &mut ch,
+        &super::VkConstants::new(machine, params),
         &publics,
-        global_pd
-            .common
-            .preprocessed
+        pds[0]
             .as_ref()
+            .and_then(|pd| pd.common.preprocessed.as_ref())
             .map(|p| &p.commitment),
         &header,
     );
     let lookup_pow_witness = ch.grind(config.lookup_proof_of_work_bits());
     let (alpha, beta) = draw_lookup_pair(&mut ch);
-    let mut all: Vec<p3_lookup::Lookups<Val>> = global_pd.common.lookups.clone();
-    for _ in 0..shards.len() {
-        all.extend(shard_lookups.iter().cloned());
-    }
+    let all: Vec<p3_lookup::Lookups<Val>> = pds
+        .iter()
+        .flatten()
+        .flat_map(|pd| pd.common.lookups.iter().cloned())
+        .collect();
     let heights: Vec<usize> = groups
         .iter()
         .flat_map(|g| g.degree_bits.iter().map(|&b| 1usize << b))
@@ -230,8 +224,9 @@ where
                 (traces, data)
             }
         };
-        let pd = if g == 0 { None } else { Some(prover_data(g)?) };
-        let pd = pd.as_ref().unwrap_or(&global_pd);
+        let pd = pds[g]
+            .take()
+            .expect("each group's prover data is used once");
         let start = if g == 0 {
             0
         } else {
@@ -244,7 +239,7 @@ where
                 &airs,
                 traces,
                 group_publics(&publics, g),
-                pd,
+                &pd,
                 main_data,
                 groups[g].commitment.clone(),
                 group_challenges,

@@ -214,6 +214,7 @@ impl VerifyingKey<'_> {
             .collect();
         super::observe_header(
             &mut ch,
+            &super::VkConstants::new(self.machine, self.params),
             &publics,
             commons[0].preprocessed.as_ref().map(|p| &p.commitment),
             &header,
