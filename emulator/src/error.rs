@@ -99,6 +99,11 @@ pub enum ExecErrorKind {
          more than a proof can hold (run without recording, or shrink the heap less)"
     )]
     RegrowthTooLarge(u32),
+    #[error(
+        "mmap with MAP_FIXED zeroes {0} bytes, which a proof zeroes word by word in one shard: \
+         more than a proof can hold (run without recording, or map less at a time)"
+    )]
+    FixedMapTooLarge(u32),
 }
 
 /// An execution error, with where it happened.

@@ -60,7 +60,7 @@ pub mod errno {
     pub const ENOSYS: u32 = 89;
 }
 
-/// The most bytes one `brk` zeroes while recording: every zeroed word is a row of one shard's
+/// The most bytes one `brk` (or `MAP_FIXED` map) zeroes while recording: every zeroed word is a row of one shard's
 /// syscall-buffer chip, whose height a proof caps at 2^22 (this bound also keeps a recording
 /// from logging gigabytes for a single call).
 pub const MAX_RECORDED_ZEROING: u32 = 4 << 22;
@@ -218,7 +218,7 @@ impl Executor {
             nr::LINUX_BRK => Ret::Linux(Ok(self.linux_brk::<REC>(a[0])?)),
             // Only anonymous maps exist, so the stack-passed fd and offset are never needed.
             nr::LINUX_MMAP | nr::LINUX_MMAP2 => {
-                Ret::Linux(self.linux_mmap::<REC>(a[0], a[1], a[3]))
+                Ret::Linux(self.linux_mmap::<REC>(a[0], a[1], a[3])?)
             }
             nr::LINUX_MUNMAP => {
                 if !a[0].is_multiple_of(PAGE_SIZE)
@@ -307,12 +307,18 @@ impl Executor {
     /// is memory that was never mapped: it is taken as it is (zero, unless the guest wrote
     /// there without a mapping). `MAP_FIXED` maps exactly where asked, zeroed, and moves the top
     /// below itself when it lands in the free area, so later regions stay fresh.
-    fn linux_mmap<const REC: bool>(&mut self, addr: u32, len: u32, flags: u32) -> Result<u32, u32> {
+    /// The outer error stops a recording whose zeroing a proof could not hold.
+    fn linux_mmap<const REC: bool>(
+        &mut self,
+        addr: u32,
+        len: u32,
+        flags: u32,
+    ) -> Result<Result<u32, u32>, Stop> {
         if len == 0 {
-            return Err(errno::EINVAL);
+            return Ok(Err(errno::EINVAL));
         }
         if flags & MAP_ANONYMOUS == 0 {
-            return Err(errno::EBADF); // there are no files to map
+            return Ok(Err(errno::EBADF)); // there are no files to map
         }
         let len = (len as u64).next_multiple_of(PAGE_SIZE as u64);
         let top = self.regs[REG_MMAP_TOP as usize];
@@ -320,24 +326,33 @@ impl Executor {
         if flags & MAP_FIXED != 0 {
             // A whole 4 GiB map cannot be (its length is not a u32).
             if !addr.is_multiple_of(PAGE_SIZE) || addr as u64 + len > 1 << 32 || len == 1 << 32 {
-                return Err(errno::EINVAL);
+                return Ok(Err(errno::EINVAL));
             }
-            self.mem.zero_range(addr, len as u32);
+            let len = len as u32;
+            if !REC {
+                self.mem.zero_range(addr, len);
+            } else if len > MAX_RECORDED_ZEROING {
+                return Err(ExecErrorKind::FixedMapTooLarge(len).into());
+            } else {
+                // Logged word by word: the proof shows each zeroed word.
+                self.write_guest::<REC>(addr, &vec![0; len as usize])?;
+            }
             // Later maps go below this one; rounding the mark up keeps the top above it.
-            let lands_free = addr < top && addr as u64 + len > hwm as u64;
+            let lands_free = addr < top && addr as u64 + len as u64 > hwm as u64;
             let new_top = if lands_free {
                 addr.max(hwm.next_multiple_of(PAGE_SIZE))
             } else {
                 top
             };
             self.set_state::<REC>(0, REG_MMAP_TOP, new_top);
-            return Ok(addr);
+            self.set_state::<REC>(1, REG_BRK_HWM, hwm); // read
+            return Ok(Ok(addr));
         }
         // No room also reads the top and the mark: the proof shows the map would not fit.
         let start = (top as u64).checked_sub(len).filter(|&s| s >= hwm as u64);
         self.set_state::<REC>(0, REG_MMAP_TOP, start.map_or(top, |s| s as u32));
         self.set_state::<REC>(1, REG_BRK_HWM, hwm); // read
-        start.map(|s| s as u32).ok_or(errno::ENOMEM)
+        Ok(start.map(|s| s as u32).ok_or(errno::ENOMEM))
     }
 
     /// Reads guest bytes for a syscall, logging one access per word touched.

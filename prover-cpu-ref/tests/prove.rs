@@ -277,6 +277,12 @@ fn mmap_proves() {
 
 /// Every kind of brk call proves, with the regrown memory zeroed exactly as the emulator does.
 #[test]
+fn mmap_fixed_proves() {
+    let (_, proof, _) = prove_words(&mipstark_tests::asm::mmap_fixed_program());
+    assert_eq!(proof.statement.exit_code, 0x1000 + 3 * 22);
+}
+
+#[test]
 fn brk_proves() {
     let (_, proof, _) = prove_words(&mipstark_tests::asm::brk_program());
     assert_eq!(proof.statement.exit_code, 0xef + 0xde00_0000 + 0x2000);

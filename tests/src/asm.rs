@@ -141,6 +141,51 @@ pub fn mmap_program() -> Vec<u32> {
     w
 }
 
+/// `MAP_FIXED` maps: one over a mapped page holding a stored word (zeroed; the top stays), one
+/// in the free area (the top moves down to it, so the next anonymous map lands just below),
+/// and three refused with EINVAL (a misaligned address, a range past 2^32, a length rounding
+/// up to 2^32). Halts with `(0x6000_0000 − s2) + word + 3·22 = 0x1000 + 0 + 66`.
+pub fn mmap_fixed_program() -> Vec<u32> {
+    let mut w = Vec::new();
+    let call = |w: &mut Vec<u32>, nr: u32, args: [u32; 4]| {
+        for (k, v) in args.into_iter().enumerate() {
+            w.extend(li(4 + k as u32, v));
+        }
+        w.extend(li(2, nr));
+        w.push(SYSCALL);
+    };
+    call(&mut w, 4090, [0, 5000, 3, 0x802]);
+    w.push(addu(16, 2, 0)); // $s0 = an anonymous region
+    w.extend(li(8, 0x1234_5678));
+    w.push(sw(8, 16, 0x10));
+    // MAP_FIXED over the region's first page: zeroed, the top unchanged.
+    w.push(addu(4, 16, 0));
+    w.extend(li(5, 100));
+    w.push(addiu(6, 0, 3));
+    w.extend(li(7, 0x812));
+    w.extend(li(2, 4090));
+    w.push(SYSCALL);
+    w.push(lw(17, 16, 0x10)); // $s1 = the zeroed word
+                              // MAP_FIXED in the free area: the top moves down to it.
+    call(&mut w, 4210, [0x6000_0000, 0x3000, 3, 0x812]);
+    call(&mut w, 4090, [0, 4096, 3, 0x802]);
+    w.push(addu(18, 2, 0)); // $s2 = 0x5fff_f000
+                            // Refused: misaligned, past 2^32, rounding up to 2^32.
+    for args in [
+        [0x6000_0010, 0x1000, 3, 0x812],
+        [0xffff_f000, 0x2000, 3, 0x812],
+        [0x1000_0000, 0xffff_ff00, 3, 0x812],
+    ] {
+        call(&mut w, 4090, args);
+        w.push(addu(17, 17, 2)); // $s1 += errno
+    }
+    w.extend(li(10, 0x6000_0000));
+    w.push(subu(10, 10, 18));
+    w.push(addu(4, 17, 10));
+    w.extend([addiu(2, 0, 0), SYSCALL]); // HALT($a0)
+    w
+}
+
 /// Refused `mmap` and `munmap` calls, one per error the emulator returns: a zero length
 /// (EINVAL), a file map (EBADF), more than the top (ENOMEM, the aligned length exceeds it), a
 /// length rounding up to 2^32 (ENOMEM), and — after `brk` raises the mark near the top — a map

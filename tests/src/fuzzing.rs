@@ -68,7 +68,10 @@ pub fn executor(data: &[u8]) {
         }
     };
     if let Err(e) = &b {
-        if matches!(e.kind, ExecErrorKind::RegrowthTooLarge(_)) {
+        if matches!(
+            e.kind,
+            ExecErrorKind::RegrowthTooLarge(_) | ExecErrorKind::FixedMapTooLarge(_)
+        ) {
             return; // the recording mode's documented bound (the fast mode has none)
         }
     }

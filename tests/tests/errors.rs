@@ -537,3 +537,25 @@ fn huge_regrowth_is_refused_when_recording() {
     let err = ex.record_shards(1 << 20).map(|_| ()).unwrap_err();
     assert_eq!(err.kind, ExecErrorKind::RegrowthTooLarge(grown));
 }
+
+/// A MAP_FIXED map larger than one shard can zero: fine without recording, a typed error when
+/// recording for a proof.
+#[test]
+fn huge_fixed_map_is_refused_when_recording() {
+    use mipstark_emulator::syscall::MAX_RECORDED_ZEROING;
+    let len = 2 * MAX_RECORDED_ZEROING;
+    let mut w = Vec::new();
+    w.extend(li(4, 0x4000_0000));
+    w.extend(li(5, len));
+    w.extend(li(7, 0x812)); // MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED
+    w.extend(sys(4090));
+    w.push(special(0x21, 2, 0, 17, 0)); // $s1 = the result
+    w.extend(halt());
+    let (r, _) = run_to_halt(&w);
+    assert_eq!(r[17], 0x4000_0000, "the fast mode maps");
+    let program = std::sync::Arc::new(Program::from_elf(&elf(&w)).unwrap());
+    let mut ex =
+        mipstark_emulator::Executor::new(program, GuestInput::default(), ExecConfig::default());
+    let err = ex.record_shards(1 << 20).map(|_| ()).unwrap_err();
+    assert_eq!(err.kind, ExecErrorKind::FixedMapTooLarge(len));
+}

@@ -6,7 +6,8 @@
 //! - `read` with EBADF: the descriptor is not 0;
 //! - ENOSYS: the number lies in `4000..5000` (two byte-pair range checks) and is none of
 //!   [`nr::LINUX_HANDLED`] (a running product of the differences, shown nonzero by an inverse);
-//! - mmap/mmap2's EINVAL, EBADF, ENOMEM and munmap's EINVAL: see [`super::mmap`];
+//! - mmap/mmap2's EINVAL, EBADF, ENOMEM (a `MAP_FIXED` map's EINVAL too) and munmap's
+//!   EINVAL: see [`super::mmap`];
 //! - read's EFAULT: fd 0 and a buffer running past 2^32 (in the syscall chip's buffer columns).
 
 use mipstark_emulator::syscall::{errno, nr};
@@ -34,6 +35,8 @@ pub struct LinuxErrCols<T> {
     /// read from fd 0 into a buffer that runs past 2^32 (EFAULT): the syscall chip's buffer
     /// columns prove `buf + len` carries out with a nonzero end.
     pub read_fault: T,
+    /// A `MAP_FIXED` mmap/mmap2 with EINVAL (see [`super::mmap::FixedCols`]).
+    pub mmap_fixed_inval: T,
     /// `write`: `fd_lo·fd_hi`, whether a high byte of the descriptor is nonzero, and the value
     /// shown nonzero (`fd_prod`, or the high bytes' sum).
     pub fd_prod: T,
@@ -49,7 +52,7 @@ pub struct LinuxErrCols<T> {
 }
 
 /// The errno an error row returns, by selector.
-pub const ERRNO: [u32; 8] = [
+pub const ERRNO: [u32; 9] = [
     errno::EBADF,
     errno::EBADF,
     errno::ENOSYS,
@@ -58,10 +61,11 @@ pub const ERRNO: [u32; 8] = [
     errno::ENOMEM,
     errno::EINVAL,
     errno::EFAULT,
+    errno::EINVAL,
 ];
 
 impl<T: Copy> LinuxErrCols<T> {
-    pub fn selectors(&self) -> [T; 8] {
+    pub fn selectors(&self) -> [T; 9] {
         [
             self.badf_write,
             self.badf_read,
@@ -71,6 +75,7 @@ impl<T: Copy> LinuxErrCols<T> {
             self.mmap_nomem,
             self.munmap_inval,
             self.read_fault,
+            self.mmap_fixed_inval,
         ]
     }
 }

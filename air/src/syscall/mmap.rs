@@ -1,5 +1,5 @@
-//! Linux `mmap`/`mmap2` of anonymous memory (not `MAP_FIXED`) and `munmap`: their successes
-//! and their error returns.
+//! Linux `mmap`/`mmap2` of anonymous memory, `MAP_FIXED` maps ([`FixedCols`]) and `munmap`:
+//! their successes and their error returns.
 //!
 //! An anonymous map is carved downwards from the mmap top, a register of the memory argument
 //! (accessed at `clk + 5`): the row proves `start + aligned = top` without a carry, where
@@ -12,7 +12,7 @@
 //! The errors, in the emulator's order, each proven from the arguments: EINVAL when the length
 //! is 0; EBADF when `MAP_ANONYMOUS` is clear; ENOMEM when the rounded length is 2^32, exceeds
 //! the top, or would start the map below the mark (the top and the mark are read, unchanged).
-//! A `MAP_FIXED` map (and its EINVAL) is not provable.
+//! A `MAP_FIXED` map shares the flags split and the rounding, and has its own rows.
 //!
 //! `munmap(addr, len)` succeeds (returns 0, no effect) when `addr` is page aligned, `len ≠ 0` and
 //! `addr + len ≤ 2^32`, and returns EINVAL otherwise; the row proves which.
@@ -66,12 +66,46 @@ pub struct MmapCols<T> {
 }
 
 /// The selectors of the mmap/mmap2 rows: success, and the EINVAL (zero length), EBADF (not
-/// anonymous) and ENOMEM (no room) returns.
+/// anonymous) and ENOMEM (no room) returns; a `MAP_FIXED` map's success and EINVAL.
 pub struct MmapRows<T> {
     pub ok: T,
     pub inval: T,
     pub badf: T,
     pub nomem: T,
+    pub fixed_ok: T,
+    pub fixed_inval: T,
+}
+
+/// A `MAP_FIXED` map at `addr` (`$a0`): EINVAL when the address is not page aligned, the
+/// rounded length is 2^32 or the map runs past 2^32; otherwise the range `[addr, end)` is
+/// zeroed word by word through the buffer chain (the syscall chip's buffer is `(addr,
+/// aligned)`), the result is `addr`, and the mmap top moves to `max(addr, round_up(hwm))` when
+/// the map lands in the free area (`addr < top` and `end > hwm`), so later maps stay below it.
+#[repr(C)]
+pub struct FixedCols<T> {
+    /// Address byte 1 = `16·u + r` (`u, r < 16`): page aligned when byte 0 and `r` are 0.
+    pub u: T,
+    pub r: T,
+    /// The inverse witnessing an EINVAL row's nonzero value.
+    pub inv: T,
+    /// EINVAL because the address is not page aligned, the rounded length is 2^32, or the map
+    /// runs past 2^32 (one of them).
+    pub why: [T; 3],
+    /// `top − addr` (borrow: the map starts below the top).
+    pub below_top: SubCols<T>,
+    /// `end − hwm` (borrow: the map ends above the mark).
+    pub over_mark: SubCols<T>,
+    /// The mark rounded up to a page: `hwm + hpad = [0, 16·ht, hal0, hal1]`, `hpad < 4096`.
+    pub hpad: [T; 2],
+    pub ht: T,
+    pub hal: [T; 2],
+    pub hcarry: [T; 4],
+    /// `hwm_up − addr` (borrow: the address is below the rounded mark).
+    pub low: SubCols<T>,
+    /// The map lands in the free area.
+    pub lands: T,
+    /// `max(addr, hwm_up)`.
+    pub mx: [T; 4],
 }
 
 #[repr(C)]
@@ -94,6 +128,101 @@ fn sum<AB: AirBuilder>(w: &[AB::Var; 4]) -> AB::Expr {
     w.iter().map(|v| (*v).into()).sum()
 }
 
+/// The rounded length's bytes `[0, 16·t, al0, al1]` (a multiple of 4096).
+pub fn aligned_bytes<AB: AirBuilder>(c: &MmapCols<AB::Var>) -> [AB::Expr; 4] {
+    [
+        AB::Expr::ZERO,
+        c.t.into() * AB::Expr::from_u8(16),
+        c.al[0].into(),
+        c.al[1].into(),
+    ]
+}
+
+/// The constraints of a `MAP_FIXED` map's rows (see [`FixedCols`]): `addr` = `$a0`, `end` and
+/// `carry_out` the syscall chip's `addr + aligned` (its buffer), `top` the mmap-top access
+/// (written on success), `hwm` the mark (read), `v0` the result.
+#[allow(clippy::too_many_arguments)]
+pub fn eval_fixed<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    c: &FixedCols<AB::Var>,
+    mm: &MmapCols<AB::Var>,
+    ok: AB::Var,
+    inval: AB::Var,
+    addr: &[AB::Var; 4],
+    end: &[AB::Var; 4],
+    carry_out: AB::Var,
+    top: &SlotCols<AB::Var>,
+    hwm: &[AB::Var; 4],
+    v0: &[AB::Var; 4],
+) {
+    let k = |v: u32| AB::Expr::from_u32(v);
+    let on: AB::Expr = ok.into() + inval.into();
+    let w = |x: &[AB::Var; 4]| x.map(Into::into);
+    b.when(on.clone())
+        .assert_eq(addr[1], c.u.into() * k(16) + c.r.into());
+    range_pair(b, c.u.into(), c.u.into() * k(16), on.clone());
+    range_pair(b, c.r.into(), c.r.into() * k(16), on);
+    // Success: aligned, the rounded length below 2^32 (checked with the rounding), the map
+    // below 2^32 (the buffer's no-wrap check); the result is the address.
+    b.when(ok).assert_zero(addr[0]);
+    b.when(ok).assert_zero(c.r);
+    b.when(ok).assert_zero(carry_out);
+    for i in 0..4 {
+        b.when(ok).assert_eq(v0[i], addr[i]);
+    }
+    // EINVAL: one of the three reasons holds.
+    let mut why = AB::Expr::ZERO;
+    for x in c.why {
+        b.assert_bool(x);
+        why += x.into();
+    }
+    b.assert_eq(why, inval.into());
+    b.when(c.why[0])
+        .assert_one(c.inv.into() * (addr[0].into() + c.r.into()));
+    b.when(c.why[1]).assert_one(mm.al_carry[3]);
+    b.when(c.why[2]).assert_one(carry_out);
+    b.when(c.why[2]).assert_one(c.inv.into() * sum::<AB>(end));
+    // The top: max(addr, round_up(hwm)) when addr < top and end > hwm, else unchanged.
+    let sel: AB::Expr = ok.into();
+    let below = assert_sub_bytes(b, &sel, w(&top.prev), w(addr), &c.below_top);
+    let over = assert_sub_bytes(b, &sel, w(end), w(hwm), &c.over_mark);
+    b.when(ok).assert_eq(c.lands, below * over);
+    let hwm_up = [
+        AB::Expr::ZERO,
+        c.ht.into() * k(16),
+        c.hal[0].into(),
+        c.hal[1].into(),
+    ];
+    assert_add_bytes(
+        b,
+        hwm.map(|v| v.into() * sel.clone()),
+        [
+            c.hpad[0].into(),
+            c.hpad[1].into(),
+            AB::Expr::ZERO,
+            AB::Expr::ZERO,
+        ],
+        hwm_up.clone(),
+        c.hcarry,
+    );
+    b.when(ok).assert_zero(c.hcarry[3]);
+    range_pair(b, c.hpad[0].into(), c.hal[0].into(), sel.clone());
+    range_pair(b, c.hal[1].into(), c.hpad[1].into() * k(16), sel.clone());
+    range_pair(b, c.hpad[1].into(), c.ht.into() * k(16), sel.clone());
+    range_pair(b, c.ht.into(), AB::Expr::ZERO, sel.clone());
+    let under = assert_sub_bytes(b, &sel, hwm_up.clone(), w(addr), &c.low);
+    for i in 0..4 {
+        b.when(ok).assert_eq(
+            c.mx[i],
+            under.clone() * hwm_up[i].clone() + (AB::Expr::ONE - under.clone()) * addr[i].into(),
+        );
+        b.when(ok).assert_eq(
+            top.value[i],
+            c.lands.into() * c.mx[i].into() + (AB::Expr::ONE - c.lands.into()) * top.prev[i].into(),
+        );
+    }
+}
+
 /// The constraints of the mmap/mmap2 rows: `v0` the number and result, `len` = `$a1`,
 /// `flags` = `$a3`, `top` the mmap-top access (written with the start on success, read on
 /// ENOMEM), `hwm` the mark (read). The errno of an error row is set by [`super::linux_err`].
@@ -109,9 +238,13 @@ pub fn eval_mmap<AB: AirBuilder<F = F> + InteractionBuilder>(
     hwm: &[AB::Var; 4],
 ) {
     let k = |v: u32| AB::Expr::from_u32(v);
-    let any: AB::Expr = rows.ok.into() + rows.inval.into() + rows.badf.into() + rows.nomem.into();
-    // Rows whose flags and length are read, and rows that size the map.
-    let parsed: AB::Expr = rows.ok.into() + rows.badf.into() + rows.nomem.into();
+    let fixed: AB::Expr = rows.fixed_ok.into() + rows.fixed_inval.into();
+    let any: AB::Expr =
+        rows.ok.into() + rows.inval.into() + rows.badf.into() + rows.nomem.into() + fixed.clone();
+    // Rows whose flags and length are read, rows that round the length up, and rows that
+    // carve the map below the top.
+    let parsed: AB::Expr = rows.ok.into() + rows.badf.into() + rows.nomem.into() + fixed.clone();
+    let rounded: AB::Expr = rows.ok.into() + rows.nomem.into() + fixed.clone();
     let sized: AB::Expr = rows.ok.into() + rows.nomem.into();
     // The number: 4090 or 4210.
     b.assert_bool(c.is2);
@@ -143,18 +276,14 @@ pub fn eval_mmap<AB: AirBuilder<F = F> + InteractionBuilder>(
     }
     // EBADF: not anonymous (there are no files). A map: anonymous, not MAP_FIXED.
     b.when(rows.badf).assert_zero(c.anon);
-    b.when(sized.clone()).assert_one(c.anon);
+    b.when(rounded.clone()).assert_one(c.anon);
     b.when(sized.clone()).assert_zero(c.fixed);
+    b.when(fixed.clone()).assert_one(c.fixed);
     // aligned = len + pad, a multiple of 4096, pad < 4096.
-    let aligned = [
-        AB::Expr::ZERO,
-        c.t.into() * k(16),
-        c.al[0].into(),
-        c.al[1].into(),
-    ];
+    let aligned = aligned_bytes::<AB>(c);
     assert_add_bytes(
         b,
-        len.map(|v| v.into() * sized.clone()),
+        len.map(|v| v.into() * rounded.clone()),
         [
             c.pad[0].into(),
             c.pad[1].into(),
@@ -165,15 +294,16 @@ pub fn eval_mmap<AB: AirBuilder<F = F> + InteractionBuilder>(
         c.al_carry,
     );
     b.when(rows.ok).assert_zero(c.al_carry[3]);
-    range_pair(b, c.pad[0].into(), c.al[0].into(), sized.clone());
-    range_pair(b, c.al[1].into(), c.pad[1].into() * k(16), sized.clone());
-    range_pair(b, c.pad[1].into(), c.t.into() * k(16), sized.clone());
-    range_pair(b, c.t.into(), AB::Expr::ZERO, sized.clone());
+    b.when(rows.fixed_ok).assert_zero(c.al_carry[3]);
+    range_pair(b, c.pad[0].into(), c.al[0].into(), rounded.clone());
+    range_pair(b, c.al[1].into(), c.pad[1].into() * k(16), rounded.clone());
+    range_pair(b, c.pad[1].into(), c.t.into() * k(16), rounded.clone());
+    range_pair(b, c.t.into(), AB::Expr::ZERO, rounded.clone());
     // start + aligned = top (+ 2^32 when aligned exceeds it); hwm + gap = start.
     assert_add_bytes(
         b,
         c.start.map(|v| v.into() * sized.clone()),
-        aligned,
+        aligned.clone().map(|v| v * sized.clone()),
         top.prev.map(|v| v.into() * sized.clone()),
         c.start_carry,
     );
@@ -283,24 +413,100 @@ pub fn fill_mmap(
     let Some(((top, _), hwm)) = sized else {
         return; // EBADF
     };
-    let aligned = len.wrapping_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
-    let pad = aligned.wrapping_sub(len);
-    let [p0, p1, _, _] = pad.to_le_bytes();
-    let [_, a1, a2, a3] = aligned.to_le_bytes();
-    c.pad = [F::from_u8(p0), F::from_u8(p1)];
-    c.t = F::from_u8(a1 >> 4);
-    c.al = [F::from_u8(a2), F::from_u8(a3)];
-    c.al_carry = add_carries(len, pad);
-    bytes.add(ByteOp::Range, p0, a2);
-    bytes.add(ByteOp::Range, a3, p1.wrapping_mul(16));
-    bytes.add(ByteOp::Range, p1, a1);
-    bytes.add(ByteOp::Range, a1 >> 4, 0);
+    let aligned = fill_round_up(&mut c.pad, &mut c.t, &mut c.al, &mut c.al_carry, len, bytes);
     let start = top.wrapping_sub(aligned);
     c.start = word_bytes(start);
     c.start_carry = add_carries(start, aligned);
     bytes.range_word(start);
     let below = fill_sub(&mut c.gap, hwm, start, bytes);
     c.short = F::from_bool(c.start_carry[3] == F::ONE || below);
+}
+
+/// Fills `x` rounded up to a page (`x + pad = [0, 16·t, al0, al1]`, its carries) and its
+/// range checks; returns the rounded value (0 when it is 2^32).
+fn fill_round_up(
+    pad: &mut [F; 2],
+    t: &mut F,
+    al: &mut [F; 2],
+    carries: &mut [F; 4],
+    x: u32,
+    bytes: &mut ByteLookups,
+) -> u32 {
+    let aligned = x.wrapping_add(PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
+    let p = aligned.wrapping_sub(x);
+    let [p0, p1, _, _] = p.to_le_bytes();
+    let [_, a1, a2, a3] = aligned.to_le_bytes();
+    *pad = [F::from_u8(p0), F::from_u8(p1)];
+    *t = F::from_u8(a1 >> 4);
+    *al = [F::from_u8(a2), F::from_u8(a3)];
+    *carries = add_carries(x, p);
+    bytes.add(ByteOp::Range, p0, a2);
+    bytes.add(ByteOp::Range, a3, p1.wrapping_mul(16));
+    bytes.add(ByteOp::Range, p1, a1);
+    bytes.add(ByteOp::Range, a1 >> 4, 0);
+    aligned
+}
+
+/// Fills a `MAP_FIXED` map's row: the flags and rounded length (in `mm`), and `c`; `state`
+/// (the top before and after, and the mark) on success. Returns the rounded length (0 when
+/// it is 2^32). The selector and the buffer columns are set by the caller.
+#[allow(clippy::too_many_arguments)]
+pub fn fill_fixed(
+    mm: &mut MmapCols<F>,
+    c: &mut FixedCols<F>,
+    number: u32,
+    addr: u32,
+    len: u32,
+    flags: u32,
+    state: Option<((u32, u32), u32)>,
+    bytes: &mut ByteLookups,
+) -> u32 {
+    fill_mmap(mm, number, len, flags, None, bytes);
+    let aligned = fill_round_up(
+        &mut mm.pad,
+        &mut mm.t,
+        &mut mm.al,
+        &mut mm.al_carry,
+        len,
+        bytes,
+    );
+    let [a0, a1, _, _] = addr.to_le_bytes();
+    let (u, r) = (a1 >> 4, a1 & 15);
+    c.u = F::from_u8(u);
+    c.r = F::from_u8(r);
+    bytes.add(ByteOp::Range, u, u * 16);
+    bytes.add(ByteOp::Range, r, r * 16);
+    let end = addr.wrapping_add(aligned);
+    match state {
+        None => {
+            let misaligned = a0 as u32 + r as u32;
+            if misaligned != 0 {
+                c.why[0] = F::ONE;
+                c.inv = F::from_u32(misaligned).inverse();
+            } else if mm.al_carry[3] == F::ONE {
+                c.why[1] = F::ONE;
+            } else {
+                c.why[2] = F::ONE;
+                c.inv = byte_sum_inverse(end);
+            }
+        }
+        Some(((top, _), hwm)) => {
+            let below = fill_sub(&mut c.below_top, top, addr, bytes);
+            let over = fill_sub(&mut c.over_mark, end, hwm, bytes);
+            c.lands = F::from_bool(below && over);
+            let hwm_up = fill_round_up(
+                &mut c.hpad,
+                &mut c.ht,
+                &mut c.hal,
+                &mut c.hcarry,
+                hwm,
+                bytes,
+            );
+            let under = fill_sub(&mut c.low, hwm_up, addr, bytes);
+            c.mx = word_bytes(if under { hwm_up } else { addr });
+        }
+    }
+    aligned
 }
 
 /// Fills a `munmap(addr, len)` row (success or EINVAL; the selector is set by the caller).

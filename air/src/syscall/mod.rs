@@ -15,8 +15,9 @@
 //! when they succeed, brk ([`brk`]: the break and its high-water mark are registers; regrown
 //! memory is zeroed through the buffer chain), anonymous mmap/mmap2 and munmap when they succeed
 //! ([`mmap`]: the mmap top is a register), and the error returns EBADF of write/read, ENOSYS,
-//! those of mmap/mmap2/munmap, and read's EFAULT ([`linux_err`], [`mmap`]); `MAP_FIXED` is not
-//! provable yet (brk has no error return).
+//! those of mmap/mmap2/munmap, and read's EFAULT ([`linux_err`], [`mmap`]); a `MAP_FIXED`
+//! map zeroes its range through the buffer chain and moves the mmap top by the emulator's rule
+//! ([`mmap::FixedCols`]). brk has no error return.
 
 pub mod brk;
 pub mod linux_err;
@@ -64,6 +65,8 @@ pub struct SyscallCols<T> {
     /// Linux mmap/mmap2 of anonymous memory (not MAP_FIXED), and munmap, when they succeed
     /// (their error returns are rows of `err`).
     pub lmmap: T,
+    /// Linux mmap/mmap2 with MAP_FIXED, when it succeeds.
+    pub lmmap_fixed: T,
     pub lmunmap: T,
     pub hintlen: T,
     pub hintread: T,
@@ -104,6 +107,8 @@ pub struct SyscallCols<T> {
     /// Linux mmap's and munmap's arguments.
     pub mmap: mmap::MmapCols<T>,
     pub munmap: mmap::MunmapCols<T>,
+    /// Linux mmap's MAP_FIXED case.
+    pub fixed: mmap::FixedCols<T>,
 }
 
 pub const NUM_SYSCALL_COLS: usize = std::mem::size_of::<SyscallCols<u8>>();
@@ -167,6 +172,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.lset_tls,
                 r.lbrk,
                 r.lmmap,
+                r.lmmap_fixed,
                 r.lmunmap,
                 r.err.badf_write,
                 r.err.badf_read,
@@ -176,6 +182,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 r.err.mmap_nomem,
                 r.err.munmap_inval,
                 r.err.read_fault,
+                r.err.mmap_fixed_inval,
             ],
         );
         let [v0, a0, a1, a2, a3] = &r.regs;
@@ -185,6 +192,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             + r.lset_tls.into()
             + r.lbrk.into()
             + r.lmmap.into()
+            + r.lmmap_fixed.into()
             + r.lmunmap.into();
         let linux_err: AB::Expr = r.err.selectors().iter().map(|s| (*s).into()).sum();
         let writes: AB::Expr = r.write.into() + r.lwrite.into();
@@ -301,7 +309,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         // ENOMEM).
         let reg = |r: u8| AB::Expr::from_u32(REG_SPACE + r as u32);
         let ts = |k: u8| r.clk.into() + AB::Expr::from_u8(k);
-        let sized: AB::Expr = r.lmmap.into() + r.err.mmap_nomem.into();
+        // MAP_FIXED writes the top and reads the mark like a carved map.
+        let sized: AB::Expr = r.lmmap.into() + r.err.mmap_nomem.into() + r.lmmap_fixed.into();
         access(
             b,
             &r.st,
@@ -332,12 +341,27 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 inval: r.err.mmap_inval,
                 badf: r.err.mmap_badf,
                 nomem: r.err.mmap_nomem,
+                fixed_ok: r.lmmap_fixed,
+                fixed_inval: r.err.mmap_fixed_inval,
             },
             v0,
             &a1.prev,
             &a3.prev,
             &r.st,
             &r.st1.prev,
+        );
+        mmap::eval_fixed(
+            b,
+            &r.fixed,
+            &r.mmap,
+            r.lmmap_fixed,
+            r.err.mmap_fixed_inval,
+            &a0.prev,
+            &r.end,
+            r.carry[3],
+            &r.st,
+            &r.st1.prev,
+            &v0.value,
         );
         mmap::eval_munmap(
             b,
@@ -377,8 +401,17 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             r.fd_inv.into() * sq,
         );
 
-        // The buffer: (a1, a2) for WRITE, (a0, a1) for SYSHINTREAD; brk's zeroed memory.
-        let buffered: AB::Expr = writes.clone() + r.hintread.into() + lread.clone() + r.lbrk.into();
+        // The buffer: (a1, a2) for WRITE, (a0, a1) for SYSHINTREAD; brk's and MAP_FIXED's
+        // zeroed memory (a MAP_FIXED EINVAL row holds its range too, for the wrap check).
+        let zeroes: AB::Expr = r.lbrk.into() + r.lmmap_fixed.into();
+        let buffered: AB::Expr =
+            writes.clone() + r.hintread.into() + lread.clone() + zeroes.clone();
+        let fixed_rows: AB::Expr = r.lmmap_fixed.into() + r.err.mmap_fixed_inval.into();
+        let aligned = mmap::aligned_bytes::<AB>(&r.mmap);
+        for (i, al) in aligned.into_iter().enumerate() {
+            b.when(fixed_rows.clone()).assert_eq(r.buf[i], a0.prev[i]);
+            b.when(fixed_rows.clone()).assert_eq(r.len[i], al);
+        }
         for i in 0..4 {
             b.when(writes.clone()).assert_eq(r.buf[i], a1.prev[i]);
             b.when(writes.clone()).assert_eq(r.len[i], a2.prev[i]);
@@ -405,7 +438,11 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         b.when(fault.clone()).assert_one(r.carry[3]);
         let end_sum: AB::Expr = r.end.iter().map(|v| (*v).into()).sum();
         b.when(fault.clone()).assert_one(r.err.inv.into() * end_sum);
-        range_check_word(b, r.end.map(Into::into), buffered.clone() + fault);
+        range_check_word(
+            b,
+            r.end.map(Into::into),
+            buffered.clone() + fault + r.err.mmap_fixed_inval.into(),
+        );
         for (w, off, q) in [(&r.buf, r.buf_off, r.buf_q), (&r.end, r.end_off, r.end_q)] {
             b.assert_eq(w[0], off.into() + q.into() * AB::Expr::from_u8(4));
             // Each value and a multiple of it are bytes: integers off < 4 and q < 64.
@@ -444,9 +481,9 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 w,
                 off.into(),
                 idx,
-                r.hintread.into() + r.lread.into() + r.lbrk.into(),
+                r.hintread.into() + r.lread.into() + zeroes.clone(),
                 r.is_pv.into(),
-                r.lbrk.into(),
+                zeroes.clone(),
             ]
         };
         SYSMEM.send(

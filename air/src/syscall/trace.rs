@@ -24,10 +24,15 @@ pub enum SyscallTraceError {
     #[error(
         "syscall {number} at pc {pc:#010x} cannot be proved yet (provable: HALT, WRITE, COMMIT, \
          SYSHINTLEN, SYSHINTREAD; Linux exit, exit_group, write, read, set_thread_area, brk, \
-         anonymous mmap/mmap2, munmap, their error returns, and the ENOSYS of unimplemented \
-         calls — not MAP_FIXED)"
+         mmap/mmap2, munmap, their error returns, and the ENOSYS of unimplemented calls)"
     )]
     Unsupported { number: u32, pc: u32 },
+    #[error(
+        "syscall {number} at pc {pc:#010x} touches memory up to exactly address 2^32, which a \
+         proof cannot show yet (a buffer's end is a 32-bit word): keep buffers and maps below \
+         the last byte of the address space"
+    )]
+    BufferEndsAtTop { number: u32, pc: u32 },
     #[error("the program wrote {0} public-values bytes; a proof carries at most {PV_CAPACITY}")]
     PublicValuesTooLong(usize),
 }
@@ -125,6 +130,7 @@ impl SyscallChip {
                 {
                     r.lmmap = F::ONE
                 }
+                nr::LINUX_MMAP | nr::LINUX_MMAP2 if ev.regs[4].value == 0 => r.lmmap_fixed = F::ONE,
                 nr::LINUX_MUNMAP if ev.regs[4].value == 0 => r.lmunmap = F::ONE,
                 // mmap's errors before and outside MAP_FIXED, and munmap's EINVAL.
                 nr::LINUX_MMAP | nr::LINUX_MMAP2 if ev.regs[4].value == 1 => {
@@ -132,6 +138,7 @@ impl SyscallChip {
                     match ev.regs[0].value {
                         errno::EINVAL if len == 0 => r.err.mmap_inval = F::ONE,
                         errno::EBADF => r.err.mmap_badf = F::ONE,
+                        errno::EINVAL if flags & MAP_FIXED != 0 => r.err.mmap_fixed_inval = F::ONE,
                         errno::ENOMEM if flags & MAP_FIXED == 0 => r.err.mmap_nomem = F::ONE,
                         _ => {
                             return Err(SyscallTraceError::Unsupported {
@@ -204,6 +211,21 @@ impl SyscallChip {
             }
             if r.err.selectors().contains(&F::ONE) {
                 match ev.number {
+                    nr::LINUX_MMAP | nr::LINUX_MMAP2 if r.err.mmap_fixed_inval == F::ONE => {
+                        // The range (addr, aligned) sits in the buffer columns for the wrap
+                        // check; the low-byte splits are filled to satisfy their sums.
+                        let aligned = mmap::fill_fixed(
+                            &mut r.mmap,
+                            &mut r.fixed,
+                            ev.number,
+                            a[0],
+                            a[1],
+                            a[3],
+                            None,
+                            bytes,
+                        );
+                        r.fill_buffer(a[0], aligned, bytes, false);
+                    }
                     nr::LINUX_MMAP | nr::LINUX_MMAP2 => {
                         // ENOMEM reads the top and the mark.
                         let sized = match ev.state {
@@ -249,6 +271,22 @@ impl SyscallChip {
                         bytes,
                     )
                 }
+                nr::LINUX_MMAP | nr::LINUX_MMAP2 if r.lmmap_fixed == F::ONE => {
+                    let [Some((_, top)), Some((_, hwm)), None] = ev.state else {
+                        unreachable!("the emulator records MAP_FIXED's two state accesses")
+                    };
+                    let aligned = mmap::fill_fixed(
+                        &mut r.mmap,
+                        &mut r.fixed,
+                        ev.number,
+                        a[0],
+                        a[1],
+                        a[3],
+                        Some(((top.prev_value, top.value), hwm.value)),
+                        bytes,
+                    );
+                    (a[0], aligned)
+                }
                 nr::LINUX_MMAP | nr::LINUX_MMAP2 => {
                     let [Some((_, top)), Some((_, hwm)), None] = ev.state else {
                         unreachable!("the emulator records mmap's two state accesses")
@@ -269,6 +307,12 @@ impl SyscallChip {
                 }
                 _ => continue,
             };
+            if len > 0 && buf as u64 + len as u64 == 1 << 32 {
+                return Err(SyscallTraceError::BufferEndsAtTop {
+                    number: ev.number,
+                    pc: step.pc,
+                });
+            }
             let writing = matches!(ev.number, nr::WRITE | nr::LINUX_WRITE);
             let is_pv = writing && a[0] == FD_PUBLIC;
             if writing {
@@ -308,10 +352,11 @@ impl SyscallChip {
                 m.first[first] = F::ONE;
                 m.last[last] = F::ONE;
                 m.idx = F::from_u32(idx);
-                let writes = matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ | nr::LINUX_BRK);
+                let zero = ev.number == nr::LINUX_BRK || r.lmmap_fixed == F::ONE;
+                let writes = zero || matches!(ev.number, nr::SYSHINTREAD | nr::LINUX_READ);
                 m.writes = F::from_bool(writes);
                 m.public = F::from_bool(is_pv);
-                m.zero = F::from_bool(ev.number == nr::LINUX_BRK);
+                m.zero = F::from_bool(zero);
                 fill_access(&mut m.mem, w.prev_value, w.value, w.prev_ts, clk, bytes);
                 if writes {
                     bytes.range_word(w.value);
