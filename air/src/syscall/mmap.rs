@@ -138,6 +138,39 @@ pub fn aligned_bytes<AB: AirBuilder>(c: &MmapCols<AB::Var>) -> [AB::Expr; 4] {
     ]
 }
 
+/// `x` rounded up to a page on `sel` rows: `x + pad = [0, 16·t, al0, al1]` with `pad < 4096`
+/// (its carries in `carries`; a carry out means the rounding reaches 2^32), all range-checked
+/// so the rounding is unique; returns the rounded bytes. The columns are 0 on other rows.
+fn eval_round_up<AB: AirBuilder<F = F> + InteractionBuilder>(
+    b: &mut AB,
+    x: &[AB::Var; 4],
+    pad: &[AB::Var; 2],
+    t: AB::Var,
+    al: &[AB::Var; 2],
+    carries: [AB::Var; 4],
+    sel: AB::Expr,
+) -> [AB::Expr; 4] {
+    let k16 = AB::Expr::from_u8(16);
+    let up = [
+        AB::Expr::ZERO,
+        t.into() * k16.clone(),
+        al[0].into(),
+        al[1].into(),
+    ];
+    assert_add_bytes(
+        b,
+        x.map(|v| v.into() * sel.clone()),
+        [pad[0].into(), pad[1].into(), AB::Expr::ZERO, AB::Expr::ZERO],
+        up.clone(),
+        carries,
+    );
+    range_pair(b, pad[0].into(), al[0].into(), sel.clone());
+    range_pair(b, al[1].into(), pad[1].into() * k16.clone(), sel.clone());
+    range_pair(b, pad[1].into(), t.into() * k16, sel.clone());
+    range_pair(b, t.into(), AB::Expr::ZERO, sel);
+    up
+}
+
 /// The constraints of a `MAP_FIXED` map's rows (see [`FixedCols`]): `addr` = `$a0`, `end` and
 /// `carry_out` the syscall chip's `addr + aligned` (its buffer), `top` the mmap-top access
 /// (written on success), `hwm` the mark (read), `v0` the result.
@@ -187,29 +220,8 @@ pub fn eval_fixed<AB: AirBuilder<F = F> + InteractionBuilder>(
     let below = assert_sub_bytes(b, &sel, w(&top.prev), w(addr), &c.below_top);
     let over = assert_sub_bytes(b, &sel, w(end), w(hwm), &c.over_mark);
     b.when(ok).assert_eq(c.lands, below * over);
-    let hwm_up = [
-        AB::Expr::ZERO,
-        c.ht.into() * k(16),
-        c.hal[0].into(),
-        c.hal[1].into(),
-    ];
-    assert_add_bytes(
-        b,
-        hwm.map(|v| v.into() * sel.clone()),
-        [
-            c.hpad[0].into(),
-            c.hpad[1].into(),
-            AB::Expr::ZERO,
-            AB::Expr::ZERO,
-        ],
-        hwm_up.clone(),
-        c.hcarry,
-    );
+    let hwm_up = eval_round_up(b, hwm, &c.hpad, c.ht, &c.hal, c.hcarry, sel.clone());
     b.when(ok).assert_zero(c.hcarry[3]);
-    range_pair(b, c.hpad[0].into(), c.hal[0].into(), sel.clone());
-    range_pair(b, c.hal[1].into(), c.hpad[1].into() * k(16), sel.clone());
-    range_pair(b, c.hpad[1].into(), c.ht.into() * k(16), sel.clone());
-    range_pair(b, c.ht.into(), AB::Expr::ZERO, sel.clone());
     let under = assert_sub_bytes(b, &sel, hwm_up.clone(), w(addr), &c.low);
     for i in 0..4 {
         b.when(ok).assert_eq(
@@ -280,25 +292,9 @@ pub fn eval_mmap<AB: AirBuilder<F = F> + InteractionBuilder>(
     b.when(sized.clone()).assert_zero(c.fixed);
     b.when(fixed.clone()).assert_one(c.fixed);
     // aligned = len + pad, a multiple of 4096, pad < 4096.
-    let aligned = aligned_bytes::<AB>(c);
-    assert_add_bytes(
-        b,
-        len.map(|v| v.into() * rounded.clone()),
-        [
-            c.pad[0].into(),
-            c.pad[1].into(),
-            AB::Expr::ZERO,
-            AB::Expr::ZERO,
-        ],
-        aligned.clone(),
-        c.al_carry,
-    );
+    let aligned = eval_round_up(b, len, &c.pad, c.t, &c.al, c.al_carry, rounded.clone());
     b.when(rows.ok).assert_zero(c.al_carry[3]);
     b.when(rows.fixed_ok).assert_zero(c.al_carry[3]);
-    range_pair(b, c.pad[0].into(), c.al[0].into(), rounded.clone());
-    range_pair(b, c.al[1].into(), c.pad[1].into() * k(16), rounded.clone());
-    range_pair(b, c.pad[1].into(), c.t.into() * k(16), rounded.clone());
-    range_pair(b, c.t.into(), AB::Expr::ZERO, rounded.clone());
     // start + aligned = top (+ 2^32 when aligned exceeds it); hwm + gap = start.
     assert_add_bytes(
         b,
