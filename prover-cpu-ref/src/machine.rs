@@ -159,7 +159,27 @@ where
     Q: crate::protocol::QuotientEvaluator,
 {
     let airs = machine.airs(t.statement.shards.len());
-    for (air, trace) in airs.iter().zip(&t.traces) {
+    check_heights(&airs, &t.traces)?;
+    let config = make_config_on(params, dft, mmcs);
+    let inst = instances(&airs, &t.traces, &t.publics);
+    let pd = ProverData::from_instances(&config, &inst)
+        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    drop(inst);
+    let proof =
+        crate::protocol::prove_batch_with(&config, &airs, t.traces, &t.publics, &pd, quotient)?;
+    Ok(MipsProof {
+        params,
+        statement: t.statement,
+        proof: crate::protocol::as_reference(proof),
+    })
+}
+
+/// Every trace within the height a proof supports.
+pub(crate) fn check_heights(
+    airs: &[MipsAir],
+    traces: &[p3_matrix::dense::RowMajorMatrix<F>],
+) -> Result<(), ProveError> {
+    for (air, trace) in airs.iter().zip(traces) {
         let log = trace.height().trailing_zeros() as usize;
         if log > MAX_LOG_HEIGHT {
             return Err(ProveError::TooTall {
@@ -168,23 +188,7 @@ where
             });
         }
     }
-    let config = make_config_on(params, dft, mmcs);
-    let inst = instances(&airs, &t.traces, &t.publics);
-    let pd = ProverData::from_instances(&config, &inst)
-        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
-    drop(inst);
-    let proof =
-        crate::protocol::prove_batch_with(&config, &airs, t.traces, &t.publics, &pd, quotient)?;
-    // The DFT and the tree builder are part of the configuration's type but not of the
-    // proof's bytes: re-read the proof as the reference configuration's.
-    let bytes = bincode::serialize(&proof).expect("proofs always serialize");
-    let proof: BatchProof<MipsStarkConfig> =
-        bincode::deserialize(&bytes).expect("the proof layout does not depend on the backend");
-    Ok(MipsProof {
-        params,
-        statement: t.statement,
-        proof,
-    })
+    Ok(())
 }
 
 /// Checks `proof` against the program of `machine` (its verifying key). Never executes it.

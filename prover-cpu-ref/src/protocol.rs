@@ -221,6 +221,42 @@ impl<'a> Geometry<'a> {
     }
 }
 
+/// Every instance's main trace, committed on its natural domain.
+pub(crate) fn commit_traces<D, M>(
+    config: &Config<D, M>,
+    traces: &[RowMajorMatrix<Val>],
+) -> Result<(M::Commitment, PcsData<D, M>), ProveError>
+where
+    D: p3_dft::TwoAdicSubgroupDft<Val> + Sync,
+    D::Evaluations: Send + Sync,
+    M: BackendMmcs,
+{
+    let pcs = config.pcs();
+    let inputs: Vec<_> = traces
+        .iter()
+        .map(|t| {
+            let domain =
+                <U<D, M> as Pcs<Challenge, Ch>>::natural_domain_for_degree(pcs, t.height());
+            (domain, t.clone())
+        })
+        .collect();
+    <U<D, M> as Pcs<Challenge, Ch>>::commit(pcs, inputs)
+        .map_err(|e| pcs_error("trace commitment", e))
+}
+
+/// A backend's proof re-read as the reference configuration's: the DFT and the tree builder
+/// are part of the configuration's type but not of the proof's bytes.
+pub(crate) fn as_reference<D, M>(
+    proof: BatchProof<Config<D, M>>,
+) -> BatchProof<crate::MipsStarkConfig>
+where
+    D: p3_dft::TwoAdicSubgroupDft<Val>,
+    M: BackendMmcs,
+{
+    let bytes = bincode::serialize(&proof).expect("proofs always serialize");
+    bincode::deserialize(&bytes).expect("the proof layout does not depend on the backend")
+}
+
 /// Every instance's lookup columns under `challenges`, committed, and their terminals.
 #[allow(clippy::type_complexity)]
 pub(crate) fn lookup_round<D, M>(
@@ -543,7 +579,6 @@ where
     };
     let common = &prover_data.common;
     let gadget = LogUpGadget::new();
-    let pcs = config.pcs();
     let degrees: Vec<usize> = traces.iter().map(|t| t.height()).collect();
     let geo = Geometry::new(config, airs, degrees, common)?;
 
@@ -563,17 +598,7 @@ where
     transcript.instance_bindings(&geo.log_degrees);
 
     // Main traces.
-    let inputs: Vec<_> = geo
-        .domains
-        .iter()
-        .copied()
-        .zip(traces.iter().cloned())
-        .collect();
-    let (main_commit, main_data) = or_abort!(
-        transcript,
-        <U<D, M> as Pcs<Challenge, Ch>>::commit(pcs, inputs)
-            .map_err(|e| pcs_error("trace commitment", e))
-    );
+    let (main_commit, main_data) = or_abort!(transcript, commit_traces(config, &traces));
     transcript.main_phase(main_commit.clone(), publics);
     transcript.preprocessed_phase(common.preprocessed.as_ref().map(|g| g.commitment.clone()));
 

@@ -5,7 +5,6 @@ use mipstark_air::machine::{Machine, MipsAir, ShardCursor};
 use mipstark_emulator::ExecutionRecord;
 use p3_batch_stark::{BatchCommitments, BatchOpenedValues, BatchProof, ProverData};
 use p3_challenger::{CanObserve, FieldChallenger, GrindingChallenger};
-use p3_commit::Pcs;
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use p3_uni_stark::StarkGenericConfig;
@@ -13,9 +12,10 @@ use tracing::info_span;
 
 use super::{draw_lookup_pair, fork, group_airs, group_publics, lay_out_challenges, ShardedProof};
 use crate::config::{make_config_on, MipsStarkConfig, MipsStarkConfigOn, StarkParams};
-use crate::machine::{ProveError, MAX_LOG_HEIGHT};
+use crate::machine::{check_heights, ProveError};
 use crate::protocol::{
-    lookup_round, opening_round, quotient_round, BackendMmcs, Geometry, PcsData, QuotientEvaluator,
+    as_reference, commit_traces, lookup_round, opening_round, quotient_round, BackendMmcs,
+    Geometry, PcsData, QuotientEvaluator,
 };
 use crate::{Challenge, Val};
 
@@ -53,47 +53,6 @@ where
     kept: Option<Kept<D, M>>,
 }
 
-fn check_heights(airs: &[MipsAir], traces: &[RowMajorMatrix<Val>]) -> Result<(), ProveError> {
-    for (air, trace) in airs.iter().zip(traces) {
-        let log = trace.height().trailing_zeros() as usize;
-        if log > MAX_LOG_HEIGHT {
-            return Err(ProveError::TooTall {
-                chip: air.name(),
-                log,
-            });
-        }
-    }
-    Ok(())
-}
-
-fn commit_main<D, M>(
-    config: &Config<D, M>,
-    traces: &[RowMajorMatrix<Val>],
-) -> Result<(M::Commitment, PcsData<D, M>), ProveError>
-where
-    D: p3_dft::TwoAdicSubgroupDft<Val> + Sync,
-    D::Evaluations: Send + Sync,
-    M: BackendMmcs,
-{
-    let pcs = config.pcs();
-    let inputs: Vec<_> = traces
-        .iter()
-        .map(|t| {
-            (
-                    <crate::config::PcsOn<D, M> as Pcs<
-                        Challenge,
-                        crate::DeterministicChallenger,
-                    >>::natural_domain_for_degree(pcs, t.height()),
-                    t.clone(),
-                )
-        })
-        .collect();
-    <crate::config::PcsOn<D, M> as Pcs<Challenge, crate::DeterministicChallenger>>::commit(
-        pcs, inputs,
-    )
-    .map_err(|e| ProveError::Stark(format!("trace commitment: {e:?}")))
-}
-
 /// [`prove_sharded`] with a backend's stages (see [`crate::machine::prove_traces_backend`]).
 /// The proof does not depend on the backend.
 pub fn prove_sharded_backend<D, M, Q>(
@@ -129,7 +88,7 @@ where
         bounds.push((before, cursor.state));
         check_heights(&shard_airs, &traces)?;
         let (commitment, data) =
-            info_span!("commit shard", shard = k).in_scope(|| commit_main(&config, &traces))?;
+            info_span!("commit shard", shard = k).in_scope(|| commit_traces(&config, &traces))?;
         groups.push(Committed {
             commitment,
             degree_bits: traces
@@ -143,7 +102,7 @@ where
         .in_scope(|| machine.global_traces(shards, bounds, &cursor, bytes))?;
     let global_airs = machine.global_airs();
     check_heights(&global_airs, &global)?;
-    let (commitment, data) = commit_main(&config, &global)?;
+    let (commitment, data) = commit_traces(&config, &global)?;
     groups.insert(
         0,
         Committed {
@@ -214,7 +173,7 @@ where
                 let traces = info_span!("shard traces again", shard = g - 1).in_scope(|| {
                     machine.shard_traces(&shards[g - 1], &mut cursor, &mut ByteLookups::default())
                 })?;
-                let (commitment, data) = commit_main(&config, &traces)?;
+                let (commitment, data) = commit_traces(&config, &traces)?;
                 if commitment != groups[g].commitment {
                     return Err(ProveError::Stark(format!(
                         "shard {}'s traces changed between the two phases",
@@ -251,11 +210,7 @@ where
         if g == 0 {
             proof.lookup_pow_witness = Some(lookup_pow_witness);
         }
-        // The DFT and tree builder are part of the configuration's type, not of the bytes.
-        let bytes = bincode::serialize(&proof).expect("proofs always serialize");
-        proofs[g] = Some(
-            bincode::deserialize(&bytes).expect("the proof layout does not depend on the backend"),
-        );
+        proofs[g] = Some(as_reference(proof));
     }
     Ok(ShardedProof {
         params,
