@@ -1,6 +1,8 @@
 //! Test support shared by the chip tests.
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod forgery;
+
 use mipstark_air::bus::Dispatch;
 use mipstark_air::F;
 use p3_air::{Air, AirBuilder, BaseAir, WindowAccess};
