@@ -6,8 +6,9 @@
 //!
 //! Security (conjectured, under the usual FRI proximity-gap conjecture): each FRI query gives
 //! `log_blowup` bits and proof-of-work adds its bits, so the default 84 queries × 1 bit + 16
-//! query PoW bits = 100 bits; the degree-4 extension (~124 bits) keeps the algebraic soundness
-//! error far below that. Blowup 2 caps every AIR constraint at degree 3.
+//! query PoW bits = 100 bits. Blowup 2 caps every AIR constraint at degree 3. What is *proven*
+//! (unique decoding, Johnson bound), term by term, is [`crate::security`]'s business; the
+//! [`StarkParams::PROVABLE`] preset is sized with it.
 
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DitParallel;
@@ -52,6 +53,13 @@ pub struct StarkParams {
     pub query_pow_bits: usize,
     /// log2 of the final FRI polynomial's length.
     pub log_final_poly_len: usize,
+    /// Proof-of-work bits before the challenge that batches every opened column into one FRI
+    /// instance: that round's proven error grows with the number of columns, and grinding is
+    /// the only lever on it (no query count buys it back).
+    pub batch_pow_bits: usize,
+    /// Proof-of-work bits before the LogUp challenges (α, β): their error grows with the
+    /// number of LogUp terms in a proof, and again only grinding raises it.
+    pub lookup_pow_bits: usize,
 }
 
 impl StarkParams {
@@ -61,6 +69,23 @@ impl StarkParams {
         num_queries: 84,
         query_pow_bits: 16,
         log_final_poly_len: 0,
+        batch_pow_bits: 0,
+        lookup_pow_bits: 0,
+    };
+
+    /// Proven parameters: at least 100 bits in the unique-decoding regime for every term the
+    /// parameters control (like SP1 v6: blowup 4, 124 queries, 16 query PoW bits), plus
+    /// grinding for the two rounds whose error grows with the machine's size (FRI batching
+    /// over ~2^13 column openings, LogUp over ~2^30 terms). The DEEP term stays at 99.95 bits
+    /// whatever the parameters (see [`crate::security`]). Blowup 4 would absorb constraints
+    /// of degree 5.
+    pub const PROVABLE: StarkParams = StarkParams {
+        log_blowup: 2,
+        num_queries: 124,
+        query_pow_bits: 16,
+        log_final_poly_len: 0,
+        batch_pow_bits: 14,
+        lookup_pow_bits: 12,
     };
 
     /// Fast, insecure parameters for tests only (never for a proof anyone relies on).
@@ -69,6 +94,8 @@ impl StarkParams {
         num_queries: 8,
         query_pow_bits: 1,
         log_final_poly_len: 0,
+        batch_pow_bits: 0,
+        lookup_pow_bits: 0,
     };
 
     /// Conjectured security in bits: `num_queries × log_blowup + query_pow_bits`.
@@ -120,7 +147,7 @@ pub fn make_config_on<D: p3_dft::TwoAdicSubgroupDft<Val>, M: p3_commit::Mmcs<Val
         log_final_poly_len: params.log_final_poly_len,
         max_log_arity: 1,
         num_queries: params.num_queries,
-        batch_proof_of_work_bits: 0,
+        batch_proof_of_work_bits: params.batch_pow_bits,
         commit_proof_of_work_bits: 0,
         query_proof_of_work_bits: params.query_pow_bits,
         mmcs: ExtensionMmcs::new(mmcs.clone()),
@@ -130,6 +157,7 @@ pub fn make_config_on<D: p3_dft::TwoAdicSubgroupDft<Val>, M: p3_commit::Mmcs<Val
         pcs,
         DeterministicChallenger::new(default_koalabear_poseidon2_16()),
     )
+    .with_lookup_proof_of_work_bits(params.lookup_pow_bits)
 }
 
 #[cfg(test)]

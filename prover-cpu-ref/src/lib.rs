@@ -5,6 +5,7 @@ pub mod config;
 pub mod machine;
 pub mod proof;
 pub mod protocol;
+pub mod security;
 pub mod sharded;
 
 pub use challenger::DeterministicChallenger;

@@ -3,6 +3,7 @@
 mod bench;
 mod execute;
 mod inputs;
+mod params;
 mod prove;
 mod verify;
 
@@ -25,6 +26,9 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Prove the benchmark guests at several sizes and print a table of proven cycles/s.
     Bench(bench::BenchArgs),
+    /// Print each parameter preset's security: conjectured, and proven (unique decoding,
+    /// Johnson bound) term by term.
+    Params,
 }
 
 impl Cli {
@@ -35,6 +39,7 @@ impl Cli {
             Command::Prove(args) => prove::run(args),
             Command::Verify(args) => verify::run(args),
             Command::Bench(args) => bench::run(args),
+            Command::Params => params::run(),
         }
     }
 }

@@ -76,6 +76,9 @@ pub enum Params {
     Secure,
     /// Fast and insecure (8 queries): for tests only.
     Testing,
+    /// ~100 proven bits, unique decoding (blowup 4, 124 queries, 16+14+12 PoW bits); see
+    /// `mipstark params`.
+    Provable,
 }
 
 impl Params {
@@ -83,8 +86,16 @@ impl Params {
         match self {
             Params::Secure => StarkParams::DEFAULT,
             Params::Testing => StarkParams::TESTING,
+            Params::Provable => StarkParams::PROVABLE,
         }
     }
+
+    /// Every preset, weakest first, with its `--params` name.
+    pub const ALL: [(&'static str, Params); 3] = [
+        ("testing", Params::Testing),
+        ("secure", Params::Secure),
+        ("provable", Params::Provable),
+    ];
 }
 
 #[derive(Args)]
