@@ -75,7 +75,9 @@ pub struct SubCols<T> {
 
 /// Asserts `x + diff = y + borrow·2^32` on rows where `sel` is 1 (all zero elsewhere) and
 /// range-checks `diff` there, so `diff` and the borrow (`y < x`) are unique; returns the
-/// borrow.
+/// borrow, which is 0 where `sel` is 0 (`sel` boolean). Off the selector `diff` is not
+/// range-checked, so without that gate a `diff` of `[256, 255, 255, 255]` would make the
+/// borrow a free bit for any caller that reads it unconditioned.
 pub fn assert_sub_bytes<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,
     sel: &AB::Expr,
@@ -91,6 +93,7 @@ pub fn assert_sub_bytes<AB: AirBuilder<F = F> + InteractionBuilder>(
         s.carry,
     );
     range_check_word(b, s.diff.map(Into::into), sel.clone());
+    b.when(AB::Expr::ONE - sel.clone()).assert_zero(s.carry[3]);
     s.carry[3].into()
 }
 

@@ -20,7 +20,7 @@ use p3_lookup::{Count, InteractionBuilder};
 use crate::bus::{
     ByteOp, ALU, BITFIELD, BYTE, DISPATCH, DIVREM, MEM_INSTR, MUL64, PROGRAM, REG_SPACE, SYSCALL,
 };
-use crate::memory::access::{access, access_read};
+use crate::memory::access::{access, access_read, Clock};
 pub use crate::memory::access::{ReadSlotCols, SlotCols};
 use crate::program::decode::DecodedCols;
 use crate::{cols, F};
@@ -31,6 +31,8 @@ pub use trace::{CpuTraceError, MAX_CLK};
 pub struct CpuCols<T> {
     pub is_real: T,
     pub clk: T,
+    /// `clk`'s high limb: the clock is range-checked on real rows (`memory::access::Clock`).
+    pub clk_hi: T,
     pub pc: T,
     /// The pc after this one (the delay slot of a branch).
     pub npc: T,
@@ -146,13 +148,13 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
         let val: [[AB::Var; 4]; 4] = [r.read0.prev, s[0].value, s[1].value, s[2].value];
         let prv: [[AB::Var; 4]; 4] = [r.read0.prev, s[0].prev, s[1].prev, s[2].prev];
         let reg_addr = |k: usize| -> AB::Expr { AB::Expr::from_u32(REG_SPACE) + d.reg[k].into() };
-        let slot_ts = |k: usize| -> AB::Expr { r.clk.into() + AB::Expr::from_usize(k) };
+        let clock = Clock::new(b, r.clk, r.clk_hi, is_real.clone());
         let m0: AB::Expr = d.mem[0].into();
         for i in 0..4 {
             b.when(one.clone() - m0.clone())
                 .assert_zero(r.read0.prev[i]);
         }
-        access_read(b, &r.read0, reg_addr(0), slot_ts(0), m0);
+        access_read(b, &r.read0, reg_addr(0), clock.at(0), m0);
         for (j, slot) in s.iter().enumerate() {
             let k = j + 1;
             let (m, w): (AB::Expr, AB::Expr) = (d.mem[k].into(), d.write[j].into());
@@ -163,7 +165,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for CpuChip {
                     .assert_zero(slot.value[i]);
                 b.when(one.clone() - m.clone()).assert_zero(slot.prev[i]);
             }
-            access(b, slot, reg_addr(k), slot_ts(k), m);
+            access(b, slot, reg_addr(k), clock.at(k as u32), m);
         }
 
         // Values written from the instruction itself, and register moves.

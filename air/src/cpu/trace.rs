@@ -12,7 +12,7 @@ use crate::alu::word_bytes;
 use crate::bus::{AluOp, BitfieldOp, ByteOp, LsOp};
 use crate::byte::ByteLookups;
 use crate::load_store::load_value;
-use crate::memory::access::{fill_read_ts, fill_ts};
+use crate::memory::access::{fill_clock, fill_read_ts, fill_ts};
 use crate::program::decode::DecodedCols;
 use crate::program::ProgramChip;
 use crate::{cols_mut, F};
@@ -128,6 +128,7 @@ fn fill_row(
 ) {
     set_state(r, st);
     r.is_real = F::ONE;
+    r.clk_hi = fill_clock(bytes, st.clk);
     r.d = d.to_field();
     let c = &d.class;
     // Slot values as words; `$0` writes carry the value the instruction computed.

@@ -19,7 +19,7 @@ use p3_lookup::InteractionBuilder;
 use crate::bus::{LsOp, MEM_INSTR};
 use crate::cpu::msb;
 use crate::gadgets::{assert_add_bytes, one_hot_or_none, op_id, range_check_word};
-use crate::memory::access::{access, range_pair, SlotCols};
+use crate::memory::access::{access, range_pair, Clock, SlotCols};
 use crate::{cols, F};
 
 pub use trace::{load_value, mem_instr_events, sc_succeeds, store_value, MemInstrEvent};
@@ -29,6 +29,8 @@ pub struct LoadStoreCols<T> {
     /// One-hot operation, indexed by `LsOp as usize`.
     pub sel: [T; 14],
     pub clk: T,
+    /// `clk`'s high limb (`memory::access::Clock`).
+    pub clk_hi: T,
     pub base: [T; 4],
     pub offset: [T; 4],
     pub addr: [T; 4],
@@ -199,7 +201,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for LoadStoreChip {
             + r.addr[3].into() * AB::Expr::from_u32(1 << 22);
 
         // The memory access at clk.
-        access(b, &r.mem, word_addr, r.clk.into(), is_real.clone());
+        let clock = Clock::new(b, r.clk, r.clk_hi, is_real.clone());
+        access(b, &r.mem, word_addr, clock.at(0), is_real.clone());
 
         // Byte routing.
         let src = |s: Src| -> AB::Expr {

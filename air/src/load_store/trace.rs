@@ -9,7 +9,7 @@ use super::{LoadStoreChip, LoadStoreCols, NUM_COLS};
 use crate::alu::word_bytes;
 use crate::bus::{ByteOp, LsOp};
 use crate::byte::ByteLookups;
-use crate::memory::access::fill_access;
+use crate::memory::access::{fill_access, fill_clock};
 use crate::program::decode::ls_op;
 use crate::{cols_mut, F};
 
@@ -120,6 +120,7 @@ impl LoadStoreChip {
             let r: &mut LoadStoreCols<F> = cols_mut(row);
             r.sel[e.op as usize] = F::ONE;
             r.clk = F::from_u64(e.clk);
+            r.clk_hi = fill_clock(bytes, e.clk);
             r.base = word_bytes(e.base);
             r.offset = word_bytes(e.offset);
             let addr = e.base.wrapping_add(e.offset);

@@ -34,7 +34,7 @@ use crate::bus::{MEMORY, PUBLIC, REG_SPACE, SYSCALL, SYSMEM};
 use crate::gadgets::{
     assert_add_bytes, assert_sub_bytes, one_hot_or_none, range_check_word, SubCols,
 };
-use crate::memory::access::{access, range_pair, word_value, SlotCols};
+use crate::memory::access::{access, range_pair, word_value, Clock, SlotCols};
 use crate::memory::{COMMIT_BASE, NUM_COMMIT, REG_PV_LEN};
 use crate::{cols, F};
 
@@ -71,6 +71,8 @@ pub struct SyscallCols<T> {
     pub hintlen: T,
     pub hintread: T,
     pub clk: T,
+    /// `clk`'s high limb (`memory::access::Clock`).
+    pub clk_hi: T,
     pub regs: [SlotCols<T>; 5],
     /// The public-values counter (accessed by WRITE to fd 13).
     pub pv: SlotCols<T>,
@@ -196,6 +198,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             + r.lmunmap.into();
         let linux_err: AB::Expr = r.err.selectors().iter().map(|s| (*s).into()).sum();
         let writes: AB::Expr = r.write.into() + r.lwrite.into();
+        let clock = Clock::new(b, r.clk, r.clk_hi, is_real.clone());
 
         // The number, and the registers each call reads or writes.
         for (sel, num) in [
@@ -223,7 +226,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 b,
                 slot,
                 AB::Expr::from_u32(REG_SPACE + SLOT_REGS[k]),
-                r.clk.into() + AB::Expr::from_usize(k),
+                clock.at(k as u32),
                 is_real.clone(),
             );
             for i in 0..4 {
@@ -300,7 +303,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             b,
             &r.cm,
             AB::Expr::from_u32(COMMIT_BASE) + a0.prev[0].into(),
-            r.clk.into() + AB::Expr::from_u8(6),
+            clock.at(6),
             r.commit.into(),
         );
 
@@ -308,7 +311,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         // brk's break, high-water mark and mmap top; mmap's top and mark (also read by
         // ENOMEM).
         let reg = |r: u8| AB::Expr::from_u32(REG_SPACE + r as u32);
-        let ts = |k: u8| r.clk.into() + AB::Expr::from_u8(k);
+        let ts = |k: u32| clock.at(k);
         // MAP_FIXED writes the top and reads the mark like a carved map.
         let sized: AB::Expr = r.lmmap.into() + r.err.mmap_nomem.into() + r.lmmap_fixed.into();
         access(
@@ -461,7 +464,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
         }
 
         // The public-values counter advances by len on WRITE(13).
-        let pv_ts = r.clk.into() + AB::Expr::from_u8(5);
+        let pv_ts = clock.at(5);
         access(
             b,
             &r.pv,
@@ -506,6 +509,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
 #[repr(C)]
 pub struct SysMemCols<T> {
     pub clk: T,
+    /// `clk`'s high limb (`memory::access::Clock`).
+    pub clk_hi: T,
     pub word: T,
     /// One-hot first byte in the buffer, and one-hot last byte in the buffer.
     pub first: [T; 4],
@@ -555,6 +560,12 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
         for a in &active {
             b.assert_bool(a.clone());
         }
+        // A real row holds at least one buffer byte (first ≤ last): its own first byte is
+        // active. Without this, `first = last + 1` leaves every byte inactive, the token the
+        // row sends equals the one it receives, and the row cancels itself on the chain while
+        // still making a memory access at a word and clock nothing ties to a syscall.
+        let first_active: AB::Expr = (0..4).map(|j| r.first[j].into() * active[j].clone()).sum();
+        b.assert_eq(first_active, is_real.clone());
         let start: AB::Expr = (0..4)
             .map(|j| r.first[j].into() * AB::Expr::from_usize(j))
             .sum();
@@ -576,7 +587,8 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SysMemChip {
         SYSMEM.send(b, out, Count::bounded(is_real.clone(), 1));
 
         // The word access; only buffer bytes of a read change, to zeros for brk.
-        access(b, &r.mem, r.word.into(), r.clk.into(), is_real.clone());
+        let clock = Clock::new(b, r.clk, r.clk_hi, is_real.clone());
+        access(b, &r.mem, r.word.into(), clock.at(0), is_real.clone());
         for (j, a) in active.iter().enumerate() {
             b.when(AB::Expr::ONE - r.writes.into() * a.clone())
                 .assert_eq(r.mem.value[j], r.mem.prev[j]);

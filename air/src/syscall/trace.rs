@@ -15,7 +15,7 @@ use crate::alu::word_bytes;
 use crate::bus::ByteOp;
 use crate::byte::ByteLookups;
 use crate::gadgets::{add_carries, byte_sum_inverse, fill_sub};
-use crate::memory::access::fill_access;
+use crate::memory::access::{fill_access, fill_clock};
 use crate::memory::NUM_COMMIT;
 use crate::{cols_mut, F};
 
@@ -167,6 +167,7 @@ impl SyscallChip {
             }
             let clk = step.clk;
             r.clk = F::from_u64(clk);
+            r.clk_hi = fill_clock(bytes, clk);
             for (k, a) in ev.regs.iter().enumerate() {
                 fill_access(
                     &mut r.regs[k],
@@ -342,6 +343,7 @@ impl SyscallChip {
             for (i, w) in words.iter().enumerate() {
                 let mut m: SysMemCols<F> = unsafe { std::mem::zeroed() };
                 m.clk = F::from_u64(clk);
+                m.clk_hi = fill_clock(bytes, clk);
                 m.word = F::from_u32(w.addr >> 2);
                 let first = if i == 0 { (buf & 3) as usize } else { 0 };
                 let last = if i + 1 == n {

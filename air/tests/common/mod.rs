@@ -1,6 +1,7 @@
 //! Test support shared by the chip tests.
 #![allow(dead_code)] // each test binary uses a part
 
+pub mod cycle;
 pub mod forgery;
 
 use mipstark_air::bus::Dispatch;

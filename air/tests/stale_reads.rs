@@ -1,0 +1,139 @@
+//! Issue 14's soundness break and its variants: a read made to return a stale version of its
+//! location through self-cancelling sysmem rows that carry the overwriting version around the
+//! field (`common::cycle`). Each forgery must be rejected by `debug_check`, naming the sysmem
+//! chip's constraint that a real row holds a buffer byte, and by the verifier of a proof a
+//! cheating prover makes from the forged traces. The honest control runs the same harness
+//! without the lie and must be accepted, so a rejection is the lie's and not the harness's.
+
+mod common;
+
+use common::cycle::Forge;
+use mipstark_air::bus::REG_SPACE;
+use mipstark_air::debug::DebugError;
+use mipstark_air::memory::COMMIT_BASE;
+use mipstark_emulator::syscall::nr;
+use mipstark_tests::asm::{addiu, addu, lui, sw, SYSCALL};
+use p3_field::PrimeCharacteristicRing;
+
+const A0: u32 = 4;
+const V0: u32 = 2;
+
+/// Exits with `$a0` = 2 after writing 1 then 2.
+fn exit_program() -> Vec<u32> {
+    vec![addiu(A0, 0, 1), addiu(A0, 0, 2), addiu(V0, 0, 0), SYSCALL]
+}
+
+/// COMMITs 7 then 9 to commit register 0, then halts.
+fn commit_program() -> Vec<u32> {
+    let c = nr::COMMIT as u16;
+    vec![
+        addiu(A0, 0, 0),
+        addiu(5, 0, 7),
+        addiu(V0, 0, c),
+        SYSCALL, // clk 32
+        addiu(5, 0, 9),
+        addiu(V0, 0, c),
+        SYSCALL, // clk 56
+        addiu(V0, 0, 0),
+        SYSCALL,
+    ]
+}
+
+const DATA: u32 = 0x1000_0000;
+
+/// Stores 'A' then 'B' at DATA, writes that byte to fd 13, halts.
+fn public_program() -> Vec<u32> {
+    vec![
+        lui(8, (DATA >> 16) as u16),
+        addiu(9, 0, 0x41),
+        sw(9, 8, 0), // clk 24
+        addiu(9, 0, 0x42),
+        sw(9, 8, 0), // clk 40
+        addiu(A0, 0, 13),
+        addu(5, 8, 0),
+        addiu(6, 0, 1),
+        addiu(V0, 0, nr::WRITE as u16),
+        SYSCALL, // clk 80
+        addiu(V0, 0, 0),
+        addiu(A0, 0, 0),
+        SYSCALL,
+    ]
+}
+
+/// The second `addiu` overwrites `$a0`; HALT reads the stale 1.
+fn forged_exit() -> Forge {
+    let mut f = Forge::run(&exit_program());
+    assert_eq!(f.t.statement.exit_code, 2);
+    let writer = f.cpu_write(16, A0);
+    let reader = f.syscall_reg(32, A0);
+    let (v, _) = f.stale_read(REG_SPACE + A0, writer, Some((reader, true)));
+    assert_eq!(v, 1);
+    f.set_final(REG_SPACE + A0, v, mipstark_air::F::from_u32(33));
+    f.t.statement.exit_code = 1;
+    f.finish();
+    f
+}
+
+/// The second COMMIT's word is overwritten by nothing: the first one's 7 is the final word.
+fn forged_commit() -> Forge {
+    let mut f = Forge::run(&commit_program());
+    assert_eq!(f.t.statement.committed[0], 9);
+    let writer = f.syscall_commit(56);
+    let (v, ts) = f.stale_read(COMMIT_BASE, writer, None);
+    assert_eq!(v, 7);
+    f.set_commit_ts(0, ts);
+    f.t.statement.committed[0] = v;
+    f.finish();
+    f
+}
+
+/// WRITE(13) publishes the stale 'A' instead of 'B'.
+fn forged_public() -> Forge {
+    let mut f = Forge::run(&public_program());
+    assert_eq!(f.t.statement.public_values, b"B");
+    let writer = f.load_store(40);
+    let reader = f.sysmem_word(80);
+    let (v, _) = f.stale_read(DATA >> 2, writer, Some((reader, true)));
+    assert_eq!(v, 0x41);
+    f.set_final(DATA >> 2, v, mipstark_air::F::from_u32(80));
+    f.t.statement.public_values = b"A".to_vec();
+    f.finish();
+    f
+}
+
+fn assert_rejected(f: Forge) {
+    match f.debug() {
+        Err(DebugError::Constraint { ref chip, .. }) if chip.starts_with("sysmem") => {
+            eprintln!("{}", f.debug().unwrap_err());
+        }
+        other => panic!("debug_check must name the sysmem chip's constraint: {other:?}"),
+    }
+    let verdict = f.prove_and_verify();
+    eprintln!("{verdict:?}");
+    assert!(verdict.is_err(), "the verifier accepted a forged proof");
+}
+
+#[test]
+fn honest_traces_pass_the_harness() {
+    for words in [exit_program(), commit_program(), public_program()] {
+        let mut f = Forge::run(&words);
+        f.finish();
+        f.debug().unwrap();
+        f.prove_and_verify().unwrap();
+    }
+}
+
+#[test]
+fn forged_exit_code_is_rejected() {
+    assert_rejected(forged_exit());
+}
+
+#[test]
+fn forged_commit_word_is_rejected() {
+    assert_rejected(forged_commit());
+}
+
+#[test]
+fn forged_public_values_are_rejected() {
+    assert_rejected(forged_public());
+}
