@@ -414,10 +414,13 @@ impl LsOp {
     }
 }
 
-/// Syscall buffers, word by word: `(clk, word_addr, byte_offset, pv_index, writes, public)`.
-/// The syscall sends the token for the buffer's first byte and receives the one past its last
-/// byte; each buffer row receives the token of its first byte and sends the next one, so the
-/// rows must cover the buffer exactly.
+/// Syscall buffers, word by word: `(clk, word_addr, byte_offset, pv_index, writes, public,
+/// zero)`: `writes` for buffers the call fills (hints, stdin, zeroed memory), `public` for
+/// WRITE to fd 13, `zero` for memory brk or MAP_FIXED zeroes. The syscall sends the token for
+/// the buffer's first byte and receives the one past its last byte; each buffer row receives
+/// the token of its first byte and sends the one past its last byte. A real row holds at least
+/// one byte, so its send differs from its receive: the rows must cover the buffer exactly, and
+/// no row can cancel itself.
 pub const SYSMEM: PermutationCheckBus<'static> = PermutationCheckBus::new("sysmem");
 
 /// Public-values bytes: `(index, byte)`.
