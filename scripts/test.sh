@@ -2,7 +2,8 @@
 # Runs mipstark's whole test suite, installing what it needs first (idempotently):
 #   - Debian packages: qemu-user-static (the differential reference), gcc-mipsel-linux-gnu
 #     (rebuilds the guest ELFs to check the committed ones), pocl-opencl-icd and
-#     ocl-icd-opencl-dev (runs the GPU kernels on the CPU through OpenCL);
+#     ocl-icd-opencl-dev (runs the GPU kernels on the CPU through OpenCL), libz3-dev (the
+#     synthesized-row adversary's solver, adversary/);
 #   - the CUDA compiler from PyPI (nvidia-cuda-nvcc, -runtime, -cccl) in .cache/cuda-venv, so
 #     every kernel goes through nvcc and ptxas for sm_80 and sm_90;
 #   - the Rust components rustfmt and clippy.
@@ -21,6 +22,7 @@ command -v qemu-mipsel-static >/dev/null || apt_missing+=(qemu-user-static)
 command -v mipsel-linux-gnu-gcc >/dev/null || apt_missing+=(gcc-mipsel-linux-gnu)
 [ -e /etc/OpenCL/vendors/pocl.icd ] || apt_missing+=(pocl-opencl-icd)
 [ -e /usr/include/CL/cl.h ] && ldconfig -p | grep -q 'libOpenCL.so ' || apt_missing+=(ocl-icd-opencl-dev)
+[ -e /usr/include/z3.h ] && ldconfig -p | grep -q 'libz3.so ' || apt_missing+=(libz3-dev)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "==> installing ${apt_missing[*]}"
   as_root apt-get update -qq

@@ -1,0 +1,265 @@
+//! The three questions the adversary asks of every chip, each one SMT query with a timeout.
+
+use mipstark_air::bus::{DISPATCH, MEM_INSTR, SYSCALL};
+use p3_air::symbolic::{BaseEntry, BaseLeaf};
+use p3_field::PrimeField32;
+
+use crate::collect::{ChipSystem, Expr, Side, TOKEN_BUSES};
+use crate::smt::Smt;
+
+/// What z3 said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome<T> {
+    /// A row (or pair of rows) exists; `T` says what it does.
+    Found(T),
+    /// No such row: the query is unsatisfiable.
+    None,
+    /// The solver gave up within its timeout.
+    Unknown,
+}
+
+/// Runs SMT-LIB text and returns z3's printed answer (`sat` then the `get-value` list).
+pub type Solve<'a> = &'a (dyn Fn(&str) -> String + Sync);
+
+fn run(
+    smt: &Smt,
+    label: &str,
+    query: &str,
+    names: &[String],
+    solve: Solve,
+) -> Outcome<Vec<String>> {
+    let mut text = format!("; {} {label}\n", smt.sys.name);
+    text.push_str(&smt.text);
+    text.push_str(query);
+    text.push_str("(check-sat)\n");
+    if !names.is_empty() {
+        text.push_str(&format!("(get-value ({}))\n", names.join(" ")));
+    }
+    if let Ok(dir) = std::env::var("ADVERSARY_DUMP") {
+        let _ = std::fs::create_dir_all(&dir);
+        let file = format!("{dir}/{}-{:016x}.smt2", smt.sys.name, fxhash(&text));
+        let _ = std::fs::write(file, &text);
+    }
+    let out = solve(&text);
+    let mut lines = out.lines();
+    match lines.next().map(str::trim) {
+        Some("unsat") => Outcome::None,
+        Some("sat") => {
+            let rest: String = lines.collect::<Vec<_>>().join(" ");
+            Outcome::Found(parse_values(&rest, names))
+        }
+        _ => Outcome::Unknown,
+    }
+}
+
+fn fxhash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// The values of `names` from `((name value) …)`, in order (`true`/`false` or a numeral).
+fn parse_values(s: &str, names: &[String]) -> Vec<String> {
+    let toks: Vec<String> = s
+        .replace(['(', ')'], " ")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    names
+        .iter()
+        .map(|n| {
+            toks.iter()
+                .position(|t| t == n)
+                .and_then(|k| toks.get(k + 1))
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// One interaction, for reports: `bus side #index`.
+pub fn describe(sys: &ChipSystem, i: usize) -> String {
+    let it = &sys.interactions[i];
+    let side = match it.side {
+        Side::Send => "send",
+        Side::Receive => "receive",
+        Side::Query => "query",
+        Side::Answer => "answer",
+    };
+    format!("{} {side} #{i}", it.bus)
+}
+
+/// Whether an interaction is an effect a row must not have when it cancels on another bus:
+/// every token-bus interaction, and every table answer. `with_queries` counts lookups too
+/// (they only restrict the row; they act on nothing).
+fn is_effect(side: Side, with_queries: bool) -> bool {
+    with_queries || side != Side::Query
+}
+
+/// Question (a): a row satisfying the chip's constraints, live on `bus`, whose interactions on
+/// `bus` cancel as a multiset, and with a nonzero count on some effect on another bus. Found:
+/// the live interactions of the model.
+pub fn self_cancel(
+    sys: &ChipSystem,
+    bus: &str,
+    with_queries: bool,
+    solve: Solve,
+) -> Outcome<Vec<usize>> {
+    let mut smt = Smt::new(sys);
+    let mut c = smt.copy("a");
+    smt.added_row(&mut c);
+    let on: Vec<usize> = (0..sys.interactions.len())
+        .filter(|&i| sys.interactions[i].bus == bus)
+        .collect();
+    let other: Vec<usize> = (0..sys.interactions.len())
+        .filter(|&i| {
+            let it = &sys.interactions[i];
+            it.bus != bus && is_effect(it.side, with_queries)
+        })
+        .collect();
+    let live = smt.any_live(&mut c, &on);
+    let cancel = smt.cancels(&mut c, &on);
+    let effect = smt.any_live(&mut c, &other);
+    let names = smt.count_names(&mut c);
+    let q = format!("(assert {live})\n(assert {cancel})\n(assert {effect})\n");
+    let label = format!("cancel-{bus}{}", if with_queries { "-any" } else { "" });
+    live_of(run(&smt, &label, &q, &names, solve))
+}
+
+fn live_of(o: Outcome<Vec<String>>) -> Outcome<Vec<usize>> {
+    match o {
+        Outcome::Found(v) => Outcome::Found(
+            v.iter()
+                .enumerate()
+                .filter(|(_, x)| x.as_str() != "0")
+                .map(|(i, _)| i)
+                .collect(),
+        ),
+        Outcome::None => Outcome::None,
+        Outcome::Unknown => Outcome::Unknown,
+    }
+}
+
+/// Question (b): a live row whose token-bus interactions all cancel within the row, so that
+/// it can be added to a trace with only prover-chosen multiplicities (byte and program tables,
+/// dispatch answers) balancing what remains. Found: its live interactions.
+///
+/// A chip with no token bus needs no solver: every interaction it has is a query or an answer,
+/// balanced by multiplicities (an answer offered zero times, a query answered by a row whose
+/// constraints compute it). Its answer is `Found([])`.
+pub fn extra_row(sys: &ChipSystem, solve: Solve) -> Outcome<Vec<usize>> {
+    if !sys.interactions.iter().any(|i| i.is_token()) {
+        return Outcome::Found(vec![]);
+    }
+    let mut smt = Smt::new(sys);
+    let mut c = smt.copy("a");
+    smt.added_row(&mut c);
+    let all: Vec<usize> = (0..sys.interactions.len()).collect();
+    let live = smt.any_live(&mut c, &all);
+    let mut q = format!("(assert {live})\n");
+    for bus in TOKEN_BUSES {
+        let on: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| sys.interactions[i].bus == bus)
+            .collect();
+        let cancel = smt.cancels(&mut c, &on);
+        q.push_str(&format!("(assert {cancel})\n"));
+    }
+    let names = smt.count_names(&mut c);
+    live_of(run(&smt, "extra", &q, &names, solve))
+}
+
+/// The tuple positions a dispatch answer computes (its outputs); the rest are the request.
+fn dispatch_outputs(fields: &[Expr]) -> Vec<usize> {
+    let tag = match &fields[0] {
+        Expr::Leaf(BaseLeaf::Constant(t)) => t.as_canonical_u32(),
+        _ => return (1..fields.len()).collect(),
+    };
+    match tag {
+        // ALU and bit-field: `a`; mul64: `hi, lo`; divrem: `q, r`.
+        0 | 3 => (2..6).collect(),
+        1 | 2 => (2..10).collect(),
+        // Loads and stores: `rt_after` and the link words.
+        t if t == MEM_INSTR.tag as u32 => (15..27).collect(),
+        // Syscalls: whether the machine halts.
+        t if t == SYSCALL.tag as u32 => vec![2],
+        _ => (1..fields.len()).collect(),
+    }
+}
+
+/// Question (c): two rows with the same preprocessed values, public values, running state
+/// (the columns read on the next row), received tokens, looked-up tuples and requests
+/// answered, but different sent tokens or answers. Found: the outputs that differ.
+pub fn determinism(sys: &ChipSystem, solve: Solve) -> Outcome<Vec<usize>> {
+    let mut smt = Smt::new(sys);
+    let mut a = smt.copy("a");
+    let mut b = smt.copy("b");
+    smt.row_holds(&mut a);
+    smt.row_holds(&mut b);
+    let mut q = String::new();
+    for &col in &sys.state_columns {
+        let entry = BaseEntry::Main { offset: 0 };
+        let (x, y) = (smt.var(&a, entry, col), smt.var(&b, entry, col));
+        q.push_str(&format!("(assert (= {x} {y}))\n"));
+    }
+    let mut diffs = Vec::new();
+    let mut outputs = Vec::new();
+    for (i, it) in sys.interactions.iter().enumerate() {
+        let (na, nb) = (
+            smt.residue(&mut a, &it.count),
+            smt.residue(&mut b, &it.count),
+        );
+        let fa = smt.residues(&mut a, &it.fields);
+        let fb = smt.residues(&mut b, &it.fields);
+        let outs: Vec<usize> = match it.side {
+            Side::Send => (0..it.fields.len()).collect(),
+            Side::Answer if it.bus == DISPATCH.name() => dispatch_outputs(&it.fields),
+            _ => vec![],
+        };
+        let pick = |f: &[String], keep: bool| -> Vec<String> {
+            (0..f.len())
+                .filter(|k| outs.contains(k) == keep)
+                .map(|k| f[k].clone())
+                .collect()
+        };
+        let ins_eq = smt.eq_lists(&pick(&fa, false), &pick(&fb, false));
+        let outs_eq = smt.eq_lists(&pick(&fa, true), &pick(&fb, true));
+        if it.side == Side::Send {
+            // The count is an output too.
+            diffs.push(format!(
+                "(or (not (= {na} {nb})) (and (not (= {na} 0)) (not {outs_eq})))"
+            ));
+            outputs.push(i);
+        } else {
+            q.push_str(&format!(
+                "(assert (and (= {na} {nb}) (=> (not (= {na} 0)) {ins_eq})))\n"
+            ));
+            if !outs.is_empty() {
+                diffs.push(format!("(and (not (= {na} 0)) (not {outs_eq}))"));
+                outputs.push(i);
+            }
+        }
+    }
+    if diffs.is_empty() {
+        return Outcome::None;
+    }
+    let mut names = Vec::new();
+    for (k, d) in diffs.iter().enumerate() {
+        let n = format!("diff{k}");
+        q.push_str(&format!("(define-fun {n} () Bool {d})\n"));
+        names.push(n);
+    }
+    q.push_str(&format!("(assert (or {}))\n", names.join(" ")));
+    match run(&smt, "determinism", &q, &names, solve) {
+        Outcome::Found(v) => Outcome::Found(
+            v.iter()
+                .zip(&outputs)
+                .filter(|(x, _)| x.as_str() == "true")
+                .map(|(_, &i)| i)
+                .collect(),
+        ),
+        Outcome::None => Outcome::None,
+        Outcome::Unknown => Outcome::Unknown,
+    }
+}
