@@ -60,6 +60,11 @@ pub struct StarkParams {
     /// Proof-of-work bits before the LogUp challenges (α, β): their error grows with the
     /// number of LogUp terms in a proof, and again only grinding raises it.
     pub lookup_pow_bits: usize,
+    /// Proof-of-work bits before the DEEP out-of-domain point ζ: that round's error is the
+    /// constraint identity's degree (≈ 4 × the trace height) over |K|, fixed by the AIR and the
+    /// field, so grinding is the only lever on it. 0 leaves the transcript as it was without
+    /// the grind (Plonky3's rule: a zero-bit grind absorbs nothing, its witness is pinned to 0).
+    pub deep_pow_bits: usize,
 }
 
 impl StarkParams {
@@ -71,14 +76,16 @@ impl StarkParams {
         log_final_poly_len: 0,
         batch_pow_bits: 0,
         lookup_pow_bits: 0,
+        deep_pow_bits: 0,
     };
 
     /// Proven parameters: at least 100 bits in the unique-decoding regime for every term the
     /// parameters control (like SP1 v6: blowup 4, 124 queries, 16 query PoW bits), plus
     /// grinding for the two rounds whose error grows with the machine's size (FRI batching
-    /// over ~2^13 column openings, LogUp over ~2^30 terms). The DEEP term stays at 99.95 bits
-    /// whatever the parameters (see [`crate::security`]). Blowup 4 would absorb constraints
-    /// of degree 5.
+    /// over ~2^13 column openings, LogUp over ~2^30 terms) and for the DEEP point ζ, whose
+    /// error at 2^22 rows is 2^-99.95 whatever else the parameters say (see
+    /// [`crate::security`]): 8 bits lift it to 107.95. Blowup 4 would absorb constraints of
+    /// degree 5.
     pub const PROVABLE: StarkParams = StarkParams {
         log_blowup: 2,
         num_queries: 124,
@@ -86,6 +93,7 @@ impl StarkParams {
         log_final_poly_len: 0,
         batch_pow_bits: 14,
         lookup_pow_bits: 12,
+        deep_pow_bits: 8,
     };
 
     /// Fast, insecure parameters for tests only (never for a proof anyone relies on).
@@ -96,6 +104,7 @@ impl StarkParams {
         log_final_poly_len: 0,
         batch_pow_bits: 0,
         lookup_pow_bits: 0,
+        deep_pow_bits: 0,
     };
 
     /// Conjectured security in bits: `num_queries × log_blowup + query_pow_bits`.
@@ -158,6 +167,7 @@ pub fn make_config_on<D: p3_dft::TwoAdicSubgroupDft<Val>, M: p3_commit::Mmcs<Val
         DeterministicChallenger::new(default_koalabear_poseidon2_16()),
     )
     .with_lookup_proof_of_work_bits(params.lookup_pow_bits)
+    .with_ood_proof_of_work_bits(params.deep_pow_bits)
 }
 
 #[cfg(test)]

@@ -35,9 +35,10 @@
 //! - **DEEP** (out-of-domain point ζ) — Haböck, "A summary on the FRI low degree test"
 //!   (eprint 2022/1216) Theorem 8, as soundcalc's `deep_ali.py`:
 //!   `L · (d·(k + c − 1) + (k − 1)) / (|K| − k − n)` for trace length k, constraint degree d and
-//!   c opening points per column. No parameter moves it: ζ is not ground (the sharded prover
-//!   samples ζ without a proof-of-work), so at 2^22 rows and degree 3 it stays just under 100
-//!   bits in every regime — the one term only a smaller maximum height or a larger field raises.
+//!   c opening points per column. Neither queries nor blowup move it: at 2^22 rows and degree
+//!   3 it is just under 100 bits in every regime, and besides a smaller maximum height or a
+//!   larger field only grinding before ζ is drawn raises it, by [`StarkParams::deep_pow_bits`]
+//!   (Plonky3's `ood_proof_of_work_bits`, ground in both proof layouts).
 //! - **ALI** (constraint batching with powers of α) — `L · #constraints / |K|` (same theorem).
 //! - **LogUp point** — the rational identity Σ m_i/(α − v_i) = 0 cleared of denominators is a
 //!   polynomial of degree ≤ N in α (N = LogUp terms in one proof, every chip and shard):
@@ -272,7 +273,7 @@ pub fn report(params: &StarkParams, shape: &MachineShape, regime: Regime) -> Rep
     let deep = prox.list_size * (d * (k + c - 1.0) + (k - 1.0)) / (field - k - n);
     terms.push(Term {
         name: DEEP,
-        bits: bits(deep.log2(), 0),
+        bits: bits(deep.log2(), params.deep_pow_bits),
     });
     terms.push(Term {
         name: ALI,

@@ -62,12 +62,13 @@ pub fn format_preset(name: &str, params: &StarkParams, shape: &MachineShape) -> 
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{name}: blowup {}, {} queries, PoW bits {} query + {} batch + {} lookup",
+        "{name}: blowup {}, {} queries, PoW bits {} query + {} batch + {} lookup + {} DEEP",
         1usize << params.log_blowup,
         params.num_queries,
         params.query_pow_bits,
         params.batch_pow_bits,
         params.lookup_pow_bits,
+        params.deep_pow_bits,
     );
     let johnson_head = match johnson.regime {
         Regime::Johnson { m } => format!("provable Johnson m={m}"),
@@ -118,22 +119,24 @@ mod tests {
         let s = format_preset("provable", &StarkParams::PROVABLE, &MachineShape::MIPSTARK);
         assert!(
             s.starts_with(
-                "provable: blowup 4, 124 queries, PoW bits 16 query + 14 batch + 12 lookup\n"
+                "provable: blowup 4, 124 queries, PoW bits 16 query + 14 batch + 12 lookup + 8 DEEP\n"
             ),
             "{s}"
         );
         for row in ROWS {
             assert!(s.contains(row), "missing {row} in\n{s}");
         }
-        // Hand-checked in security's tests: UDR queries 100.08, DEEP 99.95 (rounded down).
+        // Hand-checked in security's tests: UDR queries 100.08, DEEP 99.95 + 8 ground bits.
         let queries = s.lines().find(|l| l.contains(FRI_QUERIES)).unwrap();
         assert_eq!(
             queries.split_whitespace().nth(3),
             Some("100.0"),
             "{queries}"
         );
+        let deep = s.lines().find(|l| l.contains(DEEP)).unwrap();
+        assert_eq!(deep.split_whitespace().nth(4), Some("107.9"), "{deep}");
         let total = s.lines().find(|l| l.contains("total (min)")).unwrap();
-        assert_eq!(total.split_whitespace().nth(3), Some("99.9"), "{total}");
+        assert_eq!(total.split_whitespace().nth(3), Some("100.0"), "{total}");
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub enum Params {
     Secure,
     /// Fast and insecure (8 queries): for tests only.
     Testing,
-    /// ~100 proven bits, unique decoding (blowup 4, 124 queries, 16+14+12 PoW bits); see
+    /// 100 proven bits, unique decoding (blowup 4, 124 queries, 16+14+12+8 PoW bits); see
     /// `mipstark params`.
     Provable,
 }
