@@ -4,6 +4,7 @@ use mipstark_air::bus::{DISPATCH, MEM_INSTR, SYSCALL};
 use p3_air::symbolic::{BaseEntry, BaseLeaf};
 use p3_field::PrimeField32;
 
+use crate::cases::Case;
 use crate::collect::{ChipSystem, Expr, Side, TOKEN_BUSES};
 use crate::smt::Smt;
 
@@ -96,18 +97,36 @@ fn is_effect(side: Side, with_queries: bool) -> bool {
     with_queries || side != Side::Query
 }
 
-/// Question (a): a row satisfying the chip's constraints, live on `bus`, whose interactions on
-/// `bus` cancel as a multiset, and with a nonzero count on some effect on another bus. Found:
-/// the live interactions of the model.
+/// Whether a question (a) is about rows that answer no dispatch request, or about rows that
+/// answer one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// Every dispatch answer of the row has multiplicity 0: a row nothing asks for. A found
+    /// row is a finding.
+    Unanchored,
+    /// Some dispatch answer is live: the row is the one answering a CPU instruction's request
+    /// (a table entry offered `is_real` times must be looked up that many times, and the CPU
+    /// asks once per executed instruction, keyed by its unique `clk`). A found row is
+    /// *anchored by dispatch*: not extra, and its effects are question (c)'s to pin.
+    Dispatch,
+}
+
+/// Question (a): a row in `case` satisfying the chip's constraints, live on `bus`, whose
+/// interactions on `bus` cancel as a multiset, and with a nonzero count on some effect on
+/// another bus; `anchor` says whether it answers a dispatch request. Found: the live
+/// interactions of the model.
 pub fn self_cancel(
     sys: &ChipSystem,
     bus: &str,
     with_queries: bool,
+    anchor: Anchor,
+    case: &Case,
     solve: Solve,
 ) -> Outcome<Vec<usize>> {
     let mut smt = Smt::new(sys);
     let mut c = smt.copy("a");
     smt.added_row(&mut c);
+    smt.fix(&c, case);
     let on: Vec<usize> = (0..sys.interactions.len())
         .filter(|&i| sys.interactions[i].bus == bus)
         .collect();
@@ -117,12 +136,28 @@ pub fn self_cancel(
             it.bus != bus && is_effect(it.side, with_queries)
         })
         .collect();
+    let answers: Vec<usize> = (0..sys.interactions.len())
+        .filter(|&i| {
+            let it = &sys.interactions[i];
+            it.bus == DISPATCH.name() && it.side == Side::Answer
+        })
+        .collect();
     let live = smt.any_live(&mut c, &on);
     let cancel = smt.cancels(&mut c, &on);
     let effect = smt.any_live(&mut c, &other);
+    let answering = smt.any_live(&mut c, &answers);
     let names = smt.count_names(&mut c);
-    let q = format!("(assert {live})\n(assert {cancel})\n(assert {effect})\n");
-    let label = format!("cancel-{bus}{}", if with_queries { "-any" } else { "" });
+    let mut q = format!("(assert {live})\n(assert {cancel})\n(assert {effect})\n");
+    match anchor {
+        Anchor::Unanchored => q.push_str(&format!("(assert (not {answering}))\n")),
+        Anchor::Dispatch => q.push_str(&format!("(assert {answering})\n")),
+    }
+    let label = format!(
+        "cancel-{bus}{}{} [{}]",
+        if with_queries { "-any" } else { "" },
+        if anchor == Anchor::Dispatch { "-anchored" } else { "" },
+        case.label
+    );
     live_of(run(&smt, &label, &q, &names, solve))
 }
 
@@ -147,13 +182,14 @@ fn live_of(o: Outcome<Vec<String>>) -> Outcome<Vec<usize>> {
 /// A chip with no token bus needs no solver: every interaction it has is a query or an answer,
 /// balanced by multiplicities (an answer offered zero times, a query answered by a row whose
 /// constraints compute it). Its answer is `Found([])`.
-pub fn extra_row(sys: &ChipSystem, solve: Solve) -> Outcome<Vec<usize>> {
+pub fn extra_row(sys: &ChipSystem, case: &Case, solve: Solve) -> Outcome<Vec<usize>> {
     if !sys.interactions.iter().any(|i| i.is_token()) {
         return Outcome::Found(vec![]);
     }
     let mut smt = Smt::new(sys);
     let mut c = smt.copy("a");
     smt.added_row(&mut c);
+    smt.fix(&c, case);
     let all: Vec<usize> = (0..sys.interactions.len()).collect();
     let live = smt.any_live(&mut c, &all);
     let mut q = format!("(assert {live})\n");
@@ -167,7 +203,7 @@ pub fn extra_row(sys: &ChipSystem, solve: Solve) -> Outcome<Vec<usize>> {
         q.push_str(&format!("(assert {cancel})\n"));
     }
     let names = smt.count_names(&mut c);
-    live_of(run(&smt, "extra", &q, &names, solve))
+    live_of(run(&smt, &format!("extra [{}]", case.label), &q, &names, solve))
 }
 
 /// The tuple positions a dispatch answer computes (its outputs); the rest are the request.
@@ -191,12 +227,41 @@ fn dispatch_outputs(fields: &[Expr]) -> Vec<usize> {
 /// Question (c): two rows with the same preprocessed values, public values, running state
 /// (the columns read on the next row), received tokens, looked-up tuples and requests
 /// answered, but different sent tokens or answers. Found: the outputs that differ.
-pub fn determinism(sys: &ChipSystem, solve: Solve) -> Outcome<Vec<usize>> {
+///
+/// In a case with selector `s`, the first row is in the case and the second either is too or
+/// has `s = 0` (two queries; their union is every pair whose first row is in the case, and the
+/// cases cover every first row). In the padding case both rows are padding: a pair of a
+/// padding row and a selected one is, swapped, the other query of the selected case.
+pub fn determinism(sys: &ChipSystem, case: &Case, solve: Solve) -> Outcome<Vec<usize>> {
+    let mut seconds = vec![case.clone()];
+    if let Some(s) = case.selected() {
+        seconds.push(Case {
+            label: format!("{} / other", case.label),
+            fixed: vec![(s, 0)],
+        });
+    }
+    if case.fixed.is_empty() {
+        seconds = vec![Case::whole()];
+    }
+    let mut out = Outcome::None;
+    for second in &seconds {
+        match determinism_pair(sys, case, second, solve) {
+            Outcome::Found(v) => return Outcome::Found(v),
+            Outcome::Unknown => out = Outcome::Unknown,
+            Outcome::None => {}
+        }
+    }
+    out
+}
+
+fn determinism_pair(sys: &ChipSystem, first: &Case, second: &Case, solve: Solve) -> Outcome<Vec<usize>> {
     let mut smt = Smt::new(sys);
     let mut a = smt.copy("a");
     let mut b = smt.copy("b");
     smt.row_holds(&mut a);
     smt.row_holds(&mut b);
+    smt.fix(&a, first);
+    smt.fix(&b, second);
     let mut q = String::new();
     for &col in &sys.state_columns {
         let entry = BaseEntry::Main { offset: 0 };
@@ -251,7 +316,7 @@ pub fn determinism(sys: &ChipSystem, solve: Solve) -> Outcome<Vec<usize>> {
         names.push(n);
     }
     q.push_str(&format!("(assert (or {}))\n", names.join(" ")));
-    match run(&smt, "determinism", &q, &names, solve) {
+    match run(&smt, &format!("determinism [{}]", second.label), &q, &names, solve) {
         Outcome::Found(v) => Outcome::Found(
             v.iter()
                 .zip(&outputs)

@@ -14,6 +14,7 @@
 //! dev-dependency) and pin every chip's answers.
 
 pub mod analysis;
+pub mod cases;
 pub mod chips;
 pub mod collect;
 pub mod fixture;

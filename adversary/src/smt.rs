@@ -16,6 +16,7 @@ use mipstark_air::F;
 use p3_air::symbolic::{BaseEntry, BaseLeaf};
 use p3_field::PrimeField32;
 
+use crate::cases::Case;
 use crate::collect::{ChipSystem, Expr, Interaction};
 
 pub const P: u32 = F::ORDER_U32;
@@ -193,6 +194,14 @@ impl<'s> Smt<'s> {
         if !self.sys.state_columns.is_empty() {
             let mut prev = self.previous(c);
             self.row_holds(&mut prev);
+        }
+    }
+
+    /// Copy `c`'s row is in `case`: its fixed columns have their values.
+    pub fn fix(&mut self, c: &RowCopy, case: &Case) {
+        for &((entry, index), v) in &case.fixed {
+            let x = self.var(c, entry, index);
+            self.assert(&format!("(= {x} {v})"));
         }
     }
 

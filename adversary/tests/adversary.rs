@@ -8,8 +8,9 @@ mod common;
 
 use std::time::Duration;
 
-use common::{examine_all, print, z3, Ask};
-use mipstark_adversary::analysis::{self, describe, Outcome};
+use common::{examine_all, par_map, print, z3, Ask};
+use mipstark_adversary::analysis::{self, describe, Anchor, Outcome};
+use mipstark_adversary::cases::Case;
 use mipstark_adversary::chips::{machine_systems, prefix_sysmem};
 use mipstark_adversary::collect::{ChipSystem, Side, TOKEN_BUSES};
 
@@ -36,7 +37,14 @@ fn solve(timeout: Duration) -> impl Fn(&str) -> String + Sync {
 #[test]
 fn finds_the_issue_14_row() {
     let sys = prefix_sysmem();
-    let found = analysis::self_cancel(&sys, "sysmem", false, &solve(Duration::from_secs(60)));
+    let found = analysis::self_cancel(
+        &sys,
+        "sysmem",
+        false,
+        Anchor::Unanchored,
+        &Case::whole(),
+        &solve(Duration::from_secs(60)),
+    );
     let Outcome::Found(live) = found else {
         panic!("the adversary missed issue 14: {found:?}");
     };
@@ -67,7 +75,7 @@ fn no_chip_has_a_self_cancelling_row() {
         })
         .collect();
     let results = par_map(&jobs, |&(sys, bus)| {
-        analysis::self_cancel(sys, bus, false, &solve(CI_TIMEOUT))
+        analysis::self_cancel(sys, bus, false, Anchor::Unanchored, &Case::whole(), &solve(CI_TIMEOUT))
     });
     let mut bad = Vec::new();
     for ((sys, bus), r) in jobs.iter().zip(results) {
@@ -98,7 +106,7 @@ fn extra_rows_are_as_documented() {
         .iter()
         .filter(|s| !["cpu", "load_store", "syscall"].contains(&s.name.as_str()))
         .collect();
-    let results = par_map(&light, |sys| analysis::extra_row(sys, &solve(CI_TIMEOUT)));
+    let results = par_map(&light, |sys| analysis::extra_row(sys, &Case::whole(), &solve(CI_TIMEOUT)));
     for (sys, r) in light.iter().zip(results) {
         let token = sys.interactions.iter().any(|i| i.is_token());
         println!("{}: {r:?}", sys.name);
@@ -149,15 +157,17 @@ fn full_pass() {
             s.boolean_columns().len()
         );
     }
+    let questions = std::env::var("QUESTIONS").unwrap_or_else(|_| "abc".into());
     let ask = Ask {
-        cancel: true,
-        extra: true,
-        determinism: true,
+        cancel: questions.contains('a'),
+        extra: questions.contains('b'),
+        determinism: questions.contains('c'),
+        split: std::env::var("ADVERSARY_SPLIT").map_or(true, |v| v != "0"),
     };
     let reports = examine_all(&systems, ask, Duration::from_secs(secs));
     print(&reports);
     for r in &reports[1..] {
-        for (bus, acting, _) in &r.cancel {
+        for (bus, acting, _, _) in &r.cancel {
             assert!(
                 !matches!(acting, Outcome::Found(_)),
                 "{} / {bus}: self-cancelling row {acting:?}",
@@ -167,21 +177,27 @@ fn full_pass() {
     }
 }
 
-/// `f` over `items` on two threads (the development machine's cores), in order.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let out: Vec<std::sync::Mutex<Option<R>>> =
-        items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| loop {
-                let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                let Some(item) = items.get(k) else { break };
-                *out[k].lock().unwrap() = Some(f(item));
-            });
+/// The case splits find the selectors the doc names: the syscall chip's 23 row kinds, the
+/// load/store chip's 14 operations, the CPU's instruction classes (each plus padding).
+#[test]
+fn case_splits_find_the_selectors() {
+    for sys in machine_systems() {
+        let cases = common::cases_of(&sys, true);
+        let labels: Vec<&str> = cases.iter().map(|c| c.label.as_str()).collect();
+        println!("{}: {labels:?}", sys.name);
+        let want: &[&str] = match sys.name.as_str() {
+            "syscall" => &["halt", "lwrite", "err.read_fault", "none (padding)"],
+            "load_store" => &["sel[Lb]", "sel[Sc]", "none (padding)"],
+            "cpu" => &["class.alu_rrr", "class.syscall", "none (padding)"],
+            _ => &[],
+        };
+        for w in want {
+            assert!(labels.contains(w), "{}: no case {w} in {labels:?}", sys.name);
         }
-    });
-    out.into_iter()
-        .map(|m| m.into_inner().unwrap().unwrap())
-        .collect()
+        match sys.name.as_str() {
+            "syscall" => assert_eq!(cases.len(), 24),
+            "load_store" => assert_eq!(cases.len(), 15),
+            _ => {}
+        }
+    }
 }

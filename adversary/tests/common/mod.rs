@@ -6,8 +6,11 @@ use std::ffi::{CStr, CString};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use mipstark_adversary::analysis::{self, describe, Outcome};
-use mipstark_adversary::collect::{ChipSystem, TOKEN_BUSES};
+use mipstark_adversary::analysis::{self, describe, Anchor, Outcome};
+use mipstark_adversary::cases::{selector_cases, Case};
+use mipstark_adversary::chips::column_name;
+use mipstark_air::bus::DISPATCH;
+use mipstark_adversary::collect::{ChipSystem, Side, TOKEN_BUSES};
 
 /// Runs SMT-LIB text in a fresh z3 context with a timeout; returns what it printed. A syntax
 /// error in the text is the adversary's bug, not an answer: it panics.
@@ -55,17 +58,22 @@ pub type Named = Outcome<Vec<String>>;
 #[derive(Clone, Debug)]
 pub struct ChipReport {
     pub chip: String,
-    /// (a) per token bus the chip uses: acting effects found (or none / unknown), and whether a
-    /// row cancelling there with only lookups beside it exists.
-    pub cancel: Vec<(String, Named, Named)>,
+    /// The cases asked (one, `all rows`, when not split).
+    pub cases: usize,
+    /// (a) per token bus the chip uses: acting effects found on a row that answers no dispatch
+    /// request (or none / unknown), the same with lookups counted as effects, and rows that
+    /// answer one (anchored by dispatch; asked of the whole chip, for information).
+    pub cancel: Vec<(String, Named, Named, Named)>,
     /// (b) a live row balanced on the token buses by itself: its live interactions.
-    pub extra: Outcome<Vec<String>>,
+    pub extra: Named,
     /// (c) outputs two rows with equal inputs can disagree on.
-    pub determinism: Outcome<Vec<String>>,
+    pub determinism: Named,
+    /// The cases each question left unknown: `question: case`.
+    pub unknown: Vec<String>,
     pub seconds: f64,
 }
 
-fn named(sys: &ChipSystem, o: Outcome<Vec<usize>>) -> Outcome<Vec<String>> {
+fn named(sys: &ChipSystem, o: Outcome<Vec<usize>>) -> Named {
     match o {
         Outcome::Found(v) => Outcome::Found(v.into_iter().map(|i| describe(sys, i)).collect()),
         Outcome::None => Outcome::None,
@@ -73,71 +81,135 @@ fn named(sys: &ChipSystem, o: Outcome<Vec<usize>>) -> Outcome<Vec<String>> {
     }
 }
 
-/// Which questions to ask.
+/// Which questions to ask, and whether to split by the chip's one-hot selectors.
 #[derive(Clone, Copy)]
 pub struct Ask {
     pub cancel: bool,
     pub extra: bool,
     pub determinism: bool,
+    pub split: bool,
+}
+
+/// The cases of a chip: split by its largest one-hot group, or the whole chip.
+pub fn cases_of(sys: &ChipSystem, split: bool) -> Vec<Case> {
+    if split {
+        selector_cases(sys, &|c| column_name(&sys.name, c))
+    } else {
+        vec![Case::whole()]
+    }
+}
+
+/// `question` over every case: *found* in some case (named `case: interaction`), else
+/// *unknown* if some case is (listed in `unknown`), else *none*.
+pub fn over_cases(
+    sys: &ChipSystem,
+    cases: &[Case],
+    question: &str,
+    unknown: &mut Vec<String>,
+    ask: impl Fn(&Case) -> Outcome<Vec<usize>> + Sync,
+) -> Named {
+    let mut out = Outcome::None;
+    let answers = par_map(cases, |c| named(sys, ask(c)));
+    for (case, answer) in cases.iter().zip(answers) {
+        match answer {
+            Outcome::Found(v) => {
+                let tag = if cases.len() > 1 {
+                    format!("{}: ", case.label)
+                } else {
+                    String::new()
+                };
+                return Outcome::Found(v.into_iter().map(|n| format!("{tag}{n}")).collect());
+            }
+            Outcome::Unknown => {
+                unknown.push(format!("{question}: {}", case.label));
+                out = Outcome::Unknown;
+            }
+            Outcome::None => {}
+        }
+    }
+    out
 }
 
 /// Asks every question of one chip.
 pub fn examine(sys: &ChipSystem, ask: Ask, timeout: Duration) -> ChipReport {
     let t0 = Instant::now();
     let solve = move |s: &str| z3(s, timeout);
+    let cases = cases_of(sys, ask.split);
+    let mut unknown = Vec::new();
     let mut cancel = Vec::new();
+    let answers = sys
+        .interactions
+        .iter()
+        .any(|i| i.bus == DISPATCH.name() && i.side == Side::Answer);
     if ask.cancel {
         for bus in TOKEN_BUSES {
             if !sys.interactions.iter().any(|i| i.bus == bus) {
                 continue;
             }
-            let acting = named(sys, analysis::self_cancel(sys, bus, false, &solve));
-            let any = named(sys, analysis::self_cancel(sys, bus, true, &solve));
-            cancel.push((bus.to_string(), acting, any));
+            let mut q = |any: bool| {
+                let label = format!("(a) {bus}{}", if any { " with queries" } else { "" });
+                over_cases(sys, &cases, &label, &mut unknown, |c| {
+                    analysis::self_cancel(sys, bus, any, Anchor::Unanchored, c, &solve)
+                })
+            };
+            let acting = q(false);
+            let any = q(true);
+            let anchored = if answers {
+                named(
+                    sys,
+                    analysis::self_cancel(sys, bus, false, Anchor::Dispatch, &Case::whole(), &solve),
+                )
+            } else {
+                Outcome::None
+            };
+            cancel.push((bus.to_string(), acting, any, anchored));
         }
     }
     let extra = if ask.extra {
-        named(sys, analysis::extra_row(sys, &solve))
+        over_cases(sys, &cases, "(b)", &mut unknown, |c| {
+            analysis::extra_row(sys, c, &solve)
+        })
     } else {
         Outcome::Unknown
     };
     let determinism = if ask.determinism {
-        named(sys, analysis::determinism(sys, &solve))
+        over_cases(sys, &cases, "(c)", &mut unknown, |c| {
+            analysis::determinism(sys, c, &solve)
+        })
     } else {
         Outcome::Unknown
     };
     ChipReport {
         chip: sys.name.clone(),
+        cases: cases.len(),
         cancel,
         extra,
         determinism,
+        unknown,
         seconds: t0.elapsed().as_secs_f64(),
     }
 }
 
-/// Examines `systems` on two threads (the development machine's cores), in input order.
+/// Examines `systems` one after another, the cases of each on two threads.
 pub fn examine_all(systems: &[ChipSystem], ask: Ask, timeout: Duration) -> Vec<ChipReport> {
-    let next = Mutex::new(0usize);
-    let out: Mutex<Vec<Option<ChipReport>>> = Mutex::new(vec![None; systems.len()]);
+    systems.iter().map(|s| examine(s, ask, timeout)).collect()
+}
+
+/// `f` over `items` on two threads (the development machine's cores), in order.
+pub fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let out: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..2 {
             s.spawn(|| loop {
-                let k = {
-                    let mut n = next.lock().unwrap();
-                    let k = *n;
-                    *n += 1;
-                    k
-                };
-                let Some(sys) = systems.get(k) else { break };
-                let r = examine(sys, ask, timeout);
-                out.lock().unwrap()[k] = Some(r);
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(item) = items.get(k) else { break };
+                *out[k].lock().unwrap() = Some(f(item));
             });
         }
     });
-    out.into_inner()
-        .unwrap()
-        .into_iter()
-        .map(|r| r.unwrap())
+    out.into_iter()
+        .map(|m| m.into_inner().unwrap().unwrap())
         .collect()
 }
 
@@ -151,15 +223,19 @@ fn short(o: &Outcome<Vec<String>>) -> String {
 
 pub fn print(reports: &[ChipReport]) {
     for r in reports {
-        println!("== {} ({:.1} s)", r.chip, r.seconds);
-        for (bus, acting, any) in &r.cancel {
+        println!("== {} ({} cases, {:.1} s)", r.chip, r.cases, r.seconds);
+        for (bus, acting, any, anchored) in &r.cancel {
             println!(
-                "  (a) cancels on {bus}: acting {}; with queries {}",
+                "  (a) cancels on {bus}: acting {}; with queries {}; anchored by dispatch {}",
                 short(acting),
-                short(any)
+                short(any),
+                short(anchored)
             );
         }
         println!("  (b) extra row: {}", short(&r.extra));
         println!("  (c) determinism: {}", short(&r.determinism));
+        for u in &r.unknown {
+            println!("  unknown in {u}");
+        }
     }
 }
