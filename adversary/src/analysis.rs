@@ -155,7 +155,11 @@ pub fn self_cancel(
     let label = format!(
         "cancel-{bus}{}{} [{}]",
         if with_queries { "-any" } else { "" },
-        if anchor == Anchor::Dispatch { "-anchored" } else { "" },
+        if anchor == Anchor::Dispatch {
+            "-anchored"
+        } else {
+            ""
+        },
         case.label
     );
     live_of(run(&smt, &label, &q, &names, solve))
@@ -203,7 +207,13 @@ pub fn extra_row(sys: &ChipSystem, case: &Case, solve: Solve) -> Outcome<Vec<usi
         q.push_str(&format!("(assert {cancel})\n"));
     }
     let names = smt.count_names(&mut c);
-    live_of(run(&smt, &format!("extra [{}]", case.label), &q, &names, solve))
+    live_of(run(
+        &smt,
+        &format!("extra [{}]", case.label),
+        &q,
+        &names,
+        solve,
+    ))
 }
 
 /// The tuple positions a dispatch answer computes (its outputs); the rest are the request.
@@ -254,7 +264,12 @@ pub fn determinism(sys: &ChipSystem, case: &Case, solve: Solve) -> Outcome<Vec<u
     out
 }
 
-fn determinism_pair(sys: &ChipSystem, first: &Case, second: &Case, solve: Solve) -> Outcome<Vec<usize>> {
+fn determinism_pair(
+    sys: &ChipSystem,
+    first: &Case,
+    second: &Case,
+    solve: Solve,
+) -> Outcome<Vec<usize>> {
     let mut smt = Smt::new(sys);
     let mut a = smt.copy("a");
     let mut b = smt.copy("b");
@@ -316,7 +331,13 @@ fn determinism_pair(sys: &ChipSystem, first: &Case, second: &Case, solve: Solve)
         names.push(n);
     }
     q.push_str(&format!("(assert (or {}))\n", names.join(" ")));
-    match run(&smt, &format!("determinism [{}]", second.label), &q, &names, solve) {
+    match run(
+        &smt,
+        &format!("determinism [{}]", second.label),
+        &q,
+        &names,
+        solve,
+    ) {
         Outcome::Found(v) => Outcome::Found(
             v.iter()
                 .zip(&outputs)

@@ -91,7 +91,9 @@ pub fn one_hot_groups(sys: &ChipSystem) -> Vec<Vec<Column>> {
     let sum_of_booleans = |l: &Linear| -> Option<Vec<Column>> {
         let ok = l.1 == 0
             && l.0.len() >= 2
-            && l.0.iter().all(|(c, v)| *v == 1 && booleans.contains(c) && on_row(c));
+            && l.0
+                .iter()
+                .all(|(c, v)| *v == 1 && booleans.contains(c) && on_row(c));
         ok.then(|| {
             let mut g: Vec<Column> = l.0.keys().copied().collect();
             g.sort_by_key(|(e, i)| (matches!(e, BaseEntry::Preprocessed { .. }), *i));
@@ -108,7 +110,11 @@ pub fn one_hot_groups(sys: &ChipSystem) -> Vec<Vec<Column>> {
             })(),
             _ => linear(c).and_then(|(mut m, k)| {
                 // `S − v`: exactly one coefficient −1, on a boolean column.
-                let neg: Vec<Column> = m.iter().filter(|(_, v)| **v == -1).map(|(c, _)| *c).collect();
+                let neg: Vec<Column> = m
+                    .iter()
+                    .filter(|(_, v)| **v == -1)
+                    .map(|(c, _)| *c)
+                    .collect();
                 let [v] = neg[..] else { return None };
                 if !booleans.contains(&v) {
                     return None;

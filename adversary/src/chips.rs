@@ -58,17 +58,39 @@ pub fn column_name(chip: &str, (entry, index): Column) -> String {
                 };
             }
             fields!(
-                halt, write, commit, hintlen, hintread, lexit, lexit_group, lwrite, lread,
-                lset_tls, lbrk, lmmap, lmmap_fixed, lmunmap, err.badf_write, err.badf_read,
-                err.enosys, err.mmap_inval, err.mmap_badf, err.mmap_nomem, err.munmap_inval,
-                err.read_fault, err.mmap_fixed_inval,
+                halt,
+                write,
+                commit,
+                hintlen,
+                hintread,
+                lexit,
+                lexit_group,
+                lwrite,
+                lread,
+                lset_tls,
+                lbrk,
+                lmmap,
+                lmmap_fixed,
+                lmunmap,
+                err.badf_write,
+                err.badf_read,
+                err.enosys,
+                err.mmap_inval,
+                err.mmap_badf,
+                err.mmap_nomem,
+                err.munmap_inval,
+                err.read_fault,
+                err.mmap_fixed_inval,
             )
         }
         "load_store" => LsOp::ALL
             .iter()
             .map(|op| {
                 let k = *op as usize;
-                (format!("sel[{op:?}]"), offset_of!(LoadStoreCols<u8>, sel) + k)
+                (
+                    format!("sel[{op:?}]"),
+                    offset_of!(LoadStoreCols<u8>, sel) + k,
+                )
             })
             .collect(),
         "cpu" => {

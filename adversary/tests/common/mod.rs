@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use mipstark_adversary::analysis::{self, describe, Anchor, Outcome};
 use mipstark_adversary::cases::{selector_cases, Case};
 use mipstark_adversary::chips::column_name;
-use mipstark_air::bus::DISPATCH;
 use mipstark_adversary::collect::{ChipSystem, Side, TOKEN_BUSES};
+use mipstark_air::bus::DISPATCH;
 
 /// Runs SMT-LIB text in a fresh z3 context with a timeout; returns what it printed. A syntax
 /// error in the text is the adversary's bug, not an answer: it panics.
@@ -62,12 +62,13 @@ pub struct ChipReport {
     pub cases: usize,
     /// (a) per token bus the chip uses: acting effects found on a row that answers no dispatch
     /// request (or none / unknown), the same with lookups counted as effects, and rows that
-    /// answer one (anchored by dispatch; asked of the whole chip, for information).
+    /// answer one (anchored by dispatch, for information: their unknown cases are not listed).
     pub cancel: Vec<(String, Named, Named, Named)>,
-    /// (b) a live row balanced on the token buses by itself: its live interactions.
-    pub extra: Named,
+    /// (b) a live row balanced on the token buses by itself: its live interactions (`None`:
+    /// not asked).
+    pub extra: Option<Named>,
     /// (c) outputs two rows with equal inputs can disagree on.
-    pub determinism: Named,
+    pub determinism: Option<Named>,
     /// The cases each question left unknown: `question: case`.
     pub unknown: Vec<String>,
     pub seconds: f64,
@@ -154,10 +155,14 @@ pub fn examine(sys: &ChipSystem, ask: Ask, timeout: Duration) -> ChipReport {
             };
             let acting = q(false);
             let any = q(true);
+            // For information: anchored rows are not findings.
             let anchored = if answers {
-                named(
+                over_cases(
                     sys,
-                    analysis::self_cancel(sys, bus, false, Anchor::Dispatch, &Case::whole(), &solve),
+                    &cases,
+                    &format!("(a) {bus} anchored"),
+                    &mut Vec::new(),
+                    |c| analysis::self_cancel(sys, bus, false, Anchor::Dispatch, c, &solve),
                 )
             } else {
                 Outcome::None
@@ -165,20 +170,16 @@ pub fn examine(sys: &ChipSystem, ask: Ask, timeout: Duration) -> ChipReport {
             cancel.push((bus.to_string(), acting, any, anchored));
         }
     }
-    let extra = if ask.extra {
+    let extra = ask.extra.then(|| {
         over_cases(sys, &cases, "(b)", &mut unknown, |c| {
             analysis::extra_row(sys, c, &solve)
         })
-    } else {
-        Outcome::Unknown
-    };
-    let determinism = if ask.determinism {
+    });
+    let determinism = ask.determinism.then(|| {
         over_cases(sys, &cases, "(c)", &mut unknown, |c| {
             analysis::determinism(sys, c, &solve)
         })
-    } else {
-        Outcome::Unknown
-    };
+    });
     ChipReport {
         chip: sys.name.clone(),
         cases: cases.len(),
@@ -232,8 +233,12 @@ pub fn print(reports: &[ChipReport]) {
                 short(anchored)
             );
         }
-        println!("  (b) extra row: {}", short(&r.extra));
-        println!("  (c) determinism: {}", short(&r.determinism));
+        if let Some(e) = &r.extra {
+            println!("  (b) extra row: {}", short(e));
+        }
+        if let Some(d) = &r.determinism {
+            println!("  (c) determinism: {}", short(d));
+        }
         for u in &r.unknown {
             println!("  unknown in {u}");
         }
