@@ -1,6 +1,6 @@
 //! The three questions the adversary asks of every chip, each one SMT query with a timeout.
 
-use mipstark_air::bus::{DISPATCH, MEM_INSTR, SYSCALL};
+use mipstark_air::bus::{LsOp, DISPATCH, MEM_INSTR, SYSCALL};
 use p3_air::symbolic::{BaseEntry, BaseLeaf};
 use p3_field::PrimeField32;
 
@@ -226,11 +226,23 @@ fn dispatch_outputs(fields: &[Expr]) -> Vec<usize> {
         // ALU and bit-field: `a`; mul64: `hi, lo`; divrem: `q, r`.
         0 | 3 => (2..6).collect(),
         1 | 2 => (2..10).collect(),
-        // Loads and stores: `rt_after` and the link words.
-        t if t == MEM_INSTR.tag as u32 => (15..27).collect(),
+        // Loads and stores: `rt_after` (and the link words: [`link_outputs`]).
+        t if t == MEM_INSTR.tag as u32 => (15..19).collect(),
         // Syscalls: whether the machine halts.
         t if t == SYSCALL.tag as u32 => vec![2],
         _ => (1..fields.len()).collect(),
+    }
+}
+
+/// Tuple positions that are outputs for one operation only: `(positions, op position, op)`.
+/// A load/store answer's link words are LL's outputs (it writes the link); for SC they are the
+/// link the CPU read, for every other operation the zeros the CPU sends — inputs both.
+fn link_outputs(fields: &[Expr]) -> Option<(Vec<usize>, usize, u32)> {
+    match &fields[0] {
+        Expr::Leaf(BaseLeaf::Constant(t)) if t.as_canonical_u32() == MEM_INSTR.tag as u32 => {
+            Some(((19..27).collect(), 1, LsOp::Ll as u32))
+        }
+        _ => None,
     }
 }
 
@@ -292,19 +304,31 @@ fn determinism_pair(
         );
         let fa = smt.residues(&mut a, &it.fields);
         let fb = smt.residues(&mut b, &it.fields);
+        let answer = it.side == Side::Answer && it.bus == DISPATCH.name();
         let outs: Vec<usize> = match it.side {
             Side::Send => (0..it.fields.len()).collect(),
-            Side::Answer if it.bus == DISPATCH.name() => dispatch_outputs(&it.fields),
+            _ if answer => dispatch_outputs(&it.fields),
             _ => vec![],
         };
+        let cond = link_outputs(&it.fields).filter(|_| answer);
+        let cond_pos = cond.as_ref().map_or(vec![], |c| c.0.clone());
         let pick = |f: &[String], keep: bool| -> Vec<String> {
             (0..f.len())
-                .filter(|k| outs.contains(k) == keep)
+                .filter(|k| outs.contains(k) == keep && !cond_pos.contains(k))
                 .map(|k| f[k].clone())
                 .collect()
         };
         let ins_eq = smt.eq_lists(&pick(&fa, false), &pick(&fb, false));
-        let outs_eq = smt.eq_lists(&pick(&fa, true), &pick(&fb, true));
+        let mut outs_eq = smt.eq_lists(&pick(&fa, true), &pick(&fb, true));
+        if let Some((pos, op_at, op)) = &cond {
+            let sel = |f: &[String]| -> Vec<String> { pos.iter().map(|&k| f[k].clone()).collect() };
+            let link_eq = smt.eq_lists(&sel(&fa), &sel(&fb));
+            let is_out = format!("(= {} {op})", fa[*op_at]);
+            q.push_str(&format!(
+                "(assert (=> (and (not (= {na} 0)) (not {is_out})) {link_eq}))\n"
+            ));
+            outs_eq = format!("(and {outs_eq} (=> {is_out} {link_eq}))");
+        }
         if it.side == Side::Send {
             // The count is an output too.
             diffs.push(format!(
