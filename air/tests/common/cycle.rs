@@ -139,7 +139,7 @@ impl Forge {
     /// The load or store at `clk`'s word access.
     pub fn load_store(&self, clk: u64) -> Site {
         let inst = Self::shard_inst(LOAD_STORE);
-        let pick = |r: &LoadStoreCols<F>| r.sel.iter().any(|s| *s == F::ONE);
+        let pick = |r: &LoadStoreCols<F>| r.sel.contains(&F::ONE);
         let row = self.find::<LoadStoreCols<F>>(inst, |r| r.clk, clk, pick);
         let col = offset_of!(LoadStoreCols<u8>, mem);
         Site { inst, row, col }
@@ -148,7 +148,7 @@ impl Forge {
     /// The first buffer word's access of the syscall at `clk`.
     pub fn sysmem_word(&self, clk: u64) -> Site {
         let inst = Self::shard_inst(SYSMEM);
-        let pick = |r: &SysMemCols<F>| r.first.iter().any(|s| *s == F::ONE);
+        let pick = |r: &SysMemCols<F>| r.first.contains(&F::ONE);
         let row = self.find::<SysMemCols<F>>(inst, |r| r.clk, clk, pick);
         let col = offset_of!(SysMemCols<u8>, mem);
         Site { inst, row, col }
