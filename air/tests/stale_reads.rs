@@ -7,13 +7,23 @@
 
 mod common;
 
-use common::cycle::Forge;
-use mipstark_air::bus::REG_SPACE;
-use mipstark_air::debug::DebugError;
+use std::mem::offset_of;
+
+use common::cycle::{Forge, CPU, LOAD_STORE, SYSCALL as SYSCALL_CHIP, SYSMEM};
+use mipstark_air::bus::{ByteOp, REG_SPACE};
+use mipstark_air::cpu::CpuCols;
+use mipstark_air::debug::{all_interactions, DebugError};
+use mipstark_air::load_store::LoadStoreCols;
+use mipstark_air::machine::NUM_GLOBAL;
 use mipstark_air::memory::COMMIT_BASE;
+use mipstark_air::syscall::{SysMemCols, SyscallCols};
+use mipstark_air::{F, F_ORDER};
 use mipstark_emulator::syscall::nr;
 use mipstark_tests::asm::{addiu, addu, lui, sw, SYSCALL};
-use p3_field::PrimeCharacteristicRing;
+use p3_air::BaseAir;
+use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
+use p3_matrix::dense::RowMajorMatrix;
+use rand::{Rng, SeedableRng};
 
 const A0: u32 = 4;
 const V0: u32 = 2;
@@ -68,7 +78,7 @@ fn forged_exit() -> Forge {
     let reader = f.syscall_reg(32, A0);
     let (v, _) = f.stale_read(REG_SPACE + A0, writer, Some((reader, true)));
     assert_eq!(v, 1);
-    f.set_final(REG_SPACE + A0, v, mipstark_air::F::from_u32(33));
+    f.set_final(REG_SPACE + A0, v, F::from_u32(33));
     f.t.statement.exit_code = 1;
     f.finish();
     f
@@ -95,7 +105,7 @@ fn forged_public() -> Forge {
     let reader = f.sysmem_word(80);
     let (v, _) = f.stale_read(DATA >> 2, writer, Some((reader, true)));
     assert_eq!(v, 0x41);
-    f.set_final(DATA >> 2, v, mipstark_air::F::from_u32(80));
+    f.set_final(DATA >> 2, v, F::from_u32(80));
     f.t.statement.public_values = b"A".to_vec();
     f.finish();
     f
@@ -136,4 +146,79 @@ fn forged_commit_word_is_rejected() {
 #[test]
 fn forged_public_values_are_rejected() {
     assert_rejected(forged_public());
+}
+
+/// The clock bound is the AIR's, not only `Clock`'s arithmetic (its unit test pins that): on a
+/// real row of every chip that makes a `Clock`, a clock past the bound leaves a byte lookup no
+/// row of the table holds, whatever its high limb — the one that zeroes the low limb (caught
+/// by the high limb's check), zero (by the low limb's) or any other `8·hi` below 2^16. A chip
+/// that dropped or ungated either check of `Clock::new` fails here.
+#[test]
+fn a_clock_past_the_bound_fails_a_byte_lookup_on_every_chip() {
+    let f = Forge::run(&public_program());
+    let airs = f.m.airs(1);
+    let chips = [
+        (
+            CPU,
+            offset_of!(CpuCols<u8>, clk),
+            offset_of!(CpuCols<u8>, clk_hi),
+        ),
+        (
+            LOAD_STORE,
+            offset_of!(LoadStoreCols<u8>, clk),
+            offset_of!(LoadStoreCols<u8>, clk_hi),
+        ),
+        (
+            SYSCALL_CHIP,
+            offset_of!(SyscallCols<u8>, clk),
+            offset_of!(SyscallCols<u8>, clk_hi),
+        ),
+        (
+            SYSMEM,
+            offset_of!(SysMemCols<u8>, clk),
+            offset_of!(SysMemCols<u8>, clk_hi),
+        ),
+    ];
+    let (inv8, inv16) = (F::from_u8(8).inverse(), F::from_u32(1 << 16).inverse());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);
+    for (k, clk_col, hi_col) in chips {
+        let inst = NUM_GLOBAL + k;
+        let (air, tr) = (&airs[inst], &f.t.traces[inst]);
+        let pre = air.preprocessed_trace();
+        let failing_lookups = |row: &[F]| {
+            let m = RowMajorMatrix::new(row.to_vec(), tr.width);
+            all_interactions(air, &m, pre.as_ref(), &f.t.publics[inst])
+                .iter()
+                .filter(|it| it.bus == "byte" && it.count != F::ZERO)
+                .filter(|it| {
+                    let t: Vec<u32> = it.fields.iter().map(|x| x.as_canonical_u32()).collect();
+                    !ByteOp::table_holds(t.try_into().unwrap())
+                })
+                .count()
+        };
+        let honest = &tr.values[..tr.width];
+        assert_ne!(honest[clk_col], F::ZERO, "instance {inst}: row 0 is real");
+        assert_eq!(
+            failing_lookups(honest),
+            0,
+            "instance {inst}: the honest row"
+        );
+        for clk in [
+            1_073_741_857,
+            (1 << 29) + (1 << 16) - (1 << 13),
+            F_ORDER - 1,
+        ] {
+            let c = F::from_u32(clk);
+            let mut highs = vec![c * inv16, F::ZERO];
+            highs.extend((0..16).map(|_| F::from_u32(rng.gen_range(0..1 << 16)) * inv8));
+            for hi in highs {
+                let mut row = honest.to_vec();
+                (row[clk_col], row[hi_col]) = (c, hi);
+                assert!(
+                    failing_lookups(&row) > 0,
+                    "instance {inst}: clock {clk} with high limb {hi} passes every byte lookup"
+                );
+            }
+        }
+    }
 }

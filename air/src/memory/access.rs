@@ -52,8 +52,10 @@ pub struct Ts<AB: AirBuilder> {
 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Clock<AB> {
     /// Range-checks `clk` through its high limb `hi` (`clk − 2^16·hi < 2^16` and `8·hi < 2^16`,
-    /// as [`range_below_2_29`]) on rows where `gate` is 1; `gate` must be boolean.
+    /// as [`range_below_2_29`]) on rows where `gate` is 1. `gate` is asserted boolean here,
+    /// not left to the caller: a gate of −1 would turn the range lookups into sends.
     pub fn new(b: &mut AB, clk: AB::Var, hi: AB::Var, gate: AB::Expr) -> Self {
+        b.assert_bool(gate.clone());
         let lo = clk.into() - hi.into() * AB::Expr::from_u32(1 << 16);
         range16(b, lo, gate.clone());
         range16(b, hi.into() * AB::Expr::from_u8(8), gate.clone());
@@ -177,7 +179,7 @@ pub(crate) fn fill_below_2_29(bytes: &mut ByteLookups, d: u32) -> [F; 2] {
     [F::from_u32(d & 0xffff), F::from_u32(d >> 16)]
 }
 
-/// The access of `slot` to `addr` at `ts` (`count` boolean): `ts > prev_ts`, then receive the
+/// The access of `slot` to `addr` at `ts` (`count` asserted boolean): `ts > prev_ts`, then receive the
 /// previous version and send the new one on the memory bus. The access counts only on rows
 /// where `ts`'s clock is range-checked (`count = 1` forces its gate to 1).
 pub(crate) fn access<AB: AirBuilder<F = F> + InteractionBuilder>(
@@ -231,6 +233,9 @@ fn access_parts<AB: AirBuilder<F = F> + InteractionBuilder>(
     count: AB::Expr,
 ) {
     let Ts { value: ts, gate } = ts;
+    // A count of −1 would swap the access's receive and send (a version taken back off the
+    // bus), 2 would double them: the gadget holds the count boolean itself.
+    b.assert_bool(count.clone());
     b.when(count.clone()).assert_one(gate);
     b.when(count.clone()).assert_eq(
         ts.clone() - prev_ts.into() - AB::Expr::ONE,
@@ -285,7 +290,86 @@ pub(crate) fn fill_access(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::debug::{check_rows, DebugError};
+    use crate::{cols, cols_mut};
+    use p3_air::{Air, BaseAir, WindowAccess};
+    use p3_matrix::dense::RowMajorMatrix;
     use rand::{Rng, SeedableRng};
+
+    /// A clock and one access on its own row, to evaluate the gadgets without a chip around
+    /// them (a chip's other constraints would hide what the gadgets themselves enforce).
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct ProbeCols<T> {
+        clk: T,
+        hi: T,
+        gate: T,
+        count: T,
+        slot: SlotCols<T>,
+    }
+
+    struct Probe;
+
+    impl BaseAir<F> for Probe {
+        fn width(&self) -> usize {
+            std::mem::size_of::<ProbeCols<u8>>()
+        }
+    }
+
+    impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Probe {
+        fn eval(&self, b: &mut AB) {
+            let main = b.main();
+            let r: &ProbeCols<AB::Var> = cols(main.current_slice());
+            let clock = Clock::new(b, r.clk, r.hi, r.gate.into());
+            access(b, &r.slot, AB::Expr::ZERO, clock.at(0), r.count.into());
+        }
+    }
+
+    /// An access at clock 9 of a location last written at 0.
+    fn probe_row() -> ProbeCols<F> {
+        let mut r = ProbeCols {
+            clk: F::from_u8(9),
+            gate: F::ONE,
+            count: F::ONE,
+            ..Default::default()
+        };
+        r.slot.diff = [F::from_u8(8), F::ZERO];
+        r
+    }
+
+    fn probe(r: ProbeCols<F>) -> Result<(), DebugError> {
+        let mut row = vec![F::ZERO; Probe.width()];
+        *cols_mut::<ProbeCols<F>, F>(&mut row) = r;
+        let m = RowMajorMatrix::new(row, Probe.width());
+        check_rows("probe", &Probe, &m, None, &[], 0..1).map(|_| ())
+    }
+
+    /// A gate or count of −1 or 2 would flip or double lookups and memory-bus messages (a
+    /// count of −1 turns a send into a receive): the gadgets reject them on their own, whatever
+    /// the chip that calls them asserts.
+    #[test]
+    fn gate_and_count_must_be_boolean() {
+        probe(probe_row()).expect("the honest access");
+        probe(ProbeCols {
+            count: F::ZERO,
+            gate: F::ZERO,
+            ..probe_row()
+        })
+        .expect("no access");
+        for bad in [F::NEG_ONE, F::TWO] {
+            let gate = ProbeCols {
+                gate: bad,
+                count: F::ZERO,
+                ..probe_row()
+            };
+            assert!(probe(gate).is_err(), "gate {bad} accepted");
+            let count = ProbeCols {
+                count: bad,
+                ..probe_row()
+            };
+            assert!(probe(count).is_err(), "count {bad} accepted");
+        }
+    }
 
     /// Whether some limb pair passes [`Clock::new`]'s two lookups for `clk`: `t = 8·hi < 2^16`
     /// (any field element `hi`) and `clk − 2^16·hi = clk − 2^13·t < 2^16` in the field.
