@@ -12,7 +12,6 @@ use std::sync::Arc;
 use mipstark_emulator::record::flags;
 use mipstark_emulator::{ExecutionRecord, Program};
 use p3_air::{Air, AirBuilder, BaseAir};
-use p3_field::PrimeCharacteristicRing;
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 use serde::{Deserialize, Serialize};
@@ -35,7 +34,8 @@ use crate::load_store::{mem_instr_events, LoadStoreChip};
 use crate::memory::{final_state, initial_image, ImageChip, MemoryChip, REG_PV_LEN};
 use crate::program::{ProgramChip, ProgramTableError};
 use crate::syscall::{
-    PublicStream, PublicValuesChip, SysMemChip, SyscallChip, SyscallTraceError, SLOT_REGS,
+    syscall_publics, PublicStream, PublicValuesChip, SysMemChip, SyscallChip, SyscallTraceError,
+    SLOT_REGS,
 };
 use crate::F;
 
@@ -213,14 +213,14 @@ impl Statement {
         Ok(())
     }
 
-    /// Each instance's public values.
-    pub fn instance_publics(&self) -> Vec<Vec<F>> {
+    /// Each instance's public values, for a program whose initial break is `initial_brk` (a
+    /// constant of the verifying key: the verifier passes its own, never the proof's).
+    pub fn instance_publics(&self, initial_brk: u32) -> Vec<Vec<F>> {
         let mut out = vec![vec![]; NUM_GLOBAL];
         out[4] = PublicValuesChip::public_values(&self.public_values, &self.committed);
-        let exit: Vec<F> = self.exit_code.to_le_bytes().map(F::from_u8).to_vec();
+        let exit = syscall_publics(self.exit_code, initial_brk);
         for (before, after) in &self.shards {
-            // Only the kinds matter here.
-            for air in shard_airs(SyscallChip::default()) {
+            for air in shard_airs() {
                 out.push(match air {
                     MipsAir::Cpu(_) => {
                         let mut cpu = before.to_field().to_vec();
@@ -237,7 +237,7 @@ impl Statement {
 }
 
 /// The chips every shard has, in instance order.
-fn shard_airs(syscall: SyscallChip) -> [MipsAir; NUM_PER_SHARD] {
+fn shard_airs() -> [MipsAir; NUM_PER_SHARD] {
     [
         MipsAir::Cpu(CpuChip),
         MipsAir::AddSub(AddSubChip),
@@ -250,7 +250,7 @@ fn shard_airs(syscall: SyscallChip) -> [MipsAir; NUM_PER_SHARD] {
         MipsAir::DivRem(DivRemChip),
         MipsAir::Bitfield(BitfieldChip),
         MipsAir::LoadStore(LoadStoreChip),
-        MipsAir::Syscall(syscall),
+        MipsAir::Syscall(SyscallChip),
         MipsAir::SysMem(SysMemChip),
     ]
 }
@@ -309,7 +309,7 @@ impl Machine {
 
     /// One shard's instances.
     pub fn shard_airs(&self) -> Vec<MipsAir> {
-        shard_airs(SyscallChip::new(&self.program)).to_vec()
+        shard_airs().to_vec()
     }
 
     /// The instance list for `shards` shards.
@@ -344,7 +344,8 @@ impl Machine {
         let bitfield = bitfield_events(program, rec);
         let mut shift_requests = alu.clone();
         shift_requests.extend(BitfieldChip::alu_requests(&bitfield));
-        let sys = SyscallChip::new(program).generate_traces(
+        let sys = SyscallChip.generate_traces(
+            program.initial_brk,
             rec,
             &rec.syscalls,
             &mut cursor.stream,
@@ -420,7 +421,7 @@ impl Machine {
         traces.extend(per_shard);
         Ok(MachineTraces {
             traces,
-            publics: statement.instance_publics(),
+            publics: statement.instance_publics(self.program.initial_brk),
             statement,
         })
     }

@@ -328,7 +328,7 @@ impl<'a> VerifyingKey<'a> {
                 &self.config,
                 &airs,
                 &proof.proof,
-                &st.instance_publics(),
+                &st.instance_publics(machine.program.initial_brk),
                 &common,
             )
             .map_err(|e| VerifyError::Stark(format!("{e:?}")))

@@ -288,6 +288,34 @@ fn brk_proves() {
     assert_eq!(proof.statement.exit_code, 0xef + 0xde00_0000 + 0x2000);
 }
 
+/// The initial break is the verifier's, not the proof's: the syscall chip reads it from a public
+/// value that the verifier fills in from its own program, so the chip's constraints are the same
+/// for every ELF (one recursion program verifies them all). A brk proof checked against the same
+/// program with another initial break is rejected, in both layouts.
+#[test]
+fn a_proof_is_bound_to_its_programs_initial_break() {
+    use mipstark_prover_cpu_ref::machine::VerifyingKey;
+    use mipstark_prover_cpu_ref::sharded::prove_sharded;
+    let (m, proof, _) = prove_words(&mipstark_tests::asm::brk_program());
+    let mut other = (*m.program).clone();
+    other.initial_brk += 4;
+    let moved = Machine::new(Arc::new(other)).unwrap();
+    assert!(matches!(
+        verify(&moved, &proof, P),
+        Err(VerifyError::Stark(_))
+    ));
+    let elf = mipstark_tests::elfgen::program_elf(&mipstark_tests::asm::brk_program());
+    let program = Arc::new(Program::from_elf(&elf).unwrap());
+    let mut ex = Executor::new(program, GuestInput::default(), ExecConfig::default());
+    let (shards, _) = ex.record_shards(16).unwrap();
+    assert!(shards.len() > 1);
+    let sharded = prove_sharded(&m, &shards, P).unwrap();
+    VerifyingKey::new(&m, P).verify_sharded(&sharded).unwrap();
+    assert!(VerifyingKey::new(&moved, P)
+        .verify_sharded(&sharded)
+        .is_err());
+}
+
 /// Linux set_thread_area writes the thread-pointer register that RDHWR $29 reads: both prove.
 #[test]
 fn set_thread_area_and_rdhwr_prove() {

@@ -41,11 +41,8 @@ fn word<AB: AirBuilder>(w: &[AB::Var; 4]) -> [AB::Expr; 4] {
     w.map(Into::into)
 }
 
-fn konst<AB: AirBuilder>(v: u32) -> [AB::Expr; 4] {
-    v.to_le_bytes().map(AB::Expr::from_u8)
-}
-
-/// The constraints of a `brk` row (`sel`): `want` is `$a0`, `brk` and `hwm` the two written
+/// The constraints of a `brk` row (`sel`): `initial_brk` is the program's initial break as
+/// bytes (the syscall instance's public values, which the verifier fills in), `want` is `$a0`, `brk` and `hwm` the two written
 /// state accesses, `top` the mmap top read, `v0` the result register; `buf`/`len` the row's
 /// zeroing buffer.
 #[allow(clippy::too_many_arguments)]
@@ -53,7 +50,7 @@ pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,
     c: &BrkCols<AB::Var>,
     sel: AB::Var,
-    initial_brk: u32,
+    initial_brk: [AB::Expr; 4],
     want: &[AB::Var; 4],
     brk: &SlotCols<AB::Var>,
     hwm: &SlotCols<AB::Var>,
@@ -64,7 +61,7 @@ pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
 ) {
     let on: AB::Expr = sel.into();
     let one = AB::Expr::ONE;
-    let below = assert_sub_bytes(b, &on, konst::<AB>(initial_brk), word::<AB>(want), &c.lo);
+    let below = assert_sub_bytes(b, &on, initial_brk, word::<AB>(want), &c.lo);
     let above = assert_sub_bytes(b, &on, word::<AB>(want), word::<AB>(top), &c.hi);
     b.assert_eq(
         c.ok,

@@ -115,19 +115,23 @@ pub struct SyscallCols<T> {
 
 pub const NUM_SYSCALL_COLS: usize = std::mem::size_of::<SyscallCols<u8>>();
 
-/// The syscall chip of a program: `brk` compares against the program's initial break, so the
-/// chip (like the program table) is part of the verifying key.
+/// The syscall chip. Its constraints are the same for every program: `brk` compares against
+/// the program's initial break, which is a public value ([`SYSCALL_PV_INITIAL_BRK`]) that the
+/// verifier takes from its key, not a constant compiled into the chip. So one recursion program
+/// verifies shards of any ELF.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct SyscallChip {
-    pub initial_brk: u32,
-}
+pub struct SyscallChip;
 
-impl SyscallChip {
-    pub fn new(program: &mipstark_emulator::Program) -> Self {
-        SyscallChip {
-            initial_brk: program.initial_brk,
-        }
-    }
+/// The syscall instance's public values: the exit code's four bytes, then the initial break's.
+pub const SYSCALL_PV_EXIT_CODE: usize = 0;
+pub const SYSCALL_PV_INITIAL_BRK: usize = 4;
+pub const NUM_SYSCALL_PUBLICS: usize = 8;
+
+/// The syscall instance's public values for a run's exit code and its program's initial break.
+pub fn syscall_publics(exit_code: u32, initial_brk: u32) -> Vec<F> {
+    let mut pv = exit_code.to_le_bytes().map(F::from_u8).to_vec();
+    pv.extend(initial_brk.to_le_bytes().map(F::from_u8));
+    pv
 }
 
 impl BaseAir<F> for SyscallChip {
@@ -135,7 +139,7 @@ impl BaseAir<F> for SyscallChip {
         NUM_SYSCALL_COLS
     }
     fn num_public_values(&self) -> usize {
-        4
+        NUM_SYSCALL_PUBLICS
     }
     fn main_next_row_columns(&self) -> Vec<usize> {
         vec![]
@@ -242,7 +246,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
                 }
             }
         }
-        for (i, exit_byte) in publics.iter().take(4).enumerate() {
+        for (i, exit_byte) in publics[SYSCALL_PV_EXIT_CODE..][..4].iter().enumerate() {
             b.when(halts.clone()).assert_eq(v0.value[i], v0.prev[i]);
             b.when(writes.clone()).assert_eq(v0.value[i], a2.prev[i]);
             b.when(r.hintread).assert_eq(v0.value[i], a1.prev[i]);
@@ -379,7 +383,7 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for SyscallChip {
             b,
             &r.brk,
             r.lbrk,
-            self.initial_brk,
+            std::array::from_fn(|i| publics[SYSCALL_PV_INITIAL_BRK + i].clone()),
             &a0.prev,
             &r.st,
             &r.st1,

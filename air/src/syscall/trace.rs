@@ -90,9 +90,11 @@ impl SyscallCols<F> {
 }
 
 impl SyscallChip {
-    /// Traces of the syscalls in `events`; `stream` carries the public-values state across spans.
+    /// Traces of the syscalls in `events` of a program whose initial break is `initial_brk`;
+    /// `stream` carries the public-values state across spans.
     pub fn generate_traces(
         &self,
+        initial_brk: u32,
         record: &ExecutionRecord,
         events: &[SyscallEvent],
         stream: &mut PublicStream,
@@ -264,7 +266,7 @@ impl SyscallChip {
                     };
                     brk::fill(
                         &mut r.brk,
-                        self.initial_brk,
+                        initial_brk,
                         a[0],
                         (b0.prev_value, b0.value),
                         (b1.prev_value, b1.value),

@@ -267,7 +267,10 @@ impl Forge {
     /// Instance public values from the (edited) statement, and the byte table's multiplicities
     /// recounted from every chip's lookups: what a cheating prover hands the prover.
     pub fn finish(&mut self) {
-        self.t.publics = self.t.statement.instance_publics();
+        self.t.publics = self
+            .t
+            .statement
+            .instance_publics(self.m.program.initial_brk);
         let airs = self.m.airs(self.t.statement.shards.len());
         let mut lookups = ByteLookups::default();
         for (i, air) in airs.iter().enumerate().filter(|(i, _)| *i != BYTE_INST) {

@@ -5,7 +5,9 @@
 use mipstark_air::byte::ByteLookups;
 use mipstark_air::cols_mut;
 use mipstark_air::debug::check_chip;
-use mipstark_air::syscall::{PublicStream, SysMemChip, SysMemCols, SyscallChip, SyscallCols};
+use mipstark_air::syscall::{
+    syscall_publics, PublicStream, SysMemChip, SysMemCols, SyscallChip, SyscallCols,
+};
 use mipstark_air::F;
 use mipstark_emulator::record::SyscallEvent;
 use mipstark_emulator::ExecutionRecord;
@@ -16,9 +18,9 @@ use super::rejected;
 /// A guest program's syscall records, and the syscall and sysmem chips' verdicts on traces
 /// regenerated from edited records and then edited rows (the cheater's recomputed witnesses).
 pub struct SyscallForgery {
-    pub chip: SyscallChip,
+    pub initial_brk: u32,
+    pub exit_code: u32,
     pub rec: ExecutionRecord,
-    pub publics: [F; 4],
 }
 
 pub type EditEvent<'a> = &'a dyn Fn(&mut SyscallEvent);
@@ -35,7 +37,7 @@ impl SyscallForgery {
             mipstark_emulator::Program::from_elf(&mipstark_tests::elfgen::program_elf(words))
                 .unwrap(),
         );
-        let chip = SyscallChip::new(&program);
+        let initial_brk = program.initial_brk;
         let (mut shards, exit) = mipstark_emulator::Executor::new(
             program,
             mipstark_emulator::GuestInput {
@@ -47,9 +49,9 @@ impl SyscallForgery {
         .record_shards(1 << 12)
         .unwrap();
         SyscallForgery {
-            chip,
+            initial_brk,
+            exit_code: exit.exit_code,
             rec: shards.remove(0),
-            publics: exit.exit_code.to_le_bytes().map(F::from_u8),
         }
     }
 
@@ -62,9 +64,9 @@ impl SyscallForgery {
     ) -> (bool, bool) {
         let mut rec = self.rec.clone();
         rec.syscalls.iter_mut().for_each(edit_ev);
-        let mut t = self
-            .chip
+        let mut t = SyscallChip
             .generate_traces(
+                self.initial_brk,
                 &rec,
                 &rec.syscalls,
                 &mut PublicStream::default(),
@@ -79,7 +81,8 @@ impl SyscallForgery {
         for row in t.sysmem.values.chunks_exact_mut(w) {
             edit_mem(cols_mut(row));
         }
-        let sys = check_chip("syscall", &self.chip, &t.syscalls, None, &self.publics);
+        let publics = syscall_publics(self.exit_code, self.initial_brk);
+        let sys = check_chip("syscall", &SyscallChip, &t.syscalls, None, &publics);
         let mem = check_chip("sysmem", &SysMemChip, &t.sysmem, None, &[]);
         (rejected(sys), rejected(mem))
     }

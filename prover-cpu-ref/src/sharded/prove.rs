@@ -127,7 +127,7 @@ where
         .collect::<Result<_, _>>()?;
 
     // The header, the grind and the LogUp pair.
-    let publics = statement.instance_publics();
+    let publics = statement.instance_publics(machine.program.initial_brk);
     let mut ch = config.initialise_challenger();
     let header: Vec<(&[usize], &M::Commitment)> = groups
         .iter()

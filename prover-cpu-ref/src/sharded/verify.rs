@@ -174,7 +174,9 @@ impl VerifyingKey<'_> {
     fn verify_sharded_inner(&self, proof: &ShardedProof) -> Result<(), VerifyError> {
         let config = &self.config;
         let pcs = config.pcs();
-        let publics = proof.statement.instance_publics();
+        let publics = proof
+            .statement
+            .instance_publics(self.machine.program.initial_brk);
         let mut airs = Vec::with_capacity(proof.groups.len());
         let mut commons = Vec::with_capacity(proof.groups.len());
         let mut shapes = Vec::with_capacity(proof.groups.len());
