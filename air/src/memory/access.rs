@@ -356,6 +356,14 @@ mod tests {
             ..probe_row()
         })
         .expect("no access");
+        let ungated = ProbeCols {
+            gate: F::ZERO,
+            ..probe_row()
+        };
+        assert!(
+            probe(ungated).is_err(),
+            "a counted access on an unchecked clock"
+        );
         for bad in [F::NEG_ONE, F::TWO] {
             let gate = ProbeCols {
                 gate: bad,
