@@ -251,6 +251,19 @@ impl<'a> VerifyingKey<'a> {
         Ok(common)
     }
 
+    /// The commitment to the global chips' preprocessed tables (the program table and the
+    /// initial image) that a sharded proof's header absorbs: a constant of the key, which a
+    /// recursive verifier takes from here. `degrees` are group 0's heights (the commitment does
+    /// not depend on them, but the key computes it with them).
+    pub fn global_preprocessed_commitment(
+        &self,
+        degrees: &[usize],
+    ) -> Result<Option<<crate::ValMmcs as p3_commit::Mmcs<crate::Val>>::Commitment>, VerifyError>
+    {
+        let common = self.group_common(&self.machine.global_airs(), degrees)?;
+        Ok(common.preprocessed.as_ref().map(|p| p.commitment.clone()))
+    }
+
     /// Each instance's claimed height: within what a proof supports, and the fixed height of
     /// every preprocessed table.
     pub(crate) fn check_heights(

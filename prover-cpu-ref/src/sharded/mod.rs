@@ -105,6 +105,25 @@ impl VkConstants {
     }
 }
 
+/// What the transcript absorbs first, one element at a time: the domain tag's bytes, the
+/// parameters, and the entry point's and initial break's bytes. All are constants of the
+/// verifying key, so a recursive verifier absorbs them as constants.
+pub fn header_constants(params: StarkParams, entry: u32, initial_brk: u32) -> Vec<Val> {
+    let mut out: Vec<Val> = DOMAIN_TAG.iter().map(|&b| Val::from_u8(b)).collect();
+    for v in [
+        params.log_blowup,
+        params.num_queries,
+        params.query_pow_bits,
+        params.log_final_poly_len,
+    ] {
+        out.push(Val::from_usize(v));
+    }
+    for w in [entry, initial_brk] {
+        out.extend(w.to_le_bytes().map(Val::from_u8));
+    }
+    out
+}
+
 /// The transcript's opening: what the proof claims and every group's heights and main
 /// commitment (with the global preprocessed commitment), before any challenge is drawn.
 pub(crate) fn observe_header(
@@ -117,22 +136,8 @@ pub(crate) fn observe_header(
         &<crate::ValMmcs as p3_commit::Mmcs<Val>>::Commitment,
     )],
 ) {
-    for &b in DOMAIN_TAG {
-        ch.observe(Val::from_u8(b));
-    }
-    let p = key.params;
-    for v in [
-        p.log_blowup,
-        p.num_queries,
-        p.query_pow_bits,
-        p.log_final_poly_len,
-    ] {
-        ch.observe(Val::from_usize(v));
-    }
-    for w in [key.entry, key.initial_brk] {
-        for b in w.to_le_bytes() {
-            ch.observe(Val::from_u8(b));
-        }
+    for v in header_constants(key.params, key.entry, key.initial_brk) {
+        ch.observe(v);
     }
     ch.observe(Val::from_usize(publics.len()));
     for pv in publics {

@@ -1,0 +1,135 @@
+//! The sharded transcript over the builder replays the reference verifier's exactly: run
+//! natively on real sharded proofs, every element it absorbs and draws — the header, the
+//! LogUp grind and pair, and each group's fork up to ζ — equals what
+//! `VerifyingKey::verify_sharded` absorbs and draws, recorded through
+//! `challenger::transcript::record`.
+
+use mipstark_air::machine::Machine;
+use mipstark_prover_cpu_ref::challenger::transcript::{record, Event as RefEvent};
+use mipstark_prover_cpu_ref::machine::VerifyingKey;
+use mipstark_prover_cpu_ref::sharded::{prove_sharded, ShardedProof};
+use mipstark_prover_cpu_ref::StarkParams;
+use mipstark_recursion::challenger::Event;
+use mipstark_recursion::sharded::Transcript;
+use mipstark_recursion::{Challenger, Native, Val};
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
+
+/// A flattened transcript operation: one element absorbed or drawn, or a number of bits.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Op {
+    Observe(u32),
+    Sample(u32),
+    Bits(usize),
+}
+
+/// The reference events, flattened, cut at each fork: the trunk, then one list per group.
+fn reference_sections(events: Vec<RefEvent>) -> (Vec<Op>, Vec<Vec<Op>>) {
+    let mut trunk = Vec::new();
+    let mut groups: Vec<Vec<Op>> = Vec::new();
+    for e in events {
+        let out = groups.last_mut().unwrap_or(&mut trunk);
+        match e {
+            RefEvent::Observe(v) => out.extend(v.into_iter().map(Op::Observe)),
+            RefEvent::Sample(v) => out.extend(v.into_iter().map(Op::Sample)),
+            RefEvent::SampleBits(x) => out.push(Op::Bits(x)),
+            RefEvent::Fork(g) => {
+                assert_eq!(g, groups.len(), "forks in group order");
+                groups.push(Vec::new());
+            }
+        }
+    }
+    (trunk, groups)
+}
+
+fn native_ops(events: Vec<Event<Val, bool>>) -> Vec<Op> {
+    events
+        .into_iter()
+        .map(|e| match e {
+            Event::Observe(v) => Op::Observe(v.as_canonical_u32()),
+            Event::Sample(v) => Op::Sample(v.as_canonical_u32()),
+            Event::SampleBits(bits) => Op::Bits(Native::bits_value(&bits)),
+        })
+        .collect()
+}
+
+fn sharded(params: StarkParams) -> (Machine, ShardedProof) {
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
+    assert!(shards.len() >= 3);
+    let m = Machine::new(program).unwrap();
+    let p = prove_sharded(&m, &shards, params).unwrap();
+    (m, p)
+}
+
+fn assert_replays(params: StarkParams) {
+    let (m, proof) = sharded(params);
+    let vk = VerifyingKey::new(&m, params);
+    let (verdict, events) = record(|| vk.verify_sharded(&proof));
+    verdict.unwrap();
+    let (trunk, groups) = reference_sections(events);
+    assert_eq!(groups.len(), proof.groups.len());
+
+    let pre = vk
+        .global_preprocessed_commitment(&proof.groups[0].degree_bits)
+        .unwrap();
+    let mut b = Native::new();
+    let t = Transcript::load(&mut b, &m, params, pre.as_ref(), &proof).unwrap();
+    let mut ch = Challenger::new(&mut b).recording();
+    let drawn = t.replay(&mut b, &mut ch);
+    b.finish().unwrap();
+    assert_eq!(
+        native_ops(ch.take_events()),
+        trunk,
+        "the header, grind and LogUp pair"
+    );
+    for (g, (mut fork, _)) in drawn.forks.into_iter().enumerate() {
+        let ours = native_ops(fork.take_events());
+        assert!(ours.len() > 8 && ours.len() < groups[g].len());
+        assert_eq!(ours, groups[g][..ours.len()], "group {g} up to ζ");
+    }
+}
+
+#[test]
+fn the_transcript_replays_the_reference_verifiers() {
+    assert_replays(StarkParams::TESTING);
+}
+
+/// With LogUp and out-of-domain grinding on, the proof-of-work checks replay too.
+#[test]
+fn the_grinding_checks_replay() {
+    assert_replays(StarkParams {
+        lookup_pow_bits: 6,
+        deep_pow_bits: 5,
+        ..StarkParams::TESTING
+    });
+}
+
+/// A wrong witness anywhere in the replayed part fails the native run.
+#[test]
+fn a_wrong_grinding_witness_fails_the_run() {
+    let params = StarkParams {
+        lookup_pow_bits: 6,
+        deep_pow_bits: 5,
+        ..StarkParams::TESTING
+    };
+    let (m, mut proof) = sharded(params);
+    let vk = VerifyingKey::new(&m, params);
+    let pre = vk
+        .global_preprocessed_commitment(&proof.groups[0].degree_bits)
+        .unwrap();
+    let run = |proof: &ShardedProof| {
+        let mut b = Native::new();
+        let t = Transcript::load(&mut b, &m, params, pre.as_ref(), proof).unwrap();
+        let mut ch = Challenger::new(&mut b);
+        t.replay(&mut b, &mut ch);
+        b.finish()
+    };
+    run(&proof).unwrap();
+    let w = proof.groups[0].lookup_pow_witness.unwrap();
+    proof.groups[0].lookup_pow_witness = Some(w + Val::ONE);
+    assert!(run(&proof).is_err());
+    assert!(vk.verify_sharded(&proof).is_err());
+    proof.groups[0].lookup_pow_witness = Some(w);
+    proof.groups[2].ood_pow_witness += Val::ONE;
+    assert!(run(&proof).is_err());
+    assert!(vk.verify_sharded(&proof).is_err());
+}
