@@ -1,6 +1,9 @@
-//! The three questions the adversary asks of every chip, each one SMT query with a timeout.
+//! The questions the adversary asks of every chip, each one SMT query with a timeout: (a) a
+//! self-cancelling row, (b) an extra row, (c) determinism, and (d) the timestamp bound of every
+//! memory send.
 
-use mipstark_air::bus::{LsOp, DISPATCH, MEM_INSTR, SYSCALL};
+use mipstark_air::bus::{LsOp, DISPATCH, MEMORY, MEM_INSTR, SYSCALL};
+use mipstark_air::memory::access::TS_BOUND;
 use p3_air::symbolic::{BaseEntry, BaseLeaf};
 use p3_field::PrimeField32;
 
@@ -371,5 +374,48 @@ fn determinism_pair(
         ),
         Outcome::None => Outcome::None,
         Outcome::Unknown => Outcome::Unknown,
+    }
+}
+
+/// Question (d), issue 14's root: a row whose constraints and byte queries hold, with a live
+/// send on the memory bus whose timestamp is at or past [`TS_BOUND`]. Every access proves
+/// `prev_ts < ts` from a difference below 2^29 + 2^16, which means it only while both
+/// timestamps are below the bound; the bound must hold on each sending row by that row's own
+/// constraints (the receive's `prev_ts` is some other row's send, or a boundary chip's 0).
+/// One query per send, in `case`; found: the sends that can exceed the bound.
+pub fn timestamp_bound(sys: &ChipSystem, case: &Case, solve: Solve) -> Outcome<Vec<usize>> {
+    let sends: Vec<usize> = (0..sys.interactions.len())
+        .filter(|&i| {
+            let it = &sys.interactions[i];
+            it.bus == MEMORY.name() && it.side == Side::Send
+        })
+        .collect();
+    let mut found = Vec::new();
+    let mut unknown = false;
+    for i in sends {
+        let mut smt = Smt::new(sys);
+        let mut c = smt.copy("d");
+        smt.any_row(&mut c);
+        smt.fix(&c, case);
+        let it = &sys.interactions[i];
+        let ts = smt.residue(
+            &mut c,
+            it.fields.last().expect("a memory tuple ends with ts"),
+        );
+        let n = smt.residue(&mut c, &it.count);
+        let q = format!("(assert (not (= {n} 0)))\n(assert (>= {ts} {TS_BOUND}))\n");
+        let label = format!("ts-bound #{i} [{}]", case.label);
+        match run(&smt, &label, &q, &[], solve) {
+            Outcome::Found(_) => found.push(i),
+            Outcome::Unknown => unknown = true,
+            Outcome::None => {}
+        }
+    }
+    if !found.is_empty() {
+        Outcome::Found(found)
+    } else if unknown {
+        Outcome::Unknown
+    } else {
+        Outcome::None
     }
 }

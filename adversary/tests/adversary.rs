@@ -55,6 +55,52 @@ fn finds_the_issue_14_row() {
     }
 }
 
+/// Chips whose question (d) z3 does not settle here: the syscall chip answers unknown within
+/// 15 s per send on the whole chip, and on its `lmmap_fixed` case when split by selector (272 s
+/// for the split pass on the development machine). Its sends take their timestamps from a
+/// `Clock`, which only `Clock::new` makes (the argument `air/src/memory/access.rs` states), but
+/// the solver has not confirmed it.
+const TS_UNDECIDED: [&str; 1] = ["syscall"];
+
+/// Question (d): no chip sends a memory version at a timestamp at or past `TS_BOUND` on a row
+/// whose constraints and range queries hold (each chip's `Clock` bounds it locally). The
+/// pre-fix sysmem row, whose clock nothing bounded, can. Ignored in CI (the CPU chip's answer
+/// comes near the 15 s CI timeout on a loaded machine); `scripts/adversary.sh` runs it with
+/// `ADVERSARY_TIMEOUT` seconds per query (default 120).
+#[test]
+#[ignore]
+fn every_memory_send_is_below_the_timestamp_bound() {
+    let secs = std::env::var("ADVERSARY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    let systems: Vec<ChipSystem> = machine_systems()
+        .into_iter()
+        .filter(|s| !TS_UNDECIDED.contains(&s.name.as_str()))
+        .collect();
+    let verdicts = par_map(&systems, |sys| {
+        let v = analysis::timestamp_bound(sys, &Case::whole(), &solve(Duration::from_secs(secs)));
+        (sys.name.clone(), v)
+    });
+    assert_eq!(verdicts.len(), 17);
+    for (name, v) in verdicts {
+        assert_eq!(
+            v,
+            Outcome::None,
+            "{name}: a memory send past the timestamp bound"
+        );
+    }
+    let pre = analysis::timestamp_bound(
+        &prefix_sysmem(),
+        &Case::whole(),
+        &solve(Duration::from_secs(60)),
+    );
+    assert!(
+        matches!(pre, Outcome::Found(ref s) if !s.is_empty()),
+        "the pre-fix sysmem row's clock is unbounded: {pre:?}"
+    );
+}
+
 /// No chip has a row that satisfies its constraints, cancels on a token bus, and still sends,
 /// receives or answers anything on another bus.
 #[test]
