@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The synthesized-row adversary's full pass (docs/soundness.md, "Synthesized rows"): every
 # chip asked (a) self-cancelling rows, (b) extra rows, (c) determinism, with a long z3 timeout
-# per query; and (d) every memory send's timestamp below TS_BOUND (all chips but syscall). CI runs the fast part (`cargo test -p mipstark-adversary`).
+# per query; and (d) every memory send's timestamp below TS_BOUND. CI runs the fast part (`cargo test -p mipstark-adversary`).
 #   ADVERSARY_TIMEOUT=seconds per query (default 120), CHIPS=cpu,syscall to restrict,
 #   QUESTIONS=ab to ask only (a) and (b), ADVERSARY_SPLIT=0 not to split by selectors,
 #   ADVERSARY_DUMP=dir to keep every query as an .smt2 file, ADVERSARY_VERBOSE=1 for timings.

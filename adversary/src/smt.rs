@@ -202,8 +202,20 @@ impl<'s> Smt<'s> {
     /// are left free — a relaxation (more rows), so an unsatisfiable query about this row is
     /// still a proof, and the bit-vector facts that slow z3 down on the big chips stay out.
     pub fn any_row(&mut self, c: &mut RowCopy) {
-        self.constraints_hold(c);
-        for i in &self.sys.interactions {
+        let all: Vec<usize> = (0..self.sys.constraints.len()).collect();
+        let queries: Vec<usize> = (0..self.sys.interactions.len()).collect();
+        self.some_row(c, &all, &queries);
+    }
+
+    /// [`Self::any_row`] over the constraints `constraints` and the range queries among
+    /// `queries` only: a further relaxation, so an unsatisfiable query is still a proof.
+    pub fn some_row(&mut self, c: &mut RowCopy, constraints: &[usize], queries: &[usize]) {
+        let sys = self.sys;
+        for &k in constraints {
+            let t = self.term(c, &sys.constraints[k]);
+            self.assert(&format!("(= (mod {t} {P}) 0)"));
+        }
+        for i in queries.iter().map(|&k| &sys.interactions[k]) {
             if i.bus == BYTE.name() {
                 let op = self.residue(c, &i.fields[0]);
                 let fact = self.byte_fact(c, i);
