@@ -402,17 +402,14 @@ pub fn timestamp_bound(sys: &ChipSystem, case: &Case, solve: Solve) -> Outcome<V
         // whose *found* is the only one that counts.
         let mut verdict = Outcome::Unknown;
         for sliced in [true, false] {
-            let (cons, queries) = if sliced {
-                clock_slice(sys, ts_expr, &it.count)
-            } else {
-                (
-                    (0..sys.constraints.len()).collect(),
-                    (0..sys.interactions.len()).collect(),
-                )
-            };
             let mut smt = Smt::new(sys);
             let mut c = smt.copy("d");
-            smt.some_row(&mut c, &cons, &queries);
+            if sliced {
+                let (cons, queries) = clock_slice(sys, ts_expr, &it.count);
+                smt.some_row(&mut c, &cons, &queries);
+            } else {
+                smt.any_row(&mut c);
+            }
             smt.fix(&c, case);
             let ts = smt.residue(&mut c, ts_expr);
             let n = smt.residue(&mut c, &it.count);
@@ -474,19 +471,22 @@ fn clock_slice(sys: &ChipSystem, ts: &Expr, count: &Expr) -> (Vec<usize>, Vec<us
     let mut reach = columns(&[ts]);
     let mut taken = vec![false; sys.interactions.len()];
     let mut counts = columns(&[count]);
+    // Each byte query's field columns, once.
+    let fields: Vec<Option<HashSet<_>>> = sys
+        .interactions
+        .iter()
+        .map(|i| (i.bus == BYTE.name()).then(|| columns(&i.fields.iter().collect::<Vec<_>>())))
+        .collect();
     loop {
         let mut grew = false;
-        for (k, i) in sys.interactions.iter().enumerate() {
-            if taken[k] || i.bus != BYTE.name() {
+        for (k, f) in fields.iter().enumerate() {
+            let Some(f) = f.as_ref().filter(|f| !taken[k] && !f.is_disjoint(&reach)) else {
                 continue;
-            }
-            let f = columns(&i.fields.iter().collect::<Vec<_>>());
-            if !f.is_disjoint(&reach) {
-                taken[k] = true;
-                reach.extend(f);
-                counts.extend(columns(&[&i.count]));
-                grew = true;
-            }
+            };
+            taken[k] = true;
+            reach.extend(f.iter().copied());
+            counts.extend(columns(&[&sys.interactions[k].count]));
+            grew = true;
         }
         if !grew {
             break;

@@ -211,10 +211,7 @@ impl<'s> Smt<'s> {
     /// `queries` only: a further relaxation, so an unsatisfiable query is still a proof.
     pub fn some_row(&mut self, c: &mut RowCopy, constraints: &[usize], queries: &[usize]) {
         let sys = self.sys;
-        for &k in constraints {
-            let t = self.term(c, &sys.constraints[k]);
-            self.assert(&format!("(= (mod {t} {P}) 0)"));
-        }
+        self.constraints_hold(c, constraints.iter().copied());
         for i in queries.iter().map(|&k| &sys.interactions[k]) {
             if i.bus == BYTE.name() {
                 let op = self.residue(c, &i.fields[0]);
@@ -240,7 +237,7 @@ impl<'s> Smt<'s> {
     /// Every constraint of the chip holds on copy `c`, and every byte query it makes is a row
     /// of the byte table.
     pub fn row_holds(&mut self, c: &mut RowCopy) {
-        self.constraints_hold(c);
+        self.constraints_hold(c, 0..self.sys.constraints.len());
         let sys = self.sys;
         for i in &sys.interactions {
             if i.bus == BYTE.name() {
@@ -251,9 +248,11 @@ impl<'s> Smt<'s> {
         }
     }
 
-    fn constraints_hold(&mut self, c: &mut RowCopy) {
-        for e in &self.sys.constraints {
-            let t = self.term(c, e);
+    /// The constraints `which` hold on copy `c`.
+    fn constraints_hold(&mut self, c: &mut RowCopy, which: impl IntoIterator<Item = usize>) {
+        let sys = self.sys;
+        for k in which {
+            let t = self.term(c, &sys.constraints[k]);
             self.assert(&format!("(= (mod {t} {P}) 0)"));
         }
     }

@@ -55,6 +55,14 @@ fn finds_the_issue_14_row() {
     }
 }
 
+/// The full pass's z3 timeout per query: `ADVERSARY_TIMEOUT` seconds, default 120.
+fn full_timeout_secs() -> u64 {
+    std::env::var("ADVERSARY_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120)
+}
+
 /// Question (d): no chip sends a memory version at a timestamp at or past `TS_BOUND` on a row
 /// whose constraints and range queries hold (each chip's `Clock` bounds it locally). The
 /// pre-fix sysmem row, whose clock nothing bounded, can. Ignored in CI (the CPU chip's whole-row
@@ -63,10 +71,7 @@ fn finds_the_issue_14_row() {
 #[test]
 #[ignore]
 fn every_memory_send_is_below_the_timestamp_bound() {
-    let secs = std::env::var("ADVERSARY_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(120);
+    let secs = full_timeout_secs();
     // One query at a time: z3 contexts solving in parallel threads answered unknown on
     // queries each settles alone in under a second.
     let systems = machine_systems();
@@ -229,10 +234,7 @@ fn extra_rows_are_as_documented() {
 #[test]
 #[ignore]
 fn full_pass() {
-    let secs = std::env::var("ADVERSARY_TIMEOUT")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(120);
+    let secs = full_timeout_secs();
     let mut systems = vec![prefix_sysmem()];
     systems[0].name = "sysmem (pre-fix fixture)".into();
     systems.extend(machine_systems());

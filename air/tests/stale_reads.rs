@@ -157,27 +157,17 @@ fn forged_public_values_are_rejected() {
 fn a_clock_past_the_bound_fails_a_byte_lookup_on_every_chip() {
     let f = Forge::run(&public_program());
     let airs = f.m.airs(1);
+    // Each chip's instance offset and the columns of its clock and clock limb.
+    macro_rules! clock_of {
+        ($k:expr, $cols:ty) => {
+            ($k, offset_of!($cols, clk), offset_of!($cols, clk_hi))
+        };
+    }
     let chips = [
-        (
-            CPU,
-            offset_of!(CpuCols<u8>, clk),
-            offset_of!(CpuCols<u8>, clk_hi),
-        ),
-        (
-            LOAD_STORE,
-            offset_of!(LoadStoreCols<u8>, clk),
-            offset_of!(LoadStoreCols<u8>, clk_hi),
-        ),
-        (
-            SYSCALL_CHIP,
-            offset_of!(SyscallCols<u8>, clk),
-            offset_of!(SyscallCols<u8>, clk_hi),
-        ),
-        (
-            SYSMEM,
-            offset_of!(SysMemCols<u8>, clk),
-            offset_of!(SysMemCols<u8>, clk_hi),
-        ),
+        clock_of!(CPU, CpuCols<u8>),
+        clock_of!(LOAD_STORE, LoadStoreCols<u8>),
+        clock_of!(SYSCALL_CHIP, SyscallCols<u8>),
+        clock_of!(SYSMEM, SysMemCols<u8>),
     ];
     let (inv8, inv16) = (F::from_u8(8).inverse(), F::from_u32(1 << 16).inverse());
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);

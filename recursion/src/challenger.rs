@@ -121,12 +121,17 @@ impl<B: Builder> Challenger<B> {
     }
 
     pub fn sample(&mut self, b: &mut B) -> B::F {
+        let v = self.draw(b);
+        self.note(|| Event::Sample(v));
+        v
+    }
+
+    /// One output element (what [`Self::sample`] returns, unrecorded).
+    fn draw(&mut self, b: &mut B) -> B::F {
         if !self.input.is_empty() || self.output.is_empty() {
             self.duplex(b);
         }
-        let v = self.output.pop().expect("a duplex fills the output");
-        self.note(|| Event::Sample(v));
-        v
+        self.output.pop().expect("a duplex fills the output")
     }
 
     /// An extension challenge: its coordinates drawn in order.
@@ -138,9 +143,7 @@ impl<B: Builder> Challenger<B> {
     /// The low `bits` bits of one drawn element (through its canonical decomposition).
     pub fn sample_bits(&mut self, b: &mut B, bits: usize) -> Vec<B::Bit> {
         assert!(bits < 31, "at most 30 random bits per element");
-        let log = self.log.take();
-        let x = self.sample(b);
-        self.log = log;
+        let x = self.draw(b);
         let mut all = b.bits(x, 31);
         all.truncate(bits);
         self.note(|| Event::SampleBits(all.clone()));

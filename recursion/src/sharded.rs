@@ -79,6 +79,11 @@ fn cap_elements(c: &Commitment) -> Vec<Val> {
     c.roots().iter().flatten().copied().collect()
 }
 
+/// Proof values as witnesses.
+fn witnesses<B: Builder>(b: &mut B, vs: &[Val]) -> Vec<B::F> {
+    vs.iter().map(|&v| b.witness_f(v)).collect()
+}
+
 impl<B: Builder> Transcript<B> {
     /// Reads a sharded proof of `machine`'s program into witnesses. `preprocessed` is the key's
     /// commitment to the global chips' tables (a constant of the verifier).
@@ -89,23 +94,22 @@ impl<B: Builder> Transcript<B> {
         preprocessed: Option<&Commitment>,
         proof: &ShardedProof,
     ) -> Result<Self, ShapeError> {
-        let mut w = |vs: &[Val]| -> Vec<B::F> { vs.iter().map(|&v| b.witness_f(v)).collect() };
         let publics = proof
             .statement
             .instance_publics(machine.program.initial_brk)
             .iter()
-            .map(|pv| w(pv))
+            .map(|pv| witnesses(b, pv))
             .collect();
         let groups = proof
             .groups
             .iter()
-            .map(|g| GroupHeader {
-                degree_bits: w(&g
-                    .degree_bits
-                    .iter()
-                    .map(|&d| Val::from_usize(d))
-                    .collect::<Vec<_>>()),
-                main: w(&cap_elements(&g.commitments.main)),
+            .map(|g| {
+                let degree_bits: Vec<Val> =
+                    g.degree_bits.iter().map(|&d| Val::from_usize(d)).collect();
+                GroupHeader {
+                    degree_bits: witnesses(b, &degree_bits),
+                    main: witnesses(b, &cap_elements(&g.commitments.main)),
+                }
             })
             .collect();
         let header = Header {
@@ -128,17 +132,14 @@ impl<B: Builder> Transcript<B> {
                 .as_ref()
                 .ok_or(ShapeError::NoLookupCommitment(g))?;
             groups.push(GroupOpening {
-                permutation: cap_elements(perm).iter().map(|&v| b.witness_f(v)).collect(),
+                permutation: witnesses(b, &cap_elements(perm)),
                 terminals: group
                     .lookup_terminals
                     .iter()
                     .flatten()
                     .map(|t| b.witness_e(t.0))
                     .collect(),
-                quotient: cap_elements(&group.commitments.quotient_chunks)
-                    .iter()
-                    .map(|&v| b.witness_f(v))
-                    .collect(),
+                quotient: witnesses(b, &cap_elements(&group.commitments.quotient_chunks)),
                 ood_witness: b.witness_f(group.ood_pow_witness),
             });
         }

@@ -179,9 +179,9 @@ pub(crate) fn fill_below_2_29(bytes: &mut ByteLookups, d: u32) -> [F; 2] {
     [F::from_u32(d & 0xffff), F::from_u32(d >> 16)]
 }
 
-/// The access of `slot` to `addr` at `ts` (`count` asserted boolean): `ts > prev_ts`, then receive the
-/// previous version and send the new one on the memory bus. The access counts only on rows
-/// where `ts`'s clock is range-checked (`count = 1` forces its gate to 1).
+/// The access of `slot` to `addr` at `ts` (`count` asserted boolean): `ts > prev_ts`, then
+/// receive the previous version and send the new one on the memory bus. The access counts only
+/// on rows where `ts`'s clock is range-checked (`count = 1` forces its gate to 1).
 pub(crate) fn access<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,
     slot: &SlotCols<AB::Var>,

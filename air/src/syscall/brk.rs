@@ -42,9 +42,9 @@ fn word<AB: AirBuilder>(w: &[AB::Var; 4]) -> [AB::Expr; 4] {
 }
 
 /// The constraints of a `brk` row (`sel`): `initial_brk` is the program's initial break as
-/// bytes (the syscall instance's public values, which the verifier fills in), `want` is `$a0`, `brk` and `hwm` the two written
-/// state accesses, `top` the mmap top read, `v0` the result register; `buf`/`len` the row's
-/// zeroing buffer.
+/// bytes (the syscall instance's public values, which the verifier fills in), `want` is
+/// `$a0`, `brk` and `hwm` the two written state accesses, `top` the mmap top read, `v0` the
+/// result register; `buf`/`len` the row's zeroing buffer.
 #[allow(clippy::too_many_arguments)]
 pub fn eval<AB: AirBuilder<F = F> + InteractionBuilder>(
     b: &mut AB,
