@@ -151,16 +151,7 @@ pub fn make_config_on<D: p3_dft::TwoAdicSubgroupDft<Val>, M: p3_commit::Mmcs<Val
     dft: D,
     mmcs: M,
 ) -> MipsStarkConfigOn<D, M> {
-    let fri = FriParameters {
-        log_blowup: params.log_blowup,
-        log_final_poly_len: params.log_final_poly_len,
-        max_log_arity: 1,
-        num_queries: params.num_queries,
-        batch_proof_of_work_bits: params.batch_pow_bits,
-        commit_proof_of_work_bits: 0,
-        query_proof_of_work_bits: params.query_pow_bits,
-        mmcs: ExtensionMmcs::new(mmcs.clone()),
-    };
+    let fri = fri_parameters(params, ExtensionMmcs::new(mmcs.clone()));
     let pcs = PcsOn::new(dft, mmcs, fri);
     StarkConfig::new(
         pcs,
@@ -168,6 +159,23 @@ pub fn make_config_on<D: p3_dft::TwoAdicSubgroupDft<Val>, M: p3_commit::Mmcs<Val
     )
     .with_lookup_proof_of_work_bits(params.lookup_pow_bits)
     .with_ood_proof_of_work_bits(params.deep_pow_bits)
+}
+
+/// The FRI parameters of `params`, with `mmcs` committing the folded layers. Binary folding
+/// (the GPU backend folds by two) and no commit-phase grinding (mipstark's rule: a zero-bit
+/// grind's witness must be zero). The recursive verifier derives its transcript's shape from
+/// these too (pass `()` for `mmcs` where no tree is built).
+pub fn fri_parameters<M>(params: StarkParams, mmcs: M) -> FriParameters<M> {
+    FriParameters {
+        log_blowup: params.log_blowup,
+        log_final_poly_len: params.log_final_poly_len,
+        max_log_arity: 1,
+        num_queries: params.num_queries,
+        batch_proof_of_work_bits: params.batch_pow_bits,
+        commit_proof_of_work_bits: 0,
+        query_proof_of_work_bits: params.query_pow_bits,
+        mmcs,
+    }
 }
 
 #[cfg(test)]

@@ -202,6 +202,14 @@ pub fn verify(
 
 type Common = p3_batch_stark::CommonData<MipsStarkConfig>;
 
+/// A group's commitment to its preprocessed tables (see [`VerifyingKey::group_preprocessed`]).
+#[derive(Clone, Debug)]
+pub struct PreprocessedRound {
+    pub commitment: <crate::ValMmcs as p3_commit::Mmcs<crate::Val>>::Commitment,
+    /// The instance each committed matrix belongs to, in commitment order.
+    pub matrix_to_instance: Vec<usize>,
+}
+
 /// A program's verifying key: its machine (program table and initial image, rebuilt from the
 /// ELF) and the parameters proofs must use. The commitment to the preprocessed tables is the
 /// costliest part of checking a small proof, so it is computed once per shard count and kept:
@@ -251,17 +259,21 @@ impl<'a> VerifyingKey<'a> {
         Ok(common)
     }
 
-    /// The commitment to the global chips' preprocessed tables (the program table and the
-    /// initial image) that a sharded proof's header absorbs: a constant of the key, which a
-    /// recursive verifier takes from here. `degrees` are group 0's heights (the commitment does
-    /// not depend on them, but the key computes it with them).
-    pub fn global_preprocessed_commitment(
+    /// Group `g`'s preprocessed round of a sharded proof, from the key: the commitment (for
+    /// the global group, the one the header absorbs) and the instance each committed matrix
+    /// belongs to, in commitment order. `None` when the group's chips have no preprocessed
+    /// columns. A recursive verifier takes these constants from here. `degrees` are the group's
+    /// heights (the commitment does not depend on them, but the key computes it with them).
+    pub fn group_preprocessed(
         &self,
+        g: usize,
         degrees: &[usize],
-    ) -> Result<Option<<crate::ValMmcs as p3_commit::Mmcs<crate::Val>>::Commitment>, VerifyError>
-    {
-        let common = self.group_common(&self.machine.global_airs(), degrees)?;
-        Ok(common.preprocessed.as_ref().map(|p| p.commitment.clone()))
+    ) -> Result<Option<PreprocessedRound>, VerifyError> {
+        let common = self.group_common(&crate::sharded::group_airs(self.machine, g), degrees)?;
+        Ok(common.preprocessed.as_ref().map(|p| PreprocessedRound {
+            commitment: p.commitment.clone(),
+            matrix_to_instance: p.matrix_to_instance.clone(),
+        }))
     }
 
     /// Each instance's claimed height: within what a proof supports, and the fixed height of

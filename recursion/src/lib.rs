@@ -12,6 +12,7 @@
 
 pub mod builder;
 pub mod challenger;
+pub mod pcs;
 pub mod sharded;
 
 pub use builder::native::{Failure, Native};

@@ -1,12 +1,13 @@
 //! The sharded transcript over the builder replays the reference verifier's exactly: run
 //! natively on real sharded proofs, every element it absorbs and draws — the header, the
-//! LogUp grind and pair, and each group's fork up to ζ — equals what
+//! LogUp grind and pair, and each group's whole fork (to ζ, then the opening argument's seeds,
+//! claims, grinds, α, folding challenges, final polynomial and query indices) — equals what
 //! `VerifyingKey::verify_sharded` absorbs and draws, recorded through
 //! `challenger::transcript::record`.
 
 use mipstark_air::machine::Machine;
 use mipstark_prover_cpu_ref::challenger::transcript::{record, Event as RefEvent};
-use mipstark_prover_cpu_ref::machine::VerifyingKey;
+use mipstark_prover_cpu_ref::machine::{PreprocessedRound, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::{prove_sharded, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
 use mipstark_recursion::challenger::Event;
@@ -52,6 +53,16 @@ fn native_ops(events: Vec<Event<Val, bool>>) -> Vec<Op> {
         .collect()
 }
 
+/// The key's preprocessed round of each group.
+fn key_rounds(vk: &VerifyingKey, proof: &ShardedProof) -> Vec<Option<PreprocessedRound>> {
+    proof
+        .groups
+        .iter()
+        .enumerate()
+        .map(|(g, p)| vk.group_preprocessed(g, &p.degree_bits).unwrap())
+        .collect()
+}
+
 fn sharded(params: StarkParams) -> (Machine, ShardedProof) {
     let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
     assert!(shards.len() >= 3);
@@ -68,11 +79,9 @@ fn assert_replays(params: StarkParams) {
     let (trunk, groups) = reference_sections(events);
     assert_eq!(groups.len(), proof.groups.len());
 
-    let pre = vk
-        .global_preprocessed_commitment(&proof.groups[0].degree_bits)
-        .unwrap();
+    let pre = key_rounds(&vk, &proof);
     let mut b = Native::new();
-    let t = Transcript::load(&mut b, &m, params, pre.as_ref(), &proof).unwrap();
+    let t = Transcript::load(&mut b, &m, params, &pre, &proof).unwrap();
     let mut ch = Challenger::new(&mut b).recording();
     let drawn = t.replay(&mut b, &mut ch);
     b.finish().unwrap();
@@ -81,10 +90,10 @@ fn assert_replays(params: StarkParams) {
         trunk,
         "the header, grind and LogUp pair"
     );
-    for (g, (mut fork, _)) in drawn.forks.into_iter().enumerate() {
+    for (g, (mut fork, c)) in drawn.forks.into_iter().enumerate() {
         let ours = native_ops(fork.take_events());
-        assert!(ours.len() > 8 && ours.len() < groups[g].len());
-        assert_eq!(ours, groups[g][..ours.len()], "group {g} up to ζ");
+        assert_eq!(c.pcs.indices.len(), params.num_queries);
+        assert_eq!(ours, groups[g], "group {g}");
     }
 }
 
@@ -93,32 +102,42 @@ fn the_transcript_replays_the_reference_verifiers() {
     assert_replays(StarkParams::TESTING);
 }
 
-/// With LogUp and out-of-domain grinding on, the proof-of-work checks replay too.
+/// Grinding at every phase (LogUp, DEEP, FRI batching, queries) on.
+const GRINDING: StarkParams = StarkParams {
+    lookup_pow_bits: 6,
+    deep_pow_bits: 5,
+    batch_pow_bits: 4,
+    query_pow_bits: 7,
+    ..StarkParams::TESTING
+};
+
+/// With grinding on, every proof-of-work check replays too.
 #[test]
 fn the_grinding_checks_replay() {
+    assert_replays(GRINDING);
+}
+
+/// Another blowup and a longer final polynomial change both seeds and the FRI rounds.
+#[test]
+fn other_fri_parameters_replay() {
     assert_replays(StarkParams {
-        lookup_pow_bits: 6,
-        deep_pow_bits: 5,
+        log_blowup: 2,
+        log_final_poly_len: 1,
+        num_queries: 5,
         ..StarkParams::TESTING
     });
 }
 
-/// A wrong witness anywhere in the replayed part fails the native run.
+/// A wrong grinding witness, in any phase, fails the native run (and the reference).
 #[test]
 fn a_wrong_grinding_witness_fails_the_run() {
-    let params = StarkParams {
-        lookup_pow_bits: 6,
-        deep_pow_bits: 5,
-        ..StarkParams::TESTING
-    };
+    let params = GRINDING;
     let (m, mut proof) = sharded(params);
     let vk = VerifyingKey::new(&m, params);
-    let pre = vk
-        .global_preprocessed_commitment(&proof.groups[0].degree_bits)
-        .unwrap();
+    let pre = key_rounds(&vk, &proof);
     let run = |proof: &ShardedProof| {
         let mut b = Native::new();
-        let t = Transcript::load(&mut b, &m, params, pre.as_ref(), proof).unwrap();
+        let t = Transcript::load(&mut b, &m, params, &pre, proof).unwrap();
         let mut ch = Challenger::new(&mut b);
         t.replay(&mut b, &mut ch);
         b.finish()
@@ -130,6 +149,15 @@ fn a_wrong_grinding_witness_fails_the_run() {
     assert!(vk.verify_sharded(&proof).is_err());
     proof.groups[0].lookup_pow_witness = Some(w);
     proof.groups[2].ood_pow_witness += Val::ONE;
+    assert!(run(&proof).is_err());
+    assert!(vk.verify_sharded(&proof).is_err());
+    proof.groups[2].ood_pow_witness -= Val::ONE;
+    run(&proof).unwrap();
+    proof.groups[1].opening_proof.batch_pow_witness += Val::ONE;
+    assert!(run(&proof).is_err());
+    assert!(vk.verify_sharded(&proof).is_err());
+    proof.groups[1].opening_proof.batch_pow_witness -= Val::ONE;
+    proof.groups[0].opening_proof.query_pow_witness += Val::ONE;
     assert!(run(&proof).is_err());
     assert!(vk.verify_sharded(&proof).is_err());
 }
