@@ -259,6 +259,16 @@ impl<'a> VerifyingKey<'a> {
         Ok(common)
     }
 
+    /// The program this key checks proofs of.
+    pub fn machine(&self) -> &'a Machine {
+        self.machine
+    }
+
+    /// The parameters proofs must use.
+    pub fn params(&self) -> StarkParams {
+        self.params
+    }
+
     /// Group `g`'s preprocessed round of a sharded proof, from the key: the commitment (for
     /// the global group, the one the header absorbs) and the instance each committed matrix
     /// belongs to, in commitment order. `None` when the group's chips have no preprocessed

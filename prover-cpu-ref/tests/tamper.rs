@@ -15,6 +15,7 @@ use mipstark_air::machine::Machine;
 use mipstark_prover_cpu_ref::machine::{prove, verify, MipsProof, VerifyError, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::{prove_sharded, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
+use mipstark_tests::tamper::{chosen_sites, donors, sites, tamperings};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::de::DeserializeOwned;
@@ -77,97 +78,6 @@ fn sharded_proof() -> (Machine, ShardedProof) {
     (m, p)
 }
 
-/// One place in the tree: its JSON pointer, and its pattern (indices replaced by `[]`).
-struct Site {
-    pointer: String,
-    pattern: String,
-    is_list: bool,
-}
-
-fn sites(v: &Value, pointer: String, pattern: String, out: &mut Vec<Site>) {
-    match v {
-        Value::Array(items) => {
-            out.push(Site {
-                pointer: pointer.clone(),
-                pattern: pattern.clone(),
-                is_list: true,
-            });
-            for (i, x) in items.iter().enumerate() {
-                sites(x, format!("{pointer}/{i}"), format!("{pattern}[]"), out);
-            }
-        }
-        Value::Object(fields) => {
-            for (k, x) in fields {
-                sites(x, format!("{pointer}/{k}"), format!("{pattern}.{k}"), out);
-            }
-        }
-        _ => out.push(Site {
-            pointer,
-            pattern,
-            is_list: false,
-        }),
-    }
-}
-
-/// For each pattern, a value some site of it holds (what an absent option is filled with).
-fn donors(tree: &Value, all: &[Site]) -> BTreeMap<String, Value> {
-    let mut out = BTreeMap::new();
-    for s in all {
-        let v = tree.pointer(&s.pointer).expect("the site exists");
-        if !v.is_null() {
-            out.entry(s.pattern.clone()).or_insert_with(|| v.clone());
-        }
-    }
-    out
-}
-
-/// The changes tried at a site.
-fn tamperings(
-    site: &Site,
-    tree: &Value,
-    donors: &BTreeMap<String, Value>,
-) -> Vec<(&'static str, Value)> {
-    let mut out = Vec::new();
-    let mut with = |what, f: &dyn Fn(&mut Value) -> bool| {
-        let mut t = tree.clone();
-        if f(t.pointer_mut(&site.pointer).expect("the site exists")) {
-            out.push((what, t));
-        }
-    };
-    if site.is_list {
-        with("drop last", &|v| {
-            v.as_array_mut().and_then(|a| a.pop()).is_some()
-        });
-        with("repeat last", &|v| {
-            let a = v.as_array_mut().expect("a list");
-            let last = a.last().cloned();
-            last.map(|l| a.push(l)).is_some()
-        });
-    } else {
-        with("+1", &|v| match v {
-            Value::Number(n) => {
-                *v = Value::from(n.as_u64().expect("proofs hold unsigned numbers") + 1);
-                true
-            }
-            Value::Bool(b) => {
-                *b = !*b;
-                true
-            }
-            // An absent option (say, next-row openings of a chip that reads no next row)
-            // filled in with what another instance holds there.
-            Value::Null => match donors.get(&site.pattern) {
-                Some(d) => {
-                    *v = d.clone();
-                    true
-                }
-                None => false,
-            },
-            _ => false,
-        });
-    }
-    out
-}
-
 /// How a tampered proof fared.
 fn verdict<T: Subject>(vk: &VerifyingKey, tree: Value) -> Result<&'static str, String> {
     let Ok(p) = serde_json::from_value::<T>(tree) else {
@@ -199,29 +109,7 @@ fn campaign<T: Subject + Sync>((m, proof): (Machine, T), per_pattern: Option<usi
     let mut all = Vec::new();
     sites(&tree, String::new(), String::new(), &mut all);
     let donors = donors(&tree, &all);
-    let mut by_pattern: BTreeMap<(String, bool), Vec<&Site>> = BTreeMap::new();
-    for s in &all {
-        by_pattern
-            .entry((s.pattern.clone(), s.is_list))
-            .or_default()
-            .push(s);
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let mut jobs = Vec::new();
-    for ((pattern, _), group) in &by_pattern {
-        let chosen: Vec<&Site> = match per_pattern {
-            None => group.clone(),
-            Some(n) => {
-                let mut c = vec![group[0], group[group.len() - 1]];
-                while c.len() < n.min(group.len()) {
-                    c.push(group[rng.gen_range(0..group.len())]);
-                }
-                c.truncate(n.max(1));
-                c
-            }
-        };
-        jobs.extend(chosen.into_iter().map(|site| (pattern, site)));
-    }
+    let (jobs, kinds) = chosen_sites(&all, per_pattern);
     let verdicts: Vec<Vec<Result<&str, String>>> = jobs
         .par_iter()
         .map(|(pattern, site)| {
@@ -247,7 +135,7 @@ fn campaign<T: Subject + Sync>((m, proof): (Machine, T), per_pattern: Option<usi
     eprintln!(
         "{} sites in {} field kinds; {tried} tamperings rejected as {tally:?}",
         all.len(),
-        by_pattern.len()
+        kinds
     );
     assert!(
         failures.is_empty(),

@@ -12,6 +12,8 @@
 
 pub mod builder;
 pub mod challenger;
+pub mod fri;
+pub mod mmcs;
 pub mod pcs;
 pub mod sharded;
 

@@ -9,32 +9,32 @@
 //! `docs/recursion.md` §4.3), so the header absorbs them as constants and the opening
 //! argument's structure follows from them.
 
-use mipstark_air::machine::Machine;
-use mipstark_prover_cpu_ref::config::{fri_parameters, ChallengeMmcs};
-use mipstark_prover_cpu_ref::machine::PreprocessedRound;
+use mipstark_prover_cpu_ref::config::fri_parameters;
+use mipstark_prover_cpu_ref::machine::{PreprocessedRound, VerifyError, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::{header_constants, ShardedProof};
-use mipstark_prover_cpu_ref::{Challenge, MipsStarkConfig, StarkParams, Val, ValMmcs};
+use mipstark_prover_cpu_ref::{Challenge, MipsStarkConfig, Val, ValMmcs};
 use p3_field::PrimeCharacteristicRing;
 use p3_fri::FriParameters;
 use thiserror::Error;
 
 use crate::builder::Builder;
 use crate::challenger::Challenger;
+use crate::fri::{self, FriShapeError, OpeningProof};
 use crate::pcs::{self, FriLayout, FriTranscript, MatrixClaim, PcsChallenges, Point, RoundClaim};
 
 /// One group of a sharded proof (a Plonky3 batch proof).
 pub type GroupProof = p3_batch_stark::BatchProof<MipsStarkConfig>;
-/// A group's opening proof (FRI over the batched claims).
-pub type OpeningProof =
-    p3_fri::FriProof<Challenge, ChallengeMmcs, Val, Vec<p3_fri::BatchMultiOpening<Val, ValMmcs>>>;
 
 /// A Merkle commitment as the proofs carry it.
 pub type Commitment = <ValMmcs as p3_commit::Mmcs<Val>>::Commitment;
 
 /// What makes a proof unreadable before any value is checked (the reference verifier rejects
 /// the same proofs, as shape errors).
-#[derive(Clone, Debug, Error, PartialEq, Eq)]
+#[derive(Debug, Error)]
 pub enum ShapeError {
+    /// The reference verifier's own checks of lengths, heights and the statement's chain.
+    #[error(transparent)]
+    Reference(#[from] VerifyError),
     #[error("the proof has no groups")]
     NoGroups,
     #[error("group 0 carries no LogUp grinding witness")]
@@ -130,25 +130,19 @@ fn witnesses<B: Builder>(b: &mut B, vs: &[Val]) -> Vec<B::F> {
 }
 
 impl<B: Builder> Transcript<B> {
-    /// Reads a sharded proof of `machine`'s program into witnesses. `preprocessed` is the
-    /// key's preprocessed round of each group ([`VerifyingKey::group_preprocessed`]: constants
-    /// of the verifier).
-    ///
-    /// [`VerifyingKey::group_preprocessed`]: mipstark_prover_cpu_ref::machine::VerifyingKey::group_preprocessed
-    pub fn load(
-        b: &mut B,
-        machine: &Machine,
-        params: StarkParams,
-        preprocessed: &[Option<PreprocessedRound>],
-        proof: &ShardedProof,
-    ) -> Result<Self, ShapeError> {
-        if preprocessed.len() != proof.groups.len() {
-            return Err(ShapeError::KeyGroups {
-                group: 0,
-                expected: preprocessed.len(),
-                got: proof.groups.len(),
-            });
-        }
+    /// Reads a sharded proof into witnesses, after the reference's plain checks of its
+    /// lengths, heights and statement chain ([`VerifyingKey::check_sharded_shape`]). The key
+    /// supplies the verifier's constants: its parameters, the program's entry point and break,
+    /// and each group's preprocessed round.
+    pub fn load(b: &mut B, vk: &VerifyingKey, proof: &ShardedProof) -> Result<Self, ShapeError> {
+        vk.check_sharded_shape(proof)?;
+        let (machine, params) = (vk.machine(), vk.params());
+        let preprocessed: Vec<Option<PreprocessedRound>> = proof
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(g, p)| vk.group_preprocessed(g, &p.degree_bits))
+            .collect::<Result<_, _>>()?;
         let publics = proof
             .statement
             .instance_publics(machine.program.initial_brk)
@@ -222,6 +216,31 @@ impl<B: Builder> Transcript<B> {
             fri,
             groups,
         })
+    }
+
+    /// Replays the transcript on a fresh challenger and checks every group's opening argument
+    /// against `proof` (the same proof [`Self::load`] read). The constraints at ζ are not
+    /// checked here yet (`docs/recursion.md` §6, step 3).
+    pub fn verify_openings(
+        &self,
+        b: &mut B,
+        proof: &ShardedProof,
+    ) -> Result<Challenges<B>, FriShapeError> {
+        let mut ch = Challenger::new(b);
+        let drawn = self.replay(b, &mut ch);
+        for ((o, (_, c)), group) in self.groups.iter().zip(&drawn.forks).zip(&proof.groups) {
+            fri::verify(
+                b,
+                &self.fri,
+                &o.rounds,
+                c.zeta,
+                &o.layout,
+                &o.fri,
+                &c.pcs,
+                &group.opening_proof,
+            )?;
+        }
+        Ok(drawn)
     }
 
     /// Replays the transcript on `ch` (a fresh challenger): the header, the LogUp grind and

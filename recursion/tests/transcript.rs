@@ -7,7 +7,7 @@
 
 use mipstark_air::machine::Machine;
 use mipstark_prover_cpu_ref::challenger::transcript::{record, Event as RefEvent};
-use mipstark_prover_cpu_ref::machine::{PreprocessedRound, VerifyingKey};
+use mipstark_prover_cpu_ref::machine::VerifyingKey;
 use mipstark_prover_cpu_ref::sharded::{prove_sharded, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
 use mipstark_recursion::challenger::Event;
@@ -53,16 +53,6 @@ fn native_ops(events: Vec<Event<Val, bool>>) -> Vec<Op> {
         .collect()
 }
 
-/// The key's preprocessed round of each group.
-fn key_rounds(vk: &VerifyingKey, proof: &ShardedProof) -> Vec<Option<PreprocessedRound>> {
-    proof
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(g, p)| vk.group_preprocessed(g, &p.degree_bits).unwrap())
-        .collect()
-}
-
 fn sharded(params: StarkParams) -> (Machine, ShardedProof) {
     let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
     assert!(shards.len() >= 3);
@@ -79,9 +69,8 @@ fn assert_replays(params: StarkParams) {
     let (trunk, groups) = reference_sections(events);
     assert_eq!(groups.len(), proof.groups.len());
 
-    let pre = key_rounds(&vk, &proof);
     let mut b = Native::new();
-    let t = Transcript::load(&mut b, &m, params, &pre, &proof).unwrap();
+    let t = Transcript::load(&mut b, &vk, &proof).unwrap();
     let mut ch = Challenger::new(&mut b).recording();
     let drawn = t.replay(&mut b, &mut ch);
     b.finish().unwrap();
@@ -134,10 +123,9 @@ fn a_wrong_grinding_witness_fails_the_run() {
     let params = GRINDING;
     let (m, mut proof) = sharded(params);
     let vk = VerifyingKey::new(&m, params);
-    let pre = key_rounds(&vk, &proof);
     let run = |proof: &ShardedProof| {
         let mut b = Native::new();
-        let t = Transcript::load(&mut b, &m, params, &pre, proof).unwrap();
+        let t = Transcript::load(&mut b, &vk, proof).unwrap();
         let mut ch = Challenger::new(&mut b);
         t.replay(&mut b, &mut ch);
         b.finish()

@@ -8,3 +8,4 @@ pub mod guests;
 pub mod lockstep;
 pub mod qemu;
 pub mod records;
+pub mod tamper;

@@ -26,6 +26,15 @@ fn shape(group: usize, what: impl std::fmt::Display) -> VerifyError {
     VerifyError::Stark(format!("group {group}: {what}"))
 }
 
+/// What the shape checks of a whole sharded proof derive.
+struct ShardedShape {
+    publics: Vec<Vec<Val>>,
+    airs: Vec<Vec<MipsAir>>,
+    commons: Vec<std::sync::Arc<CommonData<MipsStarkConfig>>>,
+    shapes: Vec<GroupShape>,
+    all: Vec<Lookups<Val>>,
+}
+
 /// What the shape checks derive for the rest of a group's verification.
 struct GroupShape {
     preprocessed_widths: Vec<usize>,
@@ -148,6 +157,23 @@ fn check_shape(
 impl VerifyingKey<'_> {
     /// Checks a sharded proof against this key. Never executes the program.
     pub fn verify_sharded(&self, proof: &ShardedProof) -> Result<(), VerifyError> {
+        self.verify_sharded_checked(proof, |vk, p| vk.verify_sharded_inner(p))
+    }
+
+    /// Every check of [`Self::verify_sharded`] that reads lengths, heights and the statement's
+    /// chain but no committed value: what a recursive verifier checks in plain Rust, with
+    /// exactly these rules, before its transcript runs.
+    pub fn check_sharded_shape(&self, proof: &ShardedProof) -> Result<(), VerifyError> {
+        self.verify_sharded_checked(proof, |vk, p| vk.sharded_shape(p).map(|_| ()))
+    }
+
+    /// The checks before any group is read, then `rest`, with a panic inside it reported as
+    /// a rejection.
+    fn verify_sharded_checked(
+        &self,
+        proof: &ShardedProof,
+        rest: impl FnOnce(&Self, &ShardedProof) -> Result<(), VerifyError>,
+    ) -> Result<(), VerifyError> {
         if proof.params != self.params {
             return Err(VerifyError::Params {
                 found: proof.params,
@@ -165,15 +191,14 @@ impl VerifyingKey<'_> {
             });
         }
         // A malformed proof must be an error, never a crash (see `VerifyError::VerifierPanic`).
-        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.verify_sharded_inner(proof)
-        }));
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rest(self, proof)));
         checked.unwrap_or_else(|payload| Err(VerifyError::from_panic(payload)))
     }
 
-    fn verify_sharded_inner(&self, proof: &ShardedProof) -> Result<(), VerifyError> {
-        let config = &self.config;
-        let pcs = config.pcs();
+    /// Each group's AIRs, common data and shape, checked; the instances' public values; the
+    /// lookup multiplicity bound over all groups.
+    fn sharded_shape(&self, proof: &ShardedProof) -> Result<ShardedShape, VerifyError> {
+        let pcs = self.config.pcs();
         let publics = proof
             .statement
             .instance_publics(self.machine.program.initial_brk);
@@ -206,6 +231,24 @@ impl VerifyingKey<'_> {
             .collect();
         p3_lookup::check_multiplicity_height_bound(&all, &heights)
             .map_err(|e| VerifyError::Stark(format!("lookup multiplicities: {e:?}")))?;
+        Ok(ShardedShape {
+            publics,
+            airs,
+            commons,
+            shapes,
+            all,
+        })
+    }
+
+    fn verify_sharded_inner(&self, proof: &ShardedProof) -> Result<(), VerifyError> {
+        let config = &self.config;
+        let ShardedShape {
+            publics,
+            airs,
+            commons,
+            shapes,
+            all,
+        } = self.sharded_shape(proof)?;
 
         // The header, the grind, the LogUp pair.
         let mut ch = config.initialise_challenger();

@@ -1,6 +1,6 @@
 //! The native backend: variables are field values, and the first failed check is the verdict.
 
-use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField32};
+use p3_field::{BasedVectorSpace, Field, PrimeCharacteristicRing, PrimeField32};
 use p3_koala_bear::{default_koalabear_poseidon2_16, Poseidon2KoalaBear};
 use p3_symmetric::Permutation;
 use thiserror::Error;
@@ -14,6 +14,8 @@ use crate::{Challenge, Val};
 pub enum Failure {
     #[error("check #{check}: {left} ≠ {right}")]
     NotEqual { check: usize, left: u32, right: u32 },
+    #[error("check #{check}: the inverse of zero")]
+    InverseOfZero { check: usize },
     #[error("check #{check}: {value} is not below 2^{bits}")]
     TooWide {
         check: usize,
@@ -90,6 +92,30 @@ impl Builder for Native {
     fn mul_f(&mut self, a: Val, b: Val) -> Val {
         a * b
     }
+    fn inv_f(&mut self, a: Val) -> Val {
+        self.check(!a.is_zero(), |check| Failure::InverseOfZero { check });
+        a.try_inverse().unwrap_or(Val::ZERO)
+    }
+    fn add_e(&mut self, a: Challenge, b: Challenge) -> Challenge {
+        a + b
+    }
+    fn sub_e(&mut self, a: Challenge, b: Challenge) -> Challenge {
+        a - b
+    }
+    fn mul_e(&mut self, a: Challenge, b: Challenge) -> Challenge {
+        a * b
+    }
+    fn inv_e(&mut self, a: Challenge) -> Challenge {
+        self.check(!a.is_zero(), |check| Failure::InverseOfZero { check });
+        a.try_inverse().unwrap_or(Challenge::ZERO)
+    }
+    fn select_f(&mut self, bit: bool, a: Val, b: Val) -> Val {
+        if bit {
+            b
+        } else {
+            a
+        }
+    }
     fn ext_from_coeffs(&mut self, c: [Val; EXT_DEGREE]) -> Challenge {
         Challenge::from_basis_coefficients_fn(|i| c[i])
     }
@@ -118,6 +144,15 @@ impl Builder for Native {
     }
     fn bit_f(&mut self, b: bool) -> Val {
         Val::from_bool(b)
+    }
+    fn value_f(&self, x: Val) -> Option<Val> {
+        Some(x)
+    }
+    fn value_e(&self, x: Challenge) -> Option<Challenge> {
+        Some(x)
+    }
+    fn value_bit(&self, x: bool) -> Option<bool> {
+        Some(x)
     }
     fn poseidon2(&mut self, mut state: [Val; PERM_WIDTH]) -> [Val; PERM_WIDTH] {
         self.perm.permute_mut(&mut state);
