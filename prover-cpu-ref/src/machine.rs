@@ -202,7 +202,15 @@ pub fn verify(
 
 type Common = p3_batch_stark::CommonData<MipsStarkConfig>;
 
-/// A group's commitment to its preprocessed tables (see [`VerifyingKey::group_preprocessed`]).
+/// One group's part of a key, for a recursive verifier ([`VerifyingKey::group_key`]).
+pub struct GroupKey {
+    pub airs: Vec<MipsAir>,
+    pub lookups: Vec<p3_lookup::Lookups<crate::Val>>,
+    pub preprocessed_widths: Vec<usize>,
+    pub preprocessed: Option<PreprocessedRound>,
+}
+
+/// A group's commitment to its preprocessed tables.
 #[derive(Clone, Debug)]
 pub struct PreprocessedRound {
     pub commitment: <crate::ValMmcs as p3_commit::Mmcs<crate::Val>>::Commitment,
@@ -269,21 +277,28 @@ impl<'a> VerifyingKey<'a> {
         self.params
     }
 
-    /// Group `g`'s preprocessed round of a sharded proof, from the key: the commitment (for
-    /// the global group, the one the header absorbs) and the instance each committed matrix
-    /// belongs to, in commitment order. `None` when the group's chips have no preprocessed
-    /// columns. A recursive verifier takes these constants from here. `degrees` are the group's
-    /// heights (the commitment does not depend on them, but the key computes it with them).
-    pub fn group_preprocessed(
-        &self,
-        g: usize,
-        degrees: &[usize],
-    ) -> Result<Option<PreprocessedRound>, VerifyError> {
-        let common = self.group_common(&crate::sharded::group_airs(self.machine, g), degrees)?;
-        Ok(common.preprocessed.as_ref().map(|p| PreprocessedRound {
-            commitment: p.commitment.clone(),
-            matrix_to_instance: p.matrix_to_instance.clone(),
-        }))
+    /// What a recursive verifier takes from the key for group `g` of a sharded proof: the
+    /// group's AIRs, each instance's lookups and preprocessed width, and the preprocessed round
+    /// (for the global group, the commitment the header absorbs). `degrees` are the group's
+    /// heights (none of this depends on them, but the key computes it with them).
+    pub fn group_key(&self, g: usize, degrees: &[usize]) -> Result<GroupKey, VerifyError> {
+        let airs = crate::sharded::group_airs(self.machine, g);
+        let common = self.group_common(&airs, degrees)?;
+        let pre = common.preprocessed.as_ref();
+        Ok(GroupKey {
+            preprocessed_widths: (0..airs.len())
+                .map(|i| {
+                    pre.and_then(|p| p.instances.get(i)?.as_ref().map(|m| m.width))
+                        .unwrap_or(0)
+                })
+                .collect(),
+            lookups: common.lookups.clone(),
+            preprocessed: pre.map(|p| PreprocessedRound {
+                commitment: p.commitment.clone(),
+                matrix_to_instance: p.matrix_to_instance.clone(),
+            }),
+            airs,
+        })
     }
 
     /// Each instance's claimed height: within what a proof supports, and the fixed height of

@@ -195,13 +195,7 @@ impl<'a> Geometry<'a> {
             .map(|&d| <U<D, M> as Pcs<Challenge, Ch>>::natural_domain_for_degree(pcs, d))
             .collect();
         let layouts: Vec<AirLayout> = (0..n)
-            .map(|i| AirLayout {
-                preprocessed_width: pre_meta(common, i).map_or(0, |m| m.width),
-                main_width: airs[i].width(),
-                num_public_values: BaseAir::<Val>::num_public_values(&airs[i]),
-                num_periodic_columns: BaseAir::<Val>::num_periodic_columns(&airs[i]),
-                ..Default::default()
-            })
+            .map(|i| air_layout(&airs[i], pre_meta(common, i).map_or(0, |m| m.width)))
             .collect();
         let log_chunks: Vec<usize> = (0..n)
             .map(|i| {
@@ -551,6 +545,18 @@ macro_rules! or_abort {
             }
         }
     };
+}
+
+/// The layout an instance's constraints are evaluated with (prover, verifier, and the
+/// constraint bytecode all derive their symbolic constraints from it).
+pub fn air_layout(air: &MipsAir, preprocessed_width: usize) -> AirLayout {
+    AirLayout {
+        preprocessed_width,
+        main_width: BaseAir::<Val>::width(air),
+        num_public_values: BaseAir::<Val>::num_public_values(air),
+        num_periodic_columns: BaseAir::<Val>::num_periodic_columns(air),
+        ..Default::default()
+    }
 }
 
 /// Proves `airs` on `traces` (one instance each) as Plonky3's `prove_batch` would, with every

@@ -33,3 +33,9 @@ pub enum GpuError {
         budget: u64,
     },
 }
+
+impl From<mipstark_constraints::CompileError> for GpuError {
+    fn from(e: mipstark_constraints::CompileError) -> Self {
+        GpuError::Shape(e.0)
+    }
+}

@@ -14,6 +14,7 @@ pub mod builder;
 pub mod challenger;
 pub mod fri;
 pub mod mmcs;
+pub mod ood;
 pub mod pcs;
 pub mod sharded;
 

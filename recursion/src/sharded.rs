@@ -10,16 +10,24 @@
 //! argument's structure follows from them.
 
 use mipstark_prover_cpu_ref::config::fri_parameters;
-use mipstark_prover_cpu_ref::machine::{PreprocessedRound, VerifyError, VerifyingKey};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use mipstark_constraints::{CompileError, CompiledAir};
+use mipstark_prover_cpu_ref::machine::{GroupKey, PreprocessedRound, VerifyError, VerifyingKey};
+use mipstark_prover_cpu_ref::protocol::air_layout;
+use mipstark_prover_cpu_ref::sharded::BusLayout;
 use mipstark_prover_cpu_ref::sharded::{header_constants, ShardedProof};
 use mipstark_prover_cpu_ref::{Challenge, MipsStarkConfig, Val, ValMmcs};
 use p3_field::PrimeCharacteristicRing;
 use p3_fri::FriParameters;
+use p3_lookup::Lookup;
 use thiserror::Error;
 
 use crate::builder::Builder;
 use crate::challenger::Challenger;
 use crate::fri::{self, FriShapeError, OpeningProof};
+use crate::ood::{self, InstanceInputs, InstanceOpening};
 use crate::pcs::{self, FriLayout, FriTranscript, MatrixClaim, PcsChallenges, Point, RoundClaim};
 
 /// One group of a sharded proof (a Plonky3 batch proof).
@@ -35,6 +43,8 @@ pub enum ShapeError {
     /// The reference verifier's own checks of lengths, heights and the statement's chain.
     #[error(transparent)]
     Reference(#[from] VerifyError),
+    #[error("an AIR's constraints do not compile: {0}")]
+    Compile(#[from] CompileError),
     #[error("the proof has no groups")]
     NoGroups,
     #[error("group 0 carries no LogUp grinding witness")]
@@ -87,12 +97,19 @@ pub struct Header<B: Builder> {
 /// and the FRI proof's transcript part.
 pub struct GroupOpening<B: Builder> {
     pub permutation: Vec<B::F>,
-    pub terminals: Vec<B::E>,
+    /// Each instance's lookup terminal (none for an instance without lookups).
+    pub terminals: Vec<Vec<B::E>>,
     pub quotient: Vec<B::F>,
     pub ood_witness: B::F,
+    /// Each instance's opened values (the claims below hold the same variables).
+    pub instances: Vec<InstanceOpening<B>>,
     pub rounds: Vec<RoundClaim<B>>,
     pub layout: FriLayout,
     pub fri: FriTranscript<B>,
+    /// Each instance's compiled constraints.
+    pub programs: Vec<Arc<CompiledAir>>,
+    /// Where the group's instances start in the header's public-value lists.
+    pub first_instance: usize,
 }
 
 /// The challenges one group's checks use: the constraint-folding α, ζ, and the opening
@@ -111,6 +128,8 @@ pub struct Transcript<B: Builder> {
     pub ood_pow_bits: usize,
     pub fri: FriParameters<()>,
     pub groups: Vec<GroupOpening<B>>,
+    /// Which bus every lookup of every instance (all groups, in order) is on.
+    pub buses: BusLayout,
 }
 
 /// The challenges drawn: the shared LogUp pair, and each group's fork and challenges.
@@ -137,12 +156,17 @@ impl<B: Builder> Transcript<B> {
     pub fn load(b: &mut B, vk: &VerifyingKey, proof: &ShardedProof) -> Result<Self, ShapeError> {
         vk.check_sharded_shape(proof)?;
         let (machine, params) = (vk.machine(), vk.params());
-        let preprocessed: Vec<Option<PreprocessedRound>> = proof
+        let keys: Vec<GroupKey> = proof
             .groups
             .iter()
             .enumerate()
-            .map(|(g, p)| vk.group_preprocessed(g, &p.degree_bits))
+            .map(|(g, p)| vk.group_key(g, &p.degree_bits))
             .collect::<Result<_, _>>()?;
+        let all_lookups: Vec<&[Lookup<Val>]> = keys
+            .iter()
+            .flat_map(|k| k.lookups.iter().map(|l| &l[..]))
+            .collect();
+        let buses = BusLayout::new(&all_lookups);
         let publics = proof
             .statement
             .instance_publics(machine.program.initial_brk)
@@ -160,7 +184,8 @@ impl<B: Builder> Transcript<B> {
         let header = Header {
             constants: header_constants(params, machine.program.entry, machine.program.initial_brk),
             publics,
-            preprocessed: preprocessed[0]
+            preprocessed: keys[0]
+                .preprocessed
                 .as_ref()
                 .map(|p| constants(b, &cap_elements(&p.commitment))),
             groups,
@@ -171,8 +196,10 @@ impl<B: Builder> Transcript<B> {
             .ok_or(ShapeError::NoLookupWitness)?;
         let lookup_witness = b.witness_f(lookup_witness);
         let fri = fri_parameters(params, ());
+        let mut programs: HashMap<&'static str, Arc<CompiledAir>> = HashMap::new();
         let mut groups = Vec::with_capacity(proof.groups.len());
-        for (g, group) in proof.groups.iter().enumerate() {
+        let mut first_instance = 0;
+        for (g, (group, key)) in proof.groups.iter().zip(&keys).enumerate() {
             let perm = group
                 .commitments
                 .permutation
@@ -182,31 +209,55 @@ impl<B: Builder> Transcript<B> {
             let terminals = group
                 .lookup_terminals
                 .iter()
-                .flatten()
-                .map(|t| b.witness_e(t.0))
+                .map(|t| t.iter().map(|t| b.witness_e(t.0)).collect())
                 .collect();
             let quotient = witnesses(b, &cap_elements(&group.commitments.quotient_chunks));
             let ood_witness = b.witness_f(group.ood_pow_witness);
+            let instances = openings(b, group);
             let rounds = claims(
-                b,
                 g,
                 group,
+                &instances,
                 &header.groups[g].main,
                 &quotient,
                 &permutation,
-                preprocessed[g].as_ref(),
+                key.preprocessed
+                    .as_ref()
+                    .map(|p| (p, constants(b, &cap_elements(&p.commitment)))),
             )?;
             let layout = FriLayout::new(&fri, &rounds);
             let fri_proof = fri_transcript(b, g, &fri, &layout, &group.opening_proof)?;
+            let mut group_programs = Vec::with_capacity(key.airs.len());
+            for (i, air) in key.airs.iter().enumerate() {
+                let compiled = match programs.get(air.name()) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = Arc::new(CompiledAir::new(
+                            air,
+                            air_layout(air, key.preprocessed_widths[i]),
+                            &key.lookups[i],
+                            2 * key.lookups[i].len(),
+                            usize::from(!key.lookups[i].is_empty()),
+                        )?);
+                        programs.insert(air.name(), c.clone());
+                        c
+                    }
+                };
+                group_programs.push(compiled);
+            }
             groups.push(GroupOpening {
                 permutation,
                 terminals,
                 quotient,
                 ood_witness,
+                instances,
                 rounds,
                 layout,
                 fri: fri_proof,
+                programs: group_programs,
+                first_instance,
             });
+            first_instance += key.airs.len();
         }
         Ok(Transcript {
             header,
@@ -215,20 +266,26 @@ impl<B: Builder> Transcript<B> {
             ood_pow_bits: params.deep_pow_bits,
             fri,
             groups,
+            buses,
         })
     }
 
-    /// Replays the transcript on a fresh challenger and checks every group's opening argument
-    /// against `proof` (the same proof [`Self::load`] read). The constraints at ζ are not
-    /// checked here yet (`docs/recursion.md` §6, step 3).
-    pub fn verify_openings(
-        &self,
-        b: &mut B,
-        proof: &ShardedProof,
-    ) -> Result<Challenges<B>, FriShapeError> {
+    /// Verifies the proof [`Self::load`] read: replays the transcript on a fresh challenger,
+    /// checks every group's opening argument against `proof`, every instance's constraints at
+    /// its group's ζ, and that the LogUp terminals of all groups sum to zero.
+    pub fn verify(&self, b: &mut B, proof: &ShardedProof) -> Result<Challenges<B>, FriShapeError> {
         let mut ch = Challenger::new(b);
         let drawn = self.replay(b, &mut ch);
-        for ((o, (_, c)), group) in self.groups.iter().zip(&drawn.forks).zip(&proof.groups) {
+        let lookup_challenges =
+            lay_out_challenges(b, &self.buses, drawn.lookup_alpha, drawn.lookup_beta);
+        let mut total = b.constant_e(Challenge::ZERO);
+        for (g, ((o, (_, c)), group)) in self
+            .groups
+            .iter()
+            .zip(&drawn.forks)
+            .zip(&proof.groups)
+            .enumerate()
+        {
             fri::verify(
                 b,
                 &self.fri,
@@ -239,7 +296,23 @@ impl<B: Builder> Transcript<B> {
                 &c.pcs,
                 &group.opening_proof,
             )?;
+            for (i, opening) in o.instances.iter().enumerate() {
+                let at = o.first_instance + i;
+                let inputs = InstanceInputs {
+                    program: &o.programs[i],
+                    publics: &self.header.publics[at],
+                    lookup_challenges: &lookup_challenges[at],
+                    terminals: &o.terminals[i],
+                    log_height: self.header.groups[g].degree_bits[i],
+                };
+                ood::check_instance(b, opening, &inputs, c.alpha, c.zeta);
+                for &t in &o.terminals[i] {
+                    total = b.add_e(total, t);
+                }
+            }
         }
+        let zero = b.constant_e(Challenge::ZERO);
+        b.assert_eq_e(total, zero);
         Ok(drawn)
     }
 
@@ -276,62 +349,73 @@ fn ext_witnesses<B: Builder>(b: &mut B, vs: &[Challenge]) -> Vec<B::E> {
     vs.iter().map(|&v| b.witness_e(v)).collect()
 }
 
+/// Each instance's opened values, as witnesses.
+fn openings<B: Builder>(b: &mut B, group: &GroupProof) -> Vec<InstanceOpening<B>> {
+    group
+        .opened_values
+        .instances
+        .iter()
+        .map(|o| {
+            let v = &o.base_opened_values;
+            let pre = v.preprocessed.as_ref();
+            InstanceOpening {
+                main_local: ext_witnesses(b, &v.trace_local),
+                main_next: v.trace_next.as_ref().map(|n| ext_witnesses(b, n)),
+                pre_local: pre.map_or_else(Vec::new, |p| ext_witnesses(b, &p.local)),
+                pre_next: pre
+                    .and_then(|p| p.next.as_ref())
+                    .map(|n| ext_witnesses(b, n)),
+                perm_local: ext_witnesses(b, &o.permutation_local),
+                perm_next: ext_witnesses(b, &o.permutation_next),
+                quotient_chunks: v
+                    .quotient_chunks
+                    .iter()
+                    .map(|c| ext_witnesses(b, c))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
 /// A group's claimed evaluations, by commitment in the reference's order (p3-batch-stark's
 /// `commitments_with_opening_points`): main (ζ, and the next row where the proof opens
 /// one), quotient chunks (ζ), the preprocessed tables (ζ and the next row, in the key's matrix
 /// order), the LogUp columns (ζ and the next row, for instances that have them). Every matrix
 /// of an instance has that instance's height.
 fn claims<B: Builder>(
-    b: &mut B,
     g: usize,
     group: &GroupProof,
+    instances: &[InstanceOpening<B>],
     main: &[B::F],
     quotient: &[B::F],
     permutation: &[B::F],
-    preprocessed: Option<&PreprocessedRound>,
+    preprocessed: Option<(&PreprocessedRound, Vec<B::F>)>,
 ) -> Result<Vec<RoundClaim<B>>, ShapeError> {
-    let opened = &group.opened_values.instances;
     let heights = &group.degree_bits;
-    if opened.len() != heights.len() {
-        return Err(ShapeError::Fri {
-            group: g,
-            what: "opened instances against heights",
-            expected: heights.len(),
-            got: opened.len(),
-        });
-    }
     let mut main_round = Vec::new();
     let mut quotient_round = Vec::new();
     let mut perm_round = Vec::new();
-    for (i, o) in opened.iter().enumerate() {
-        let v = &o.base_opened_values;
-        let mut points = vec![(Point::Zeta, ext_witnesses(b, &v.trace_local))];
-        if let Some(next) = &v.trace_next {
-            points.push((Point::ZetaNext, ext_witnesses(b, next)));
+    for (i, o) in instances.iter().enumerate() {
+        let mut points = vec![(Point::Zeta, o.main_local.clone())];
+        if let Some(next) = &o.main_next {
+            points.push((Point::ZetaNext, next.clone()));
         }
         main_round.push(MatrixClaim {
             log_height: heights[i],
             points,
         });
-        for chunk in &v.quotient_chunks {
+        for chunk in &o.quotient_chunks {
             quotient_round.push(MatrixClaim {
                 log_height: heights[i],
-                points: vec![(Point::Zeta, ext_witnesses(b, chunk))],
+                points: vec![(Point::Zeta, chunk.clone())],
             });
         }
-        if o.permutation_local.len() != o.permutation_next.len() {
-            return Err(ShapeError::Opening {
-                group: g,
-                instance: i,
-                what: "lookup columns opened at ζ and at the next row differ in number",
-            });
-        }
-        if !o.permutation_local.is_empty() {
+        if !o.perm_local.is_empty() {
             perm_round.push(MatrixClaim {
                 log_height: heights[i],
                 points: vec![
-                    (Point::Zeta, ext_witnesses(b, &o.permutation_local)),
-                    (Point::ZetaNext, ext_witnesses(b, &o.permutation_next)),
+                    (Point::Zeta, o.perm_local.clone()),
+                    (Point::ZetaNext, o.perm_next.clone()),
                 ],
             });
         }
@@ -346,21 +430,19 @@ fn claims<B: Builder>(
             matrices: quotient_round,
         },
     ];
-    if let Some(pre) = preprocessed {
+    if let Some((pre, commitment)) = preprocessed {
         let mut matrices = Vec::with_capacity(pre.matrix_to_instance.len());
         for &i in &pre.matrix_to_instance {
-            let missing = ShapeError::Opening {
-                group: g,
-                instance: i,
-                what: "no preprocessed values opened",
-            };
-            let p = opened
-                .get(i)
-                .and_then(|o| o.base_opened_values.preprocessed.as_ref())
-                .ok_or(missing)?;
-            let mut points = vec![(Point::Zeta, ext_witnesses(b, &p.local))];
-            if let Some(next) = &p.next {
-                points.push((Point::ZetaNext, ext_witnesses(b, next)));
+            let o = instances.get(i).filter(|o| !o.pre_local.is_empty()).ok_or(
+                ShapeError::Opening {
+                    group: g,
+                    instance: i,
+                    what: "no preprocessed values opened",
+                },
+            )?;
+            let mut points = vec![(Point::Zeta, o.pre_local.clone())];
+            if let Some(next) = &o.pre_next {
+                points.push((Point::ZetaNext, next.clone()));
             }
             matrices.push(MatrixClaim {
                 log_height: heights[i],
@@ -368,7 +450,7 @@ fn claims<B: Builder>(
             });
         }
         rounds.push(RoundClaim {
-            commitment: constants(b, &cap_elements(&pre.commitment)),
+            commitment,
             matrices,
         });
     }
@@ -377,6 +459,32 @@ fn claims<B: Builder>(
         matrices: perm_round,
     });
     Ok(rounds)
+}
+
+/// Each instance's lookup challenge vector from the shared pair, over the builder: Plonky3's
+/// `Challenges::new` (bus `k`'s prefix is `α + (k+1)·β^widest`) laid out as the reference's
+/// `lay_out_challenges` does (each lookup gets its bus's prefix, then β).
+pub fn lay_out_challenges<B: Builder>(
+    b: &mut B,
+    buses: &BusLayout,
+    alpha: B::E,
+    beta: B::E,
+) -> Vec<Vec<B::E>> {
+    let mut gamma = b.constant_e(Challenge::ONE);
+    for _ in 0..buses.widest {
+        gamma = b.mul_e(gamma, beta);
+    }
+    let mut prefixes = Vec::with_capacity(buses.count);
+    let mut prefix = alpha;
+    for _ in 0..buses.count {
+        prefix = b.add_e(prefix, gamma);
+        prefixes.push(prefix);
+    }
+    buses
+        .ids
+        .iter()
+        .map(|ids| ids.iter().flat_map(|&k| [prefixes[k], beta]).collect())
+        .collect()
 }
 
 /// The FRI proof's transcript part, its lengths checked against the layout (as `verify_fri`
@@ -473,7 +581,7 @@ pub fn group_challenges<B: Builder>(
     fri: &FriParameters<()>,
 ) -> GroupChallenges<B> {
     ch.observe_all(b, &o.permutation);
-    for &t in &o.terminals {
+    for &t in o.terminals.iter().flatten() {
         ch.observe_ext(b, t);
     }
     let alpha = ch.sample_ext(b);

@@ -1,7 +1,7 @@
 //! Tampering a proof through its serde tree, so that no field can be forgotten: every number
 //! changed by one (an absent option filled with what another instance holds there), every
 //! list shortened by its last element or lengthened by a copy of it. The verifiers' tamper
-//! tests (`prover-cpu-ref/tests/tamper.rs`, `recursion/tests/openings.rs`) share these.
+//! tests (`prover-cpu-ref/tests/tamper.rs`, `recursion/tests/verify.rs`) share these.
 
 use std::collections::BTreeMap;
 

@@ -184,48 +184,71 @@ pub(crate) fn lay_out_challenges<EF: ExtensionField<Val>>(
     alpha: EF,
     beta: EF,
 ) -> Vec<Vec<EF>> {
-    // (name, bus id, payload width): every tuple on one bus must have one width, or a shorter
-    // tuple could alias a longer one (Plonky3's batch checks the same).
-    let mut names: Vec<(&str, usize, usize)> = Vec::new();
-    let mut next = 0usize;
-    let mut widest = 1usize;
-    let ids: Vec<Vec<usize>> = all
+    let buses = BusLayout::new(all);
+    let ch = Challenges::new(alpha, beta, buses.widest, buses.count);
+    buses
+        .ids
         .iter()
-        .map(|lookups| {
-            lookups
-                .iter()
-                .map(|l| {
-                    let width = assert_uniform_tuple_width(&l.elements, "lookup");
-                    widest = widest.max(width);
-                    let fresh = |next: &mut usize| {
-                        *next += 1;
-                        *next - 1
-                    };
-                    match &l.kind {
-                        Kind::Global(name) => match names.iter().find(|(n, _, _)| n == name) {
-                            Some(&(_, id, w)) => {
-                                assert_eq!(w, width, "bus {name:?}: tuple widths {w} and {width}");
-                                id
-                            }
-                            None => {
-                                let id = fresh(&mut next);
-                                names.push((name, id, width));
-                                id
-                            }
-                        },
-                        Kind::Local => fresh(&mut next),
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let ch = Challenges::new(alpha, beta, widest, next);
-    ids.iter()
-        .map(|buses| {
-            buses
-                .iter()
-                .flat_map(|&b| [ch.bus_prefix[b], beta])
-                .collect()
-        })
+        .map(|ids| ids.iter().flat_map(|&b| [ch.bus_prefix[b], beta]).collect())
         .collect()
+}
+
+/// Which bus each lookup of each instance is on, for [`lay_out_challenges`]: a recursive
+/// verifier draws the same challenge vectors from the same layout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BusLayout {
+    /// Per instance, per lookup: its bus id.
+    pub ids: Vec<Vec<usize>>,
+    /// The widest tuple on any bus (the offset power `β^widest` sits above it).
+    pub widest: usize,
+    /// The number of buses.
+    pub count: usize,
+}
+
+impl BusLayout {
+    pub fn new(all: &[&[Lookup<Val>]]) -> Self {
+        // (name, bus id, payload width): every tuple on one bus must have one width, or a shorter
+        // tuple could alias a longer one (Plonky3's batch checks the same).
+        let mut names: Vec<(&str, usize, usize)> = Vec::new();
+        let mut next = 0usize;
+        let mut widest = 1usize;
+        let ids: Vec<Vec<usize>> = all
+            .iter()
+            .map(|lookups| {
+                lookups
+                    .iter()
+                    .map(|l| {
+                        let width = assert_uniform_tuple_width(&l.elements, "lookup");
+                        widest = widest.max(width);
+                        let fresh = |next: &mut usize| {
+                            *next += 1;
+                            *next - 1
+                        };
+                        match &l.kind {
+                            Kind::Global(name) => match names.iter().find(|(n, _, _)| n == name) {
+                                Some(&(_, id, w)) => {
+                                    assert_eq!(
+                                        w, width,
+                                        "bus {name:?}: tuple widths {w} and {width}"
+                                    );
+                                    id
+                                }
+                                None => {
+                                    let id = fresh(&mut next);
+                                    names.push((name, id, width));
+                                    id
+                                }
+                            },
+                            Kind::Local => fresh(&mut next),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        BusLayout {
+            ids,
+            widest,
+            count: next,
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! openings and constraints, and the terminal sum over all groups.
 
 use mipstark_air::machine::MipsAir;
-use p3_air::{AirLayout, BaseAir, RowWindow};
+use p3_air::{BaseAir, RowWindow};
 use p3_batch_stark::folder::VerifierConstraintFolderWithLookups;
 use p3_batch_stark::symbolic::get_log_num_quotient_chunks_for_domain;
 use p3_batch_stark::verifier::commitments_with_opening_points;
@@ -97,13 +97,7 @@ fn check_shape(
         if publics[i].len() != BaseAir::<Val>::num_public_values(air) {
             return Err(shape(g, format!("instance {i}: public value count")));
         }
-        let layout = AirLayout {
-            preprocessed_width: pre_w,
-            main_width: width,
-            num_public_values: BaseAir::<Val>::num_public_values(air),
-            num_periodic_columns: 0,
-            ..Default::default()
-        };
+        let layout = crate::protocol::air_layout(air, pre_w);
         let log = get_log_num_quotient_chunks_for_domain::<Val, Challenge, _, _>(
             air,
             layout,

@@ -11,14 +11,12 @@ use mipstark_prover_cpu_ref::protocol::{
     reference_quotient_values, QuotientEvaluator, QuotientJob,
 };
 use mipstark_prover_cpu_ref::{Challenge, Val};
-use p3_batch_stark::symbolic::{get_constraint_layout, get_symbolic_constraints};
 use p3_commit::PolynomialSpace;
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::LogUpGadget;
 use p3_matrix::Matrix;
 
 use crate::kernels::quotient::{quotient_values_within, QuotientInputs, Selectors};
-use crate::quotient::QuotientProgram;
+use crate::quotient::CompiledAir;
 use crate::{DeviceRuntime, DeviceStats, GpuError};
 
 /// Quotient evaluation on a device.
@@ -75,44 +73,17 @@ impl<R: DeviceRuntime> GpuQuotient<R> {
         &self,
         job: &QuotientJob<'_, M>,
     ) -> Result<Vec<Challenge>, GpuError> {
-        let gadget = LogUpGadget::new();
-        let (base, ext) = get_symbolic_constraints::<Val, Challenge, _, _>(
+        let compiled = CompiledAir::new(
             job.air,
             job.layout,
             job.lookups,
-            &gadget,
-        );
-        let layout = get_constraint_layout::<Val, Challenge, _, _>(
-            job.air,
-            job.layout,
-            job.lookups,
-            &gadget,
-        );
-        if layout.base_indices.len() != base.len() || layout.ext_indices.len() != ext.len() {
-            return Err(GpuError::Shape(format!(
-                "{}: the constraint layout disagrees with the symbolic constraints",
-                job.air.name()
-            )));
-        }
-        let prog = QuotientProgram::compile_with_lookups(
-            &base,
-            &ext,
             job.lookup_challenges.len(),
             job.permutation_values.len(),
-        )?;
-        // Constraint k of the global emission order is weighted α^(K−1−k).
-        let mut powers: Vec<Challenge> = job
-            .alpha
-            .powers()
-            .take(layout.total_constraints())
-            .collect();
-        powers.reverse();
-        let weights: Vec<Challenge> = layout
-            .base_indices
-            .iter()
-            .chain(&layout.ext_indices)
-            .map(|&k| powers[k])
-            .collect();
+        )
+        .map_err(|e| GpuError::Shape(format!("{}: {e}", job.air.name())))?;
+        let prog = &compiled.program;
+        let powers: Vec<Challenge> = job.alpha.powers().take(compiled.num_emitted()).collect();
+        let weights = compiled.weights(&powers);
         let sels = job.trace_domain.selectors_on_coset(job.quotient_domain);
         let table = prog.ext_table(job.lookup_challenges, job.permutation_values)?;
         let inputs = QuotientInputs {
@@ -131,7 +102,7 @@ impl<R: DeviceRuntime> GpuQuotient<R> {
             next_step: job.quotient_domain.size() / job.trace_domain.size(),
         };
         let _turn = self.turn.lock().unwrap_or_else(|e| e.into_inner());
-        quotient_values_within(&*self.rt, &prog, &inputs, self.budget)
+        quotient_values_within(&*self.rt, prog, &inputs, self.budget)
     }
 }
 

@@ -1,8 +1,15 @@
-//! The constraint bytecode: one instruction per distinct DAG node, registers reused after a
-//! value's last use so the kernel's register files stay small. Base-field values live in base
-//! registers; extension values (lookup columns, challenges, the lookup terminal, and whatever
-//! is computed from them) in extension registers, so the common base-field arithmetic of the
-//! AIR's own constraints never pays for the extension.
+//! The constraint bytecode: an AIR's constraints (its own and its lookups') compiled once from
+//! Plonky3's symbolic DAGs, and interpreted by every consumer — the GPU quotient kernel
+//! (`quotient.cu`), its CPU twin ([`QuotientProgram::eval_row`]) and the recursive verifier,
+//! which runs it over its builder at the out-of-domain point ([`QuotientProgram::run`]). One
+//! lowering, so the constraints the prover divides by the vanishing polynomial are the ones the
+//! recursive verifier checks.
+//!
+//! One instruction per distinct DAG node, registers reused after a value's last use so the
+//! kernel's register files stay small. Base-field values live in base registers; extension
+//! values (lookup columns, challenges, the lookup terminal, and whatever is computed from them)
+//! in extension registers, so the common base-field arithmetic of the AIR's own constraints
+//! never pays for the extension.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +23,10 @@ use p3_field::extension::BinomialExtensionField;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
 use p3_koala_bear::KoalaBear;
 
-use crate::error::GpuError;
+/// Why an AIR's constraints do not compile to bytecode.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{0}")]
+pub struct CompileError(pub String);
 
 type F = KoalaBear;
 type EF = BinomialExtensionField<F, 4>;
@@ -105,7 +115,7 @@ impl Lowering {
         self.nodes[i].op().writes_ext()
     }
 
-    fn lower(&mut self, e: &SymbolicExpression<F>) -> Result<usize, GpuError> {
+    fn lower(&mut self, e: &SymbolicExpression<F>) -> Result<usize, CompileError> {
         let key = e as *const _;
         if let Some(&i) = self.base_by_ptr.get(&key) {
             return Ok(i);
@@ -120,7 +130,7 @@ impl Lowering {
                         BaseEntry::Preprocessed { offset: 1 } => Op::PreNext,
                         BaseEntry::Public => Op::Public,
                         other => {
-                            return Err(GpuError::Shape(format!(
+                            return Err(CompileError(format!(
                                 "quotient bytecode does not support {other:?} variables"
                             )))
                         }
@@ -131,7 +141,7 @@ impl Lowering {
                 BaseLeaf::IsLastRow => self.push(Node::Leaf(Op::IsLast, 0)),
                 BaseLeaf::IsTransition => self.push(Node::Leaf(Op::IsTransition, 0)),
                 BaseLeaf::Constant(c) => {
-                    self.push(Node::Leaf(Op::Const, crate::kernels::as_words(&[*c])[0]))
+                    self.push(Node::Leaf(Op::Const, mipstark_kernels::as_words(&[*c])[0]))
                 }
             },
             SymbolicExpr::Add { x, y, .. } => self.base_bin(Op::Add, x, y)?,
@@ -151,7 +161,7 @@ impl Lowering {
         op: Op,
         x: &Arc<SymbolicExpression<F>>,
         y: &Arc<SymbolicExpression<F>>,
-    ) -> Result<usize, GpuError> {
+    ) -> Result<usize, CompileError> {
         let a = self.lower(x)?;
         let b = self.lower(y)?;
         Ok(self.push(Node::Bin(op, a, b)))
@@ -169,7 +179,7 @@ impl Lowering {
     }
 
     /// Lowers an extension expression; the node may be a base one when every leaf under it is.
-    fn lower_ext(&mut self, e: &ExtExpr) -> Result<usize, GpuError> {
+    fn lower_ext(&mut self, e: &ExtExpr) -> Result<usize, CompileError> {
         let key = e as *const _;
         if let Some(&i) = self.ext_by_ptr.get(&key) {
             return Ok(i);
@@ -192,7 +202,7 @@ impl Lowering {
                             (Op::ExtLoad, self.num_challenges + v.index)
                         }
                         other => {
-                            return Err(GpuError::Shape(format!(
+                            return Err(CompileError(format!(
                                 "quotient bytecode does not support {other:?} #{} variables",
                                 v.index
                             )))
@@ -222,7 +232,12 @@ impl Lowering {
         }
     }
 
-    fn ext_bin(&mut self, op: Op, x: &Arc<ExtExpr>, y: &Arc<ExtExpr>) -> Result<usize, GpuError> {
+    fn ext_bin(
+        &mut self,
+        op: Op,
+        x: &Arc<ExtExpr>,
+        y: &Arc<ExtExpr>,
+    ) -> Result<usize, CompileError> {
         let a = self.lower_ext(x)?;
         let b = self.lower_ext(y)?;
         let node = match (self.is_ext(a), self.is_ext(b), op) {
@@ -265,7 +280,7 @@ impl Registers {
 
 impl QuotientProgram {
     /// Compiles base-field constraints only (weight `k` for constraint `k`).
-    pub fn compile(constraints: &[SymbolicExpression<F>]) -> Result<Self, GpuError> {
+    pub fn compile(constraints: &[SymbolicExpression<F>]) -> Result<Self, CompileError> {
         Self::compile_with_lookups(constraints, &[], 0, 0)
     }
 
@@ -277,7 +292,7 @@ impl QuotientProgram {
         ext: &[ExtExpr],
         num_challenges: usize,
         num_perm_values: usize,
-    ) -> Result<Self, GpuError> {
+    ) -> Result<Self, CompileError> {
         let mut low = Lowering {
             nodes: Vec::new(),
             base_by_ptr: HashMap::new(),
@@ -408,9 +423,13 @@ impl QuotientProgram {
 
     /// The extension table of a job: its lookup challenges, its terminal values, then the
     /// program's constants.
-    pub fn ext_table(&self, challenges: &[EF], perm_values: &[EF]) -> Result<Vec<EF>, GpuError> {
+    pub fn ext_table(
+        &self,
+        challenges: &[EF],
+        perm_values: &[EF],
+    ) -> Result<Vec<EF>, CompileError> {
         if challenges.len() != self.num_challenges || perm_values.len() != self.num_perm_values {
-            return Err(GpuError::Shape(format!(
+            return Err(CompileError(format!(
                 "job has {} challenges and {} terminal values; the program was compiled for {} and {}",
                 challenges.len(),
                 perm_values.len(),
@@ -431,40 +450,230 @@ impl QuotientProgram {
 
     /// CPU twin of the kernel: `Σ_k weights[k] · C_k(row)`.
     pub fn eval_row(&self, row: &RowInputs<'_>, weights: &[EF]) -> EF {
-        let mut regs = vec![F::ZERO; self.num_regs.max(1)];
-        let mut eregs = vec![EF::ZERO; self.num_ext_regs.max(1)];
-        let mut acc = EF::ZERO;
-        let word = |w: u32| crate::kernels::from_words(vec![w])[0];
+        let mut it = RowInterp {
+            row,
+            weights,
+            acc: EF::ZERO,
+        };
+        self.run(&mut it);
+        it.acc
+    }
+
+    /// Runs the program on `it`'s values, instruction by instruction (registers hold whatever
+    /// `it` computes with). Every consumer of the bytecode interprets it through this loop.
+    pub fn run<I: Interp>(&self, it: &mut I) {
+        let mut regs: Vec<Option<I::Base>> = vec![None; self.num_regs];
+        let mut eregs: Vec<Option<I::Ext>> = vec![None; self.num_ext_regs];
+        let get = |r: &[Option<I::Base>], i: u32| r[i as usize].expect("written before it is read");
+        let get_e =
+            |r: &[Option<I::Ext>], i: u32| r[i as usize].expect("written before it is read");
         for ins in &self.instrs {
-            let (a, b, d) = (ins.a as usize, ins.b as usize, ins.dst as usize);
+            let d = ins.dst as usize;
             match ins.op {
-                Op::MainLocal => regs[d] = row.main_local[a],
-                Op::MainNext => regs[d] = row.main_next[a],
-                Op::PreLocal => regs[d] = row.pre_local[a],
-                Op::PreNext => regs[d] = row.pre_next[a],
-                Op::Public => regs[d] = row.public_values[a],
-                Op::Const => regs[d] = word(ins.a),
-                Op::IsFirst => regs[d] = row.is_first,
-                Op::IsLast => regs[d] = row.is_last,
-                Op::IsTransition => regs[d] = row.is_transition,
-                Op::Add => regs[d] = regs[a] + regs[b],
-                Op::Sub => regs[d] = regs[a] - regs[b],
-                Op::Mul => regs[d] = regs[a] * regs[b],
-                Op::Neg => regs[d] = -regs[a],
-                Op::Emit => acc += weights[b] * regs[a],
-                Op::PermLocal => eregs[d] = row.perm_local[a],
-                Op::PermNext => eregs[d] = row.perm_next[a],
-                Op::ExtLoad => eregs[d] = row.ext_table[a],
-                Op::ExtFromBase => eregs[d] = EF::from(regs[a]),
-                Op::ExtAdd => eregs[d] = eregs[a] + eregs[b],
-                Op::ExtSub => eregs[d] = eregs[a] - eregs[b],
-                Op::ExtMul => eregs[d] = eregs[a] * eregs[b],
-                Op::ExtNeg => eregs[d] = -eregs[a],
-                Op::ExtMulBase => eregs[d] = eregs[a] * regs[b],
-                Op::ExtEmit => acc += weights[b] * eregs[a],
+                Op::MainLocal
+                | Op::MainNext
+                | Op::PreLocal
+                | Op::PreNext
+                | Op::Public
+                | Op::IsFirst
+                | Op::IsLast
+                | Op::IsTransition => regs[d] = Some(it.load(ins.op, ins.a)),
+                Op::Const => {
+                    let c = mipstark_kernels::from_words(vec![ins.a])[0];
+                    regs[d] = Some(it.constant(c));
+                }
+                Op::Add => regs[d] = Some(it.add(get(&regs, ins.a), get(&regs, ins.b))),
+                Op::Sub => regs[d] = Some(it.sub(get(&regs, ins.a), get(&regs, ins.b))),
+                Op::Mul => regs[d] = Some(it.mul(get(&regs, ins.a), get(&regs, ins.b))),
+                Op::Neg => regs[d] = Some(it.neg(get(&regs, ins.a))),
+                Op::Emit => it.emit(ins.b as usize, get(&regs, ins.a)),
+                Op::PermLocal | Op::PermNext | Op::ExtLoad => {
+                    eregs[d] = Some(it.load_ext(ins.op, ins.a))
+                }
+                Op::ExtFromBase => eregs[d] = Some(it.lift(get(&regs, ins.a))),
+                Op::ExtAdd => {
+                    eregs[d] = Some(it.add_ext(get_e(&eregs, ins.a), get_e(&eregs, ins.b)))
+                }
+                Op::ExtSub => {
+                    eregs[d] = Some(it.sub_ext(get_e(&eregs, ins.a), get_e(&eregs, ins.b)))
+                }
+                Op::ExtMul => {
+                    eregs[d] = Some(it.mul_ext(get_e(&eregs, ins.a), get_e(&eregs, ins.b)))
+                }
+                Op::ExtNeg => eregs[d] = Some(it.neg_ext(get_e(&eregs, ins.a))),
+                Op::ExtMulBase => {
+                    eregs[d] = Some(it.mul_ext_base(get_e(&eregs, ins.a), get(&regs, ins.b)))
+                }
+                Op::ExtEmit => it.emit_ext(ins.b as usize, get_e(&eregs, ins.a)),
             }
         }
-        acc
+    }
+}
+
+/// What [`QuotientProgram::run`] computes with: base and extension values, their loads and
+/// arithmetic, and what becomes of each constraint's value (`emit`, with the constraint's
+/// index in the program's order: base constraints, then extension constraints).
+pub trait Interp {
+    type Base: Copy;
+    type Ext: Copy;
+    /// A base leaf: `op` is a column, public-value or selector load, `index` its column or
+    /// public value.
+    fn load(&mut self, op: Op, index: u32) -> Self::Base;
+    fn constant(&mut self, c: F) -> Self::Base;
+    fn add(&mut self, a: Self::Base, b: Self::Base) -> Self::Base;
+    fn sub(&mut self, a: Self::Base, b: Self::Base) -> Self::Base;
+    fn mul(&mut self, a: Self::Base, b: Self::Base) -> Self::Base;
+    fn neg(&mut self, a: Self::Base) -> Self::Base;
+    fn emit(&mut self, constraint: usize, v: Self::Base);
+    /// An extension leaf: a lookup column (`PermLocal`/`PermNext`) or an entry of the job's
+    /// extension table (`ExtLoad`, [`QuotientProgram::ext_table`]'s order).
+    fn load_ext(&mut self, op: Op, index: u32) -> Self::Ext;
+    fn lift(&mut self, a: Self::Base) -> Self::Ext;
+    fn add_ext(&mut self, a: Self::Ext, b: Self::Ext) -> Self::Ext;
+    fn sub_ext(&mut self, a: Self::Ext, b: Self::Ext) -> Self::Ext;
+    fn mul_ext(&mut self, a: Self::Ext, b: Self::Ext) -> Self::Ext;
+    fn neg_ext(&mut self, a: Self::Ext) -> Self::Ext;
+    fn mul_ext_base(&mut self, a: Self::Ext, b: Self::Base) -> Self::Ext;
+    fn emit_ext(&mut self, constraint: usize, v: Self::Ext);
+}
+
+/// The CPU twin's values: one row's inputs, the weighted sum of the constraints.
+struct RowInterp<'a, 'r> {
+    row: &'a RowInputs<'r>,
+    weights: &'a [EF],
+    acc: EF,
+}
+
+impl Interp for RowInterp<'_, '_> {
+    type Base = F;
+    type Ext = EF;
+    fn load(&mut self, op: Op, index: u32) -> F {
+        let (row, a) = (self.row, index as usize);
+        match op {
+            Op::MainLocal => row.main_local[a],
+            Op::MainNext => row.main_next[a],
+            Op::PreLocal => row.pre_local[a],
+            Op::PreNext => row.pre_next[a],
+            Op::Public => row.public_values[a],
+            Op::IsFirst => row.is_first,
+            Op::IsLast => row.is_last,
+            Op::IsTransition => row.is_transition,
+            other => unreachable!("{other:?} is not a base load"),
+        }
+    }
+    fn constant(&mut self, c: F) -> F {
+        c
+    }
+    fn add(&mut self, a: F, b: F) -> F {
+        a + b
+    }
+    fn sub(&mut self, a: F, b: F) -> F {
+        a - b
+    }
+    fn mul(&mut self, a: F, b: F) -> F {
+        a * b
+    }
+    fn neg(&mut self, a: F) -> F {
+        -a
+    }
+    fn emit(&mut self, k: usize, v: F) {
+        self.acc += self.weights[k] * v;
+    }
+    fn load_ext(&mut self, op: Op, index: u32) -> EF {
+        let a = index as usize;
+        match op {
+            Op::PermLocal => self.row.perm_local[a],
+            Op::PermNext => self.row.perm_next[a],
+            Op::ExtLoad => self.row.ext_table[a],
+            other => unreachable!("{other:?} is not an extension load"),
+        }
+    }
+    fn lift(&mut self, a: F) -> EF {
+        EF::from(a)
+    }
+    fn add_ext(&mut self, a: EF, b: EF) -> EF {
+        a + b
+    }
+    fn sub_ext(&mut self, a: EF, b: EF) -> EF {
+        a - b
+    }
+    fn mul_ext(&mut self, a: EF, b: EF) -> EF {
+        a * b
+    }
+    fn neg_ext(&mut self, a: EF) -> EF {
+        -a
+    }
+    fn mul_ext_base(&mut self, a: EF, b: F) -> EF {
+        a * b
+    }
+    fn emit_ext(&mut self, k: usize, v: EF) {
+        self.acc += self.weights[k] * v;
+    }
+}
+
+/// An AIR's constraints (its own and its lookups') compiled, with each program constraint's
+/// place in Plonky3's emission order: constraint `k` of that order is folded with weight
+/// `α^(K−1−k)` (the verifier's folder multiplies its accumulator by α before adding each).
+pub struct CompiledAir {
+    pub program: QuotientProgram,
+    /// For each constraint of the program (base ones, then extension ones), its emission index.
+    order: Vec<usize>,
+    emitted: usize,
+}
+
+impl CompiledAir {
+    /// Compiles `air`'s constraints under `layout`, with `lookups`, for a job with
+    /// `num_challenges` lookup challenges and `num_perm_values` terminal values.
+    pub fn new<A>(
+        air: &A,
+        layout: p3_air::AirLayout,
+        lookups: &[p3_lookup::Lookup<F>],
+        num_challenges: usize,
+        num_perm_values: usize,
+    ) -> Result<Self, CompileError>
+    where
+        A: p3_air::Air<p3_lookup::InteractionSymbolicBuilder<F, EF>>,
+    {
+        use p3_batch_stark::symbolic::{get_constraint_layout, get_symbolic_constraints};
+        let gadget = p3_lookup::LogUpGadget::new();
+        let (base, ext) = get_symbolic_constraints::<F, EF, _, _>(air, layout, lookups, &gadget);
+        let order = get_constraint_layout::<F, EF, _, _>(air, layout, lookups, &gadget);
+        if order.base_indices.len() != base.len() || order.ext_indices.len() != ext.len() {
+            return Err(CompileError(
+                "the constraint layout disagrees with the symbolic constraints".into(),
+            ));
+        }
+        let program =
+            QuotientProgram::compile_with_lookups(&base, &ext, num_challenges, num_perm_values)?;
+        Ok(CompiledAir {
+            program,
+            emitted: order.total_constraints(),
+            order: order
+                .base_indices
+                .iter()
+                .chain(&order.ext_indices)
+                .copied()
+                .collect(),
+        })
+    }
+
+    /// How many constraints the AIR emits (`K`).
+    pub fn num_emitted(&self) -> usize {
+        self.emitted
+    }
+
+    /// The program's weights from `powers[j] = α^j` (`j < K`): constraint `i` of the program,
+    /// the `k`-th emitted, gets `α^(K−1−k)`.
+    pub fn weights<T: Copy>(&self, powers: &[T]) -> Vec<T> {
+        assert_eq!(
+            powers.len(),
+            self.emitted,
+            "one power of α per emitted constraint"
+        );
+        self.order
+            .iter()
+            .map(|&k| powers[self.emitted - 1 - k])
+            .collect()
     }
 }
 

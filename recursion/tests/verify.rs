@@ -1,0 +1,189 @@
+//! The sharded verifier written over the builder agrees with the reference verifier: run
+//! natively, [`Transcript::verify`] accepts honest sharded proofs (several parameter sets),
+//! rejects — cleanly, never by a panic — every tampering of a proof's fields that
+//! `VerifyingKey::verify_sharded` rejects, and rejects a proof whose only fault is a quotient
+//! that does not match the constraints (which nothing but the check at ζ can see).
+
+use mipstark_air::machine::Machine;
+use mipstark_prover_cpu_ref::config::Dft;
+use mipstark_prover_cpu_ref::machine::VerifyingKey;
+use mipstark_prover_cpu_ref::protocol::{
+    reference_quotient_values, QuotientEvaluator, QuotientJob,
+};
+use mipstark_prover_cpu_ref::sharded::{prove_sharded, prove_sharded_backend, ShardedProof};
+use mipstark_prover_cpu_ref::{val_mmcs, Challenge, StarkParams, Val};
+use mipstark_recursion::sharded::Transcript;
+use mipstark_recursion::Native;
+use mipstark_tests::tamper::{chosen_sites, donors, sites, tamperings};
+use p3_field::PrimeCharacteristicRing;
+use p3_matrix::Matrix;
+
+fn sharded(params: StarkParams) -> (Machine, ShardedProof) {
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
+    let m = Machine::new(program).unwrap();
+    let p = prove_sharded(&m, &shards, params).unwrap();
+    (m, p)
+}
+
+/// The native verdict: `Err` with the reason for a rejection.
+fn native(vk: &VerifyingKey, proof: &ShardedProof) -> Result<(), String> {
+    let mut b = Native::new();
+    let t = Transcript::load(&mut b, vk, proof).map_err(|e| format!("shape: {e}"))?;
+    t.verify(&mut b, proof).map_err(|e| format!("shape: {e}"))?;
+    b.finish().map_err(|e| format!("check: {e}"))
+}
+
+fn honest(params: StarkParams) {
+    let (m, proof) = sharded(params);
+    let vk = VerifyingKey::new(&m, params);
+    vk.verify_sharded(&proof).unwrap();
+    native(&vk, &proof).unwrap();
+}
+
+#[test]
+fn honest_openings_verify() {
+    honest(StarkParams::TESTING);
+}
+
+#[test]
+fn honest_openings_verify_with_grinding_and_a_longer_final_polynomial() {
+    honest(StarkParams {
+        lookup_pow_bits: 3,
+        deep_pow_bits: 3,
+        batch_pow_bits: 3,
+        query_pow_bits: 4,
+        ..StarkParams::TESTING
+    });
+    honest(StarkParams {
+        log_blowup: 2,
+        log_final_poly_len: 1,
+        num_queries: 5,
+        ..StarkParams::TESTING
+    });
+}
+
+/// A prover whose quotient for one chip is the true one plus a constant: still a polynomial
+/// of the right degree (so every commitment and the FRI test are consistent), but not
+/// `Σ α^k C_k / Z_H`. Only the constraint check at ζ can reject it.
+struct ShiftedQuotient(&'static str);
+
+impl QuotientEvaluator for ShiftedQuotient {
+    fn quotient_values<M: Matrix<Val> + Sync>(&self, job: &QuotientJob<'_, M>) -> Vec<Challenge> {
+        let mut v = reference_quotient_values(job);
+        if job.air.name() == self.0 {
+            for x in &mut v {
+                *x += Challenge::ONE;
+            }
+        }
+        v
+    }
+}
+
+#[test]
+fn a_quotient_that_misses_the_constraints_is_rejected_at_zeta() {
+    let params = StarkParams::TESTING;
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
+    let m = Machine::new(program).unwrap();
+    let vk = VerifyingKey::new(&m, params);
+    for chip in ["cpu", "program"] {
+        let proof = prove_sharded_backend(
+            &m,
+            &shards,
+            params,
+            Dft::default(),
+            val_mmcs(),
+            &ShiftedQuotient(chip),
+        )
+        .unwrap();
+        let reference = vk.verify_sharded(&proof).unwrap_err().to_string();
+        assert!(
+            reference.contains("the constraints do not match the quotient"),
+            "{chip}: {reference}"
+        );
+        let ours = native(&vk, &proof).unwrap_err();
+        assert!(ours.starts_with("check:"), "{chip}: {ours}");
+    }
+}
+
+/// A run whose memory bus does not balance while every chip's own constraints hold: one full
+/// word store claims a different previous value than memory held (nothing but the bus reads a
+/// full store's previous value). Each group's proof is then valid on its own; only the sum of
+/// the LogUp terminals over all groups is wrong.
+#[test]
+fn an_unbalanced_bus_is_rejected_by_the_terminal_sum() {
+    use mipstark_emulator::insn::Op;
+    let params = StarkParams::TESTING;
+    let (program, mut shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
+    let step = shards[1]
+        .steps
+        .iter_mut()
+        .find(|s| s.op == Op::Sw && s.mem.prev_value < u32::MAX)
+        .expect("a full-word store");
+    step.mem.prev_value += 1;
+    let m = Machine::new(program).unwrap();
+    let vk = VerifyingKey::new(&m, params);
+    let proof = prove_sharded(&m, &shards, params).unwrap();
+    let reference = vk.verify_sharded(&proof).unwrap_err().to_string();
+    assert!(reference.contains("do not balance"), "{reference}");
+    let ours = native(&vk, &proof).unwrap_err();
+    assert!(ours.starts_with("check:"), "{ours}");
+}
+
+/// Each field kind tampered at `per_pattern` sites; both verifiers must reject every one.
+fn agreement(per_pattern: Option<usize>) {
+    let params = StarkParams::TESTING;
+    let (m, proof) = sharded(params);
+    let vk = VerifyingKey::new(&m, params);
+    let tree = serde_json::to_value(&proof).unwrap();
+    let mut all = Vec::new();
+    sites(&tree, String::new(), String::new(), &mut all);
+    let donors = donors(&tree, &all);
+    let (jobs, kinds) = chosen_sites(&all, per_pattern);
+    use rayon::prelude::*;
+    let outcomes: Vec<Option<String>> = jobs
+        .par_iter()
+        .flat_map_iter(|(pattern, site)| {
+            tamperings(site, &tree, &donors)
+                .into_iter()
+                .map(move |(what, t)| (pattern, site, what, t))
+        })
+        .filter_map(|(pattern, site, what, t)| {
+            let p = serde_json::from_value::<ShardedProof>(t).ok()?;
+            let p = ShardedProof::from_bytes(&p.to_bytes()).ok()?;
+            let reference = vk.verify_sharded(&p);
+            let ours = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| native(&vk, &p)));
+            let place = format!("{} ({pattern}) {what}", site.pointer);
+            Some(match (reference, ours) {
+                (_, Err(_)) => Some(format!("{place}: the native verifier panicked")),
+                (Err(_), Ok(Err(_))) => None,
+                (Ok(()), Ok(Ok(()))) => Some(format!("{place}: both accept")),
+                (r, Ok(o)) => Some(format!("{place}: reference {r:?}, native {o:?}")),
+            })
+        })
+        .collect();
+    let tried = outcomes.len();
+    let failures: Vec<String> = outcomes.into_iter().flatten().collect();
+    eprintln!(
+        "{} sites in {kinds} field kinds; {tried} tamperings",
+        all.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {tried} tamperings disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_tampering_is_rejected_by_both() {
+    agreement(Some(2));
+}
+
+/// Twelve sites of every field kind (about 1 200 tamperings, some minutes: run by
+/// `scripts/slow-tests.sh`).
+#[test]
+#[ignore]
+fn many_tamperings_are_rejected_by_both() {
+    agreement(Some(12));
+}
