@@ -19,6 +19,7 @@ pub mod pcs;
 pub mod sharded;
 
 pub use builder::native::{Failure, Native};
+pub use builder::recorder::{Program, Recorder};
 pub use builder::Builder;
 pub use challenger::Challenger;
 pub use mipstark_prover_cpu_ref::{Challenge, Val};

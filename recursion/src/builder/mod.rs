@@ -8,6 +8,7 @@
 //! finishes, a recording backend emits a constraint.
 
 pub mod native;
+pub mod recorder;
 
 use crate::{Challenge, Val};
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, TwoAdicField};
