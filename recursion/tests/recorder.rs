@@ -19,13 +19,16 @@ fn sharded() -> (Machine, ShardedProof) {
 }
 
 /// Records the verifier on `proof`; with values, also the witnesses and their verdict.
+/// A program, and with values its witnesses and whether they satisfy it.
+type Recorded = (Program, Option<(Vec<Val>, bool)>);
+
 /// A proof whose pruned Merkle openings do not restore for the indices its transcript draws
 /// has no witness at all: that is an `Err` here (a rejection, before any program runs).
 fn record(
     vk: &VerifyingKey,
     proof: &ShardedProof,
     values: bool,
-) -> Result<(Program, Option<(Vec<Val>, bool)>), String> {
+) -> Result<Recorded, String> {
     let mut b = if values {
         Recorder::with_values()
     } else {
