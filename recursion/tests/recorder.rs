@@ -24,11 +24,7 @@ type Recorded = (Program, Option<(Vec<Val>, bool)>);
 
 /// A proof whose pruned Merkle openings do not restore for the indices its transcript draws
 /// has no witness at all: that is an `Err` here (a rejection, before any program runs).
-fn record(
-    vk: &VerifyingKey,
-    proof: &ShardedProof,
-    values: bool,
-) -> Result<Recorded, String> {
+fn record(vk: &VerifyingKey, proof: &ShardedProof, values: bool) -> Result<Recorded, String> {
     let mut b = if values {
         Recorder::with_values()
     } else {
