@@ -29,7 +29,7 @@ use crate::alu::mul::MulChip;
 use crate::alu::shift::ShiftChip;
 use crate::bus::REG_SPACE;
 use crate::byte::{ByteChip, ByteLookups};
-use crate::cpu::{Boundary, CpuChip, CpuTraceError};
+use crate::cpu::{Boundary, CpuChip, CpuTraceError, NUM_BOUNDARY};
 use crate::load_store::{mem_instr_events, LoadStoreChip};
 use crate::memory::{final_state, initial_image, ImageChip, MemoryChip, REG_PV_LEN};
 use crate::program::{ProgramChip, ProgramTableError};
@@ -216,24 +216,43 @@ impl Statement {
     /// Each instance's public values, for a program whose initial break is `initial_brk` (a
     /// constant of the verifying key: the verifier passes its own, never the proof's).
     pub fn instance_publics(&self, initial_brk: u32) -> Vec<Vec<F>> {
-        let mut out = vec![vec![]; NUM_GLOBAL];
-        out[4] = PublicValuesChip::public_values(&self.public_values, &self.committed);
-        let exit = syscall_publics(self.exit_code, initial_brk);
-        for (before, after) in &self.shards {
-            for air in shard_airs() {
-                out.push(match air {
-                    MipsAir::Cpu(_) => {
-                        let mut cpu = before.to_field().to_vec();
-                        cpu.extend(after.to_field());
-                        cpu
-                    }
-                    MipsAir::Syscall(_) => exit.clone(),
-                    _ => vec![],
-                });
-            }
-        }
-        out
+        let boundaries: Vec<_> = self
+            .shards
+            .iter()
+            .map(|(b, a)| (b.to_field(), a.to_field()))
+            .collect();
+        lay_out_publics(
+            PublicValuesChip::public_values(&self.public_values, &self.committed),
+            syscall_publics(self.exit_code, initial_brk),
+            &boundaries,
+        )
     }
+}
+
+/// Index of the public-values chip among the global instances.
+pub const PUBLIC_VALUES_INSTANCE: usize = 4;
+
+/// The instances' public-value lists from a statement's parts, over any value type (field
+/// values here, a recursive verifier's variables there, so both lay them out alike): the
+/// public-values chip gets `public_values`, every shard's CPU its boundaries (before, then
+/// after), every shard's syscall chip `syscall` (the exit code and the break).
+pub fn lay_out_publics<T: Clone>(
+    public_values: Vec<T>,
+    syscall: Vec<T>,
+    boundaries: &[([T; NUM_BOUNDARY], [T; NUM_BOUNDARY])],
+) -> Vec<Vec<T>> {
+    let mut out = vec![vec![]; NUM_GLOBAL];
+    out[PUBLIC_VALUES_INSTANCE] = public_values;
+    for (before, after) in boundaries {
+        for air in shard_airs() {
+            out.push(match air {
+                MipsAir::Cpu(_) => before.iter().chain(after).cloned().collect(),
+                MipsAir::Syscall(_) => syscall.clone(),
+                _ => vec![],
+            });
+        }
+    }
+    out
 }
 
 /// The chips every shard has, in instance order.

@@ -42,6 +42,8 @@ pub enum FriShapeError {
     Arity(usize),
     #[error("an input of LDE height 2^{height} is below the final height 2^{last}")]
     TooShort { height: usize, last: usize },
+    #[error("an LDE of height 2^{0} is larger than the field's two-adic subgroup")]
+    TooTall(usize),
     #[error("commitment {0} holds no matrix")]
     EmptyCommitment(usize),
     #[error(transparent)]
@@ -69,6 +71,9 @@ fn check_shape<B: Builder>(
 ) -> Result<(), FriShapeError> {
     if let Some(&a) = layout.log_arities.iter().find(|&&a| a != 1) {
         return Err(FriShapeError::Arity(a));
+    }
+    if layout.log_max_height() > Val::TWO_ADICITY {
+        return Err(FriShapeError::TooTall(layout.log_max_height()));
     }
     let last = fri.log_blowup + fri.log_final_poly_len;
     if let Some(&height) = layout.log_heights.iter().find(|&&h| h < last) {

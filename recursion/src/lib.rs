@@ -17,6 +17,7 @@ pub mod mmcs;
 pub mod ood;
 pub mod pcs;
 pub mod sharded;
+pub mod statement;
 
 pub use builder::native::{Failure, Native};
 pub use builder::recorder::{Program, Recorder};

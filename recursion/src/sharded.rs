@@ -18,8 +18,8 @@ use mipstark_prover_cpu_ref::machine::{GroupKey, PreprocessedRound, VerifyError,
 use mipstark_prover_cpu_ref::protocol::air_layout;
 use mipstark_prover_cpu_ref::sharded::BusLayout;
 use mipstark_prover_cpu_ref::sharded::{header_constants, ShardedProof};
-use mipstark_prover_cpu_ref::{Challenge, MipsStarkConfig, Val, ValMmcs};
-use p3_field::PrimeCharacteristicRing;
+use mipstark_prover_cpu_ref::{Challenge, MipsStarkConfig, Val};
+use p3_field::{PrimeCharacteristicRing, TwoAdicField};
 use p3_fri::FriParameters;
 use p3_lookup::Lookup;
 use thiserror::Error;
@@ -29,12 +29,12 @@ use crate::challenger::Challenger;
 use crate::fri::{self, FriShapeError, OpeningProof};
 use crate::ood::{self, InstanceInputs, InstanceOpening};
 use crate::pcs::{self, FriLayout, FriTranscript, MatrixClaim, PcsChallenges, Point, RoundClaim};
+use crate::statement::StatementVars;
 
 /// One group of a sharded proof (a Plonky3 batch proof).
 pub type GroupProof = p3_batch_stark::BatchProof<MipsStarkConfig>;
 
-/// A Merkle commitment as the proofs carry it.
-pub type Commitment = <ValMmcs as p3_commit::Mmcs<Val>>::Commitment;
+pub use mipstark_prover_cpu_ref::sharded::Commitment;
 
 /// What makes a proof unreadable before any value is checked (the reference verifier rejects
 /// the same proofs, as shape errors).
@@ -110,6 +110,8 @@ pub struct GroupOpening<B: Builder> {
     pub programs: Vec<Arc<CompiledAir>>,
     /// Where the group's instances start in the header's public-value lists.
     pub first_instance: usize,
+    /// The group's query openings (read as witnesses when they are checked).
+    pub opening_proof: OpeningProof,
 }
 
 /// The challenges one group's checks use: the constraint-folding α, ζ, and the opening
@@ -130,6 +132,8 @@ pub struct Transcript<B: Builder> {
     pub groups: Vec<GroupOpening<B>>,
     /// Which bus every lookup of every instance (all groups, in order) is on.
     pub buses: BusLayout,
+    /// What the proof states (the header's public values are laid out from it).
+    pub statement: StatementVars<B>,
 }
 
 /// The challenges drawn: the shared LogUp pair, and each group's fork and challenges.
@@ -167,12 +171,8 @@ impl<B: Builder> Transcript<B> {
             .flat_map(|k| k.lookups.iter().map(|l| &l[..]))
             .collect();
         let buses = BusLayout::new(&all_lookups);
-        let publics = proof
-            .statement
-            .instance_publics(machine.program.initial_brk)
-            .iter()
-            .map(|pv| witnesses(b, pv))
-            .collect();
+        let statement = StatementVars::load(b, &proof.statement, machine.program.entry);
+        let publics = statement.instance_publics(b, machine.program.initial_brk);
         let groups = proof
             .groups
             .iter()
@@ -213,6 +213,16 @@ impl<B: Builder> Transcript<B> {
                 .collect();
             let quotient = witnesses(b, &cap_elements(&group.commitments.quotient_chunks));
             let ood_witness = b.witness_f(group.ood_pow_witness);
+            for (i, o) in group.opened_values.instances.iter().enumerate() {
+                let chunks = o.base_opened_values.quotient_chunks.len().trailing_zeros() as usize;
+                if group.degree_bits[i] + chunks > Val::TWO_ADICITY {
+                    return Err(ShapeError::Opening {
+                        group: g,
+                        instance: i,
+                        what: "a quotient domain larger than the field's two-adic subgroup",
+                    });
+                }
+            }
             let instances = openings(b, group);
             let rounds = claims(
                 g,
@@ -256,6 +266,7 @@ impl<B: Builder> Transcript<B> {
                 fri: fri_proof,
                 programs: group_programs,
                 first_instance,
+                opening_proof: group.opening_proof.clone(),
             });
             first_instance += key.airs.len();
         }
@@ -267,25 +278,23 @@ impl<B: Builder> Transcript<B> {
             fri,
             groups,
             buses,
+            statement,
         })
     }
 
-    /// Verifies the proof [`Self::load`] read: replays the transcript on a fresh challenger,
-    /// checks every group's opening argument against `proof`, every instance's constraints at
-    /// its group's ζ, and that the LogUp terminals of all groups sum to zero.
-    pub fn verify(&self, b: &mut B, proof: &ShardedProof) -> Result<Challenges<B>, FriShapeError> {
+    /// Verifies the proof [`Self::load`] read: checks its statement, replays the transcript on
+    /// a fresh challenger, checks every group's opening argument, every instance's constraints
+    /// at its group's ζ, and that the LogUp terminals of all groups sum to zero. `Err` is a
+    /// rejection for shape; otherwise the verdict is the backend's (`Native::finish`, or the
+    /// recorded program's assertions).
+    pub fn verify(&self, b: &mut B) -> Result<Challenges<B>, FriShapeError> {
+        self.statement.check(b);
         let mut ch = Challenger::new(b);
         let drawn = self.replay(b, &mut ch);
         let lookup_challenges =
             lay_out_challenges(b, &self.buses, drawn.lookup_alpha, drawn.lookup_beta);
         let mut total = b.constant_e(Challenge::ZERO);
-        for (g, ((o, (_, c)), group)) in self
-            .groups
-            .iter()
-            .zip(&drawn.forks)
-            .zip(&proof.groups)
-            .enumerate()
-        {
+        for (g, (o, (_, c))) in self.groups.iter().zip(&drawn.forks).enumerate() {
             fri::verify(
                 b,
                 &self.fri,
@@ -294,7 +303,7 @@ impl<B: Builder> Transcript<B> {
                 &o.layout,
                 &o.fri,
                 &c.pcs,
-                &group.opening_proof,
+                &o.opening_proof,
             )?;
             for (i, opening) in o.instances.iter().enumerate() {
                 let at = o.first_instance + i;

@@ -31,7 +31,7 @@ fn record(vk: &VerifyingKey, proof: &ShardedProof, values: bool) -> Result<Recor
         Recorder::shape_only()
     };
     let t = Transcript::load(&mut b, vk, proof).map_err(|e| e.to_string())?;
-    t.verify(&mut b, proof).map_err(|e| e.to_string())?;
+    t.verify(&mut b).map_err(|e| e.to_string())?;
     let (program, run) = b.finish();
     Ok((program, run.map(|(w, verdict)| (w, verdict.is_ok()))))
 }
@@ -41,7 +41,7 @@ fn native(vk: &VerifyingKey, proof: &ShardedProof) -> bool {
     let Ok(t) = Transcript::load(&mut b, vk, proof) else {
         return false;
     };
-    t.verify(&mut b, proof).is_ok() && b.finish().is_ok()
+    t.verify(&mut b).is_ok() && b.finish().is_ok()
 }
 
 fn copy(proof: &ShardedProof) -> ShardedProof {

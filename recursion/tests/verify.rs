@@ -29,7 +29,7 @@ fn sharded(params: StarkParams) -> (Machine, ShardedProof) {
 fn native(vk: &VerifyingKey, proof: &ShardedProof) -> Result<(), String> {
     let mut b = Native::new();
     let t = Transcript::load(&mut b, vk, proof).map_err(|e| format!("shape: {e}"))?;
-    t.verify(&mut b, proof).map_err(|e| format!("shape: {e}"))?;
+    t.verify(&mut b).map_err(|e| format!("shape: {e}"))?;
     b.finish().map_err(|e| format!("check: {e}"))
 }
 
@@ -127,6 +127,43 @@ fn an_unbalanced_bus_is_rejected_by_the_terminal_sum() {
     assert!(reference.contains("do not balance"), "{reference}");
     let ours = native(&vk, &proof).unwrap_err();
     assert!(ours.starts_with("check:"), "{ours}");
+}
+
+/// A commitment carrying a second root (which Plonky3 would absorb and otherwise ignore) is
+/// rejected by both verifiers as a shape error, wherever it sits.
+#[test]
+fn a_commitment_with_two_roots_is_rejected_as_a_shape() {
+    let params = StarkParams::TESTING;
+    let (m, proof) = sharded(params);
+    let vk = VerifyingKey::new(&m, params);
+    let tree = serde_json::to_value(&proof).unwrap();
+    for at in [
+        "/groups/0/commitments/main",
+        "/groups/2/commitments/quotient_chunks",
+        "/groups/1/commitments/permutation",
+        "/groups/3/opening_proof/commit_phase_commits/0",
+    ] {
+        let mut t = tree.clone();
+        let cap = t.pointer_mut(at).unwrap_or_else(|| panic!("{at}"));
+        let roots = match cap {
+            serde_json::Value::Array(a) => a,
+            serde_json::Value::Object(o) => o
+                .values_mut()
+                .find_map(|v| v.as_array_mut())
+                .expect("a cap holds its roots"),
+            other => panic!("{at}: {other}"),
+        };
+        let first = roots[0].clone();
+        roots.push(first);
+        let p: ShardedProof = serde_json::from_value(t).unwrap();
+        let reference = vk.verify_sharded(&p).unwrap_err().to_string();
+        assert!(
+            reference.contains("other than one Merkle root"),
+            "{at}: {reference}"
+        );
+        let ours = native(&vk, &p).unwrap_err();
+        assert!(ours.contains("other than one Merkle root"), "{at}: {ours}");
+    }
 }
 
 /// Each field kind tampered at `per_pattern` sites; both verifiers must reject every one.

@@ -175,6 +175,9 @@ pub(crate) fn fork(ch: &DeterministicChallenger, g: usize) -> DeterministicChall
     f
 }
 
+/// A Merkle commitment as proofs carry it (a cap of one root).
+pub type Commitment = <crate::ValMmcs as p3_commit::Mmcs<Val>>::Commitment;
+
 /// Each instance's challenge vector from one pair: Plonky3's batch rule over the instances of
 /// every group in order (a global bus's index is its name's first appearance, every local
 /// lookup gets a fresh one, the offset power sits above the widest payload), so the sharded

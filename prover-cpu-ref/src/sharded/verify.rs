@@ -70,6 +70,22 @@ fn check_shape(
     {
         return Err(shape(g, "randomization values in a transparent proof"));
     }
+    // Trees are committed with cap height 0: one root each. Plonky3 compares a path's end
+    // with the root its index selects and absorbs the whole cap, so extra roots would be
+    // a second encoding of one proof (and a shape a fixed recursion program cannot follow).
+    let c = &proof.commitments;
+    let one_root = |m: &crate::sharded::Commitment| m.roots().len() == 1;
+    if !one_root(&c.main)
+        || !one_root(&c.quotient_chunks)
+        || !c.permutation.as_ref().is_none_or(one_root)
+        || !proof
+            .opening_proof
+            .commit_phase_commits
+            .iter()
+            .all(one_root)
+    {
+        return Err(shape(g, "a commitment with other than one Merkle root"));
+    }
     let has_lookups = common.lookups.iter().any(|l| !l.is_empty());
     if proof.commitments.permutation.is_some() != has_lookups || !has_lookups {
         return Err(shape(g, "lookup commitment presence"));

@@ -122,6 +122,15 @@ impl Program {
         c
     }
 
+    /// The instruction that defines `v`.
+    pub fn defining(&self, v: FVar) -> Option<&Instr> {
+        let mut next = 0u32;
+        self.instrs.iter().find(|i| {
+            next += outputs(i).0;
+            next > v.0
+        })
+    }
+
     /// Runs the program on `witnesses` (in [`Instr::WitnessF`] order) and checks every
     /// assertion: the verdict a proof of this program's execution stands for. Checks are
     /// numbered as the native backend numbers them.
@@ -203,6 +212,22 @@ impl Values {
 /// verdict.
 pub type Run = (Vec<Val>, Result<(), Failure>);
 
+/// How many variables of each kind an instruction defines.
+fn outputs(instr: &Instr) -> (u32, u32, u32) {
+    match instr {
+        Instr::ExtFromCoeffs(_)
+        | Instr::AddE(..)
+        | Instr::SubE(..)
+        | Instr::MulE(..)
+        | Instr::InvE(_) => (0, 1, 0),
+        Instr::ExtCoeffs(_) => (EXT_DEGREE as u32, 0, 0),
+        Instr::AssertEqF(..) => (0, 0, 0),
+        Instr::Bits(_, n) => (0, 0, *n as u32),
+        Instr::Poseidon2(_) => (PERM_WIDTH as u32, 0, 0),
+        _ => (1, 0, 0),
+    }
+}
+
 /// Records the program (see the module documentation).
 pub struct Recorder {
     program: Program,
@@ -247,7 +272,7 @@ impl Recorder {
                 return ids;
             }
         }
-        let (nf, ne, nb) = self.outputs(&instr);
+        let (nf, ne, nb) = outputs(&instr);
         let ids = (
             self.program.num_f,
             self.program.num_e,
@@ -268,22 +293,6 @@ impl Recorder {
         }
         self.program.instrs.push(instr);
         ids
-    }
-
-    /// How many variables of each kind an instruction defines.
-    fn outputs(&self, instr: &Instr) -> (u32, u32, u32) {
-        match instr {
-            Instr::ExtFromCoeffs(_)
-            | Instr::AddE(..)
-            | Instr::SubE(..)
-            | Instr::MulE(..)
-            | Instr::InvE(_) => (0, 1, 0),
-            Instr::ExtCoeffs(_) => (EXT_DEGREE as u32, 0, 0),
-            Instr::AssertEqF(..) => (0, 0, 0),
-            Instr::Bits(_, n) => (0, 0, *n as u32),
-            Instr::Poseidon2(_) => (PERM_WIDTH as u32, 0, 0),
-            _ => (1, 0, 0),
-        }
     }
 
     fn f(&mut self, instr: Instr) -> FVar {
