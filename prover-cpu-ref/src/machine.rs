@@ -210,6 +210,26 @@ pub struct GroupKey {
     pub preprocessed: Option<PreprocessedRound>,
 }
 
+impl GroupKey {
+    fn new(airs: Vec<MipsAir>, common: &Common) -> Self {
+        let pre = common.preprocessed.as_ref();
+        GroupKey {
+            preprocessed_widths: (0..airs.len())
+                .map(|i| {
+                    pre.and_then(|p| p.instances.get(i)?.as_ref().map(|m| m.width))
+                        .unwrap_or(0)
+                })
+                .collect(),
+            lookups: common.lookups.clone(),
+            preprocessed: pre.map(|p| PreprocessedRound {
+                commitment: p.commitment.clone(),
+                matrix_to_instance: p.matrix_to_instance.clone(),
+            }),
+            airs,
+        }
+    }
+}
+
 /// A group's commitment to its preprocessed tables.
 #[derive(Clone, Debug)]
 pub struct PreprocessedRound {
@@ -284,21 +304,7 @@ impl<'a> VerifyingKey<'a> {
     pub fn group_key(&self, g: usize, degrees: &[usize]) -> Result<GroupKey, VerifyError> {
         let airs = crate::sharded::group_airs(self.machine, g);
         let common = self.group_common(&airs, degrees)?;
-        let pre = common.preprocessed.as_ref();
-        Ok(GroupKey {
-            preprocessed_widths: (0..airs.len())
-                .map(|i| {
-                    pre.and_then(|p| p.instances.get(i)?.as_ref().map(|m| m.width))
-                        .unwrap_or(0)
-                })
-                .collect(),
-            lookups: common.lookups.clone(),
-            preprocessed: pre.map(|p| PreprocessedRound {
-                commitment: p.commitment.clone(),
-                matrix_to_instance: p.matrix_to_instance.clone(),
-            }),
-            airs,
-        })
+        Ok(GroupKey::new(airs, &common))
     }
 
     /// Each instance's claimed height: within what a proof supports, and the fixed height of
@@ -351,6 +357,35 @@ impl<'a> VerifyingKey<'a> {
 
     /// Checks `proof` against this key. Never executes the program.
     pub fn verify(&self, proof: &MipsProof) -> Result<(), VerifyError> {
+        self.verify_checked(proof, |vk, airs, publics, common| {
+            verify_batch(&vk.config, airs, &proof.proof, publics, common)
+                .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+        })
+    }
+
+    /// Every check of [`Self::verify`] that reads lengths, heights and the statement's chain
+    /// but no committed value (the sharded verifier's shape rules, for the one batch): what a
+    /// recursive verifier checks in plain Rust, with exactly these rules, before its
+    /// transcript runs.
+    pub fn check_batch_shape(&self, proof: &MipsProof) -> Result<(), VerifyError> {
+        self.verify_checked(proof, |_, _, _, _| Ok(()))
+    }
+
+    /// What a recursive verifier takes from the key for a one-batch proof (as
+    /// [`Self::group_key`] for a sharded proof's group).
+    pub fn batch_key(&self, proof: &MipsProof) -> Result<GroupKey, VerifyError> {
+        let airs = self.machine.airs(proof.statement.shards.len());
+        let common = self.common(&airs, &proof.proof.degree_bits)?;
+        Ok(GroupKey::new(airs, &common))
+    }
+
+    /// The checks before the batch is read, then `rest`, with a panic inside it reported as
+    /// a rejection.
+    fn verify_checked(
+        &self,
+        proof: &MipsProof,
+        rest: impl FnOnce(&Self, &[MipsAir], &[Vec<crate::Val>], &Common) -> Result<(), VerifyError>,
+    ) -> Result<(), VerifyError> {
         let (machine, params) = (self.machine, self.params);
         if proof.params != params {
             return Err(VerifyError::Params {
@@ -374,14 +409,19 @@ impl<'a> VerifyingKey<'a> {
         // shapes, so a panic inside it is caught and reported as a rejection.
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let common = self.common(&airs, degrees)?;
-            verify_batch(
-                &self.config,
+            let publics = st.instance_publics(machine.program.initial_brk);
+            crate::sharded::verify::check_shape(
+                0,
                 &airs,
                 &proof.proof,
-                &st.instance_publics(machine.program.initial_brk),
+                &publics,
                 &common,
-            )
-            .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+                p3_uni_stark::StarkGenericConfig::pcs(&self.config),
+            )?;
+            let heights: Vec<usize> = degrees.iter().map(|&b| 1usize << b).collect();
+            p3_lookup::check_multiplicity_height_bound(&common.lookups, &heights)
+                .map_err(|e| VerifyError::Stark(format!("lookup multiplicities: {e:?}")))?;
+            rest(self, &airs, &publics, &common)
         }));
         checked.unwrap_or_else(|payload| Err(VerifyError::from_panic(payload)))
     }

@@ -10,6 +10,7 @@
 //! it ([`Challenger`]) and the replay of a sharded proof's transcript up to each group's
 //! out-of-domain point ([`sharded`]).
 
+pub mod batch;
 pub mod builder;
 pub mod challenger;
 pub mod fri;

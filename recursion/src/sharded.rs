@@ -143,13 +143,140 @@ pub struct Challenges<B: Builder> {
     pub forks: Vec<(Challenger<B>, GroupChallenges<B>)>,
 }
 
-fn cap_elements(c: &Commitment) -> Vec<Val> {
+pub(crate) fn cap_elements(c: &Commitment) -> Vec<Val> {
     c.roots().iter().flatten().copied().collect()
 }
 
 /// Proof values as witnesses.
-fn witnesses<B: Builder>(b: &mut B, vs: &[Val]) -> Vec<B::F> {
+pub(crate) fn witnesses<B: Builder>(b: &mut B, vs: &[Val]) -> Vec<B::F> {
     vs.iter().map(|&v| b.witness_f(v)).collect()
+}
+
+/// Each chip's compiled constraints, compiled once per chip.
+pub type Programs = HashMap<&'static str, Arc<CompiledAir>>;
+
+impl<B: Builder> GroupOpening<B> {
+    /// Reads one batch proof (a sharded proof's group, or a whole one-batch proof) into
+    /// witnesses; `main` is its main commitment's variables (the header's, for a group).
+    pub fn load(
+        b: &mut B,
+        g: usize,
+        group: &GroupProof,
+        key: &GroupKey,
+        main: &[B::F],
+        fri: &FriParameters<()>,
+        programs: &mut Programs,
+    ) -> Result<Self, ShapeError> {
+        let perm = group
+            .commitments
+            .permutation
+            .as_ref()
+            .ok_or(ShapeError::NoLookupCommitment(g))?;
+        let permutation = witnesses(b, &cap_elements(perm));
+        let terminals = group
+            .lookup_terminals
+            .iter()
+            .map(|t| t.iter().map(|t| b.witness_e(t.0)).collect())
+            .collect();
+        let quotient = witnesses(b, &cap_elements(&group.commitments.quotient_chunks));
+        let ood_witness = b.witness_f(group.ood_pow_witness);
+        for (i, o) in group.opened_values.instances.iter().enumerate() {
+            let chunks = o.base_opened_values.quotient_chunks.len().trailing_zeros() as usize;
+            if group.degree_bits[i] + chunks > Val::TWO_ADICITY {
+                return Err(ShapeError::Opening {
+                    group: g,
+                    instance: i,
+                    what: "a quotient domain larger than the field's two-adic subgroup",
+                });
+            }
+        }
+        let instances = openings(b, group);
+        let rounds = claims(
+            g,
+            group,
+            &instances,
+            main,
+            &quotient,
+            &permutation,
+            key.preprocessed
+                .as_ref()
+                .map(|p| (p, constants(b, &cap_elements(&p.commitment)))),
+        )?;
+        let layout = FriLayout::new(fri, &rounds);
+        let fri_proof = fri_transcript(b, g, fri, &layout, &group.opening_proof)?;
+        let mut group_programs = Vec::with_capacity(key.airs.len());
+        for (i, air) in key.airs.iter().enumerate() {
+            let compiled = match programs.get(air.name()) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = Arc::new(CompiledAir::new(
+                        air,
+                        air_layout(air, key.preprocessed_widths[i]),
+                        &key.lookups[i],
+                        2 * key.lookups[i].len(),
+                        usize::from(!key.lookups[i].is_empty()),
+                    )?);
+                    programs.insert(air.name(), c.clone());
+                    c
+                }
+            };
+            group_programs.push(compiled);
+        }
+        Ok(GroupOpening {
+            permutation,
+            terminals,
+            quotient,
+            ood_witness,
+            instances,
+            rounds,
+            layout,
+            fri: fri_proof,
+            programs: group_programs,
+            first_instance: 0,
+            opening_proof: group.opening_proof.clone(),
+        })
+    }
+
+    /// Checks the group's opening argument and every instance's constraints at ζ (`publics`
+    /// and `lookup_challenges` are every instance's of the whole proof; `degree_bits` the
+    /// group's); returns the sum of the group's LogUp terminals.
+    #[allow(clippy::too_many_arguments)]
+    pub fn check(
+        &self,
+        b: &mut B,
+        fri: &FriParameters<()>,
+        c: &GroupChallenges<B>,
+        publics: &[Vec<B::F>],
+        lookup_challenges: &[Vec<B::E>],
+        degree_bits: &[usize],
+    ) -> Result<B::E, FriShapeError> {
+        fri::verify(
+            b,
+            fri,
+            &self.rounds,
+            c.zeta,
+            &self.layout,
+            &self.fri,
+            &c.pcs,
+            &self.opening_proof,
+        )?;
+        let mut total = b.constant_e(Challenge::ZERO);
+        for (i, opening) in self.instances.iter().enumerate() {
+            let at = self.first_instance + i;
+            let inputs = InstanceInputs {
+                program: &self.programs[i],
+                publics: &publics[at],
+                lookup_challenges: &lookup_challenges[at],
+                terminals: &self.terminals[i],
+                log_height: degree_bits[i],
+            };
+            ood::check_instance(b, opening, &inputs, c.alpha, c.zeta);
+            for &t in &self.terminals[i] {
+                total = b.add_e(total, t);
+            }
+        }
+        Ok(total)
+    }
 }
 
 impl<B: Builder> Transcript<B> {
@@ -196,77 +323,15 @@ impl<B: Builder> Transcript<B> {
             .ok_or(ShapeError::NoLookupWitness)?;
         let lookup_witness = b.witness_f(lookup_witness);
         let fri = fri_parameters(params, ());
-        let mut programs: HashMap<&'static str, Arc<CompiledAir>> = HashMap::new();
+        let mut programs = Programs::new();
         let mut groups = Vec::with_capacity(proof.groups.len());
         let mut first_instance = 0;
         for (g, (group, key)) in proof.groups.iter().zip(&keys).enumerate() {
-            let perm = group
-                .commitments
-                .permutation
-                .as_ref()
-                .ok_or(ShapeError::NoLookupCommitment(g))?;
-            let permutation = witnesses(b, &cap_elements(perm));
-            let terminals = group
-                .lookup_terminals
-                .iter()
-                .map(|t| t.iter().map(|t| b.witness_e(t.0)).collect())
-                .collect();
-            let quotient = witnesses(b, &cap_elements(&group.commitments.quotient_chunks));
-            let ood_witness = b.witness_f(group.ood_pow_witness);
-            for (i, o) in group.opened_values.instances.iter().enumerate() {
-                let chunks = o.base_opened_values.quotient_chunks.len().trailing_zeros() as usize;
-                if group.degree_bits[i] + chunks > Val::TWO_ADICITY {
-                    return Err(ShapeError::Opening {
-                        group: g,
-                        instance: i,
-                        what: "a quotient domain larger than the field's two-adic subgroup",
-                    });
-                }
-            }
-            let instances = openings(b, group);
-            let rounds = claims(
-                g,
-                group,
-                &instances,
-                &header.groups[g].main,
-                &quotient,
-                &permutation,
-                key.preprocessed
-                    .as_ref()
-                    .map(|p| (p, constants(b, &cap_elements(&p.commitment)))),
-            )?;
-            let layout = FriLayout::new(&fri, &rounds);
-            let fri_proof = fri_transcript(b, g, &fri, &layout, &group.opening_proof)?;
-            let mut group_programs = Vec::with_capacity(key.airs.len());
-            for (i, air) in key.airs.iter().enumerate() {
-                let compiled = match programs.get(air.name()) {
-                    Some(c) => c.clone(),
-                    None => {
-                        let c = Arc::new(CompiledAir::new(
-                            air,
-                            air_layout(air, key.preprocessed_widths[i]),
-                            &key.lookups[i],
-                            2 * key.lookups[i].len(),
-                            usize::from(!key.lookups[i].is_empty()),
-                        )?);
-                        programs.insert(air.name(), c.clone());
-                        c
-                    }
-                };
-                group_programs.push(compiled);
-            }
+            let main = &header.groups[g].main;
+            let o = GroupOpening::load(b, g, group, key, main, &fri, &mut programs)?;
             groups.push(GroupOpening {
-                permutation,
-                terminals,
-                quotient,
-                ood_witness,
-                instances,
-                rounds,
-                layout,
-                fri: fri_proof,
-                programs: group_programs,
                 first_instance,
-                opening_proof: group.opening_proof.clone(),
+                ..o
             });
             first_instance += key.airs.len();
         }
@@ -295,30 +360,16 @@ impl<B: Builder> Transcript<B> {
             lay_out_challenges(b, &self.buses, drawn.lookup_alpha, drawn.lookup_beta);
         let mut total = b.constant_e(Challenge::ZERO);
         for (g, (o, (_, c))) in self.groups.iter().zip(&drawn.forks).enumerate() {
-            fri::verify(
+            let degree_bits = &self.header.groups[g].degree_bits;
+            let sum = o.check(
                 b,
                 &self.fri,
-                &o.rounds,
-                c.zeta,
-                &o.layout,
-                &o.fri,
-                &c.pcs,
-                &o.opening_proof,
+                c,
+                &self.header.publics,
+                &lookup_challenges,
+                degree_bits,
             )?;
-            for (i, opening) in o.instances.iter().enumerate() {
-                let at = o.first_instance + i;
-                let inputs = InstanceInputs {
-                    program: &o.programs[i],
-                    publics: &self.header.publics[at],
-                    lookup_challenges: &lookup_challenges[at],
-                    terminals: &o.terminals[i],
-                    log_height: self.header.groups[g].degree_bits[i],
-                };
-                ood::check_instance(b, opening, &inputs, c.alpha, c.zeta);
-                for &t in &o.terminals[i] {
-                    total = b.add_e(total, t);
-                }
-            }
+            total = b.add_e(total, sum);
         }
         let zero = b.constant_e(Challenge::ZERO);
         b.assert_eq_e(total, zero);
@@ -350,7 +401,7 @@ impl<B: Builder> Transcript<B> {
     }
 }
 
-fn constants<B: Builder>(b: &mut B, vs: &[Val]) -> Vec<B::F> {
+pub(crate) fn constants<B: Builder>(b: &mut B, vs: &[Val]) -> Vec<B::F> {
     vs.iter().map(|&v| b.constant_f(v)).collect()
 }
 

@@ -4,19 +4,16 @@
 //! `VerifyingKey::verify_sharded` rejects, and rejects a proof whose only fault is a quotient
 //! that does not match the constraints (which nothing but the check at ζ can see).
 
+mod common;
+
+use common::ShiftedQuotient;
 use mipstark_air::machine::Machine;
 use mipstark_prover_cpu_ref::config::Dft;
 use mipstark_prover_cpu_ref::machine::VerifyingKey;
-use mipstark_prover_cpu_ref::protocol::{
-    reference_quotient_values, QuotientEvaluator, QuotientJob,
-};
 use mipstark_prover_cpu_ref::sharded::{prove_sharded, prove_sharded_backend, ShardedProof};
-use mipstark_prover_cpu_ref::{val_mmcs, Challenge, StarkParams, Val};
+use mipstark_prover_cpu_ref::{val_mmcs, StarkParams};
 use mipstark_recursion::sharded::Transcript;
 use mipstark_recursion::Native;
-use mipstark_tests::tamper::{chosen_sites, donors, sites, tamperings};
-use p3_field::PrimeCharacteristicRing;
-use p3_matrix::Matrix;
 
 fn sharded(params: StarkParams) -> (Machine, ShardedProof) {
     let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
@@ -60,23 +57,6 @@ fn honest_openings_verify_with_grinding_and_a_longer_final_polynomial() {
         num_queries: 5,
         ..StarkParams::TESTING
     });
-}
-
-/// A prover whose quotient for one chip is the true one plus a constant: still a polynomial
-/// of the right degree (so every commitment and the FRI test are consistent), but not
-/// `Σ α^k C_k / Z_H`. Only the constraint check at ζ can reject it.
-struct ShiftedQuotient(&'static str);
-
-impl QuotientEvaluator for ShiftedQuotient {
-    fn quotient_values<M: Matrix<Val> + Sync>(&self, job: &QuotientJob<'_, M>) -> Vec<Challenge> {
-        let mut v = reference_quotient_values(job);
-        if job.air.name() == self.0 {
-            for x in &mut v {
-                *x += Challenge::ONE;
-            }
-        }
-        v
-    }
 }
 
 #[test]
@@ -171,44 +151,12 @@ fn agreement(per_pattern: Option<usize>) {
     let params = StarkParams::TESTING;
     let (m, proof) = sharded(params);
     let vk = VerifyingKey::new(&m, params);
-    let tree = serde_json::to_value(&proof).unwrap();
-    let mut all = Vec::new();
-    sites(&tree, String::new(), String::new(), &mut all);
-    let donors = donors(&tree, &all);
-    let (jobs, kinds) = chosen_sites(&all, per_pattern);
-    use rayon::prelude::*;
-    let outcomes: Vec<Option<String>> = jobs
-        .par_iter()
-        .flat_map_iter(|(pattern, site)| {
-            tamperings(site, &tree, &donors)
-                .into_iter()
-                .map(move |(what, t)| (pattern, site, what, t))
-        })
-        .filter_map(|(pattern, site, what, t)| {
-            let p = serde_json::from_value::<ShardedProof>(t).ok()?;
-            let p = ShardedProof::from_bytes(&p.to_bytes()).ok()?;
-            let reference = vk.verify_sharded(&p);
-            let ours = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| native(&vk, &p)));
-            let place = format!("{} ({pattern}) {what}", site.pointer);
-            Some(match (reference, ours) {
-                (_, Err(_)) => Some(format!("{place}: the native verifier panicked")),
-                (Err(_), Ok(Err(_))) => None,
-                (Ok(()), Ok(Ok(()))) => Some(format!("{place}: both accept")),
-                (r, Ok(o)) => Some(format!("{place}: reference {r:?}, native {o:?}")),
-            })
-        })
-        .collect();
-    let tried = outcomes.len();
-    let failures: Vec<String> = outcomes.into_iter().flatten().collect();
-    eprintln!(
-        "{} sites in {kinds} field kinds; {tried} tamperings",
-        all.len()
-    );
-    assert!(
-        failures.is_empty(),
-        "{} of {tried} tamperings disagree:\n{}",
-        failures.len(),
-        failures.join("\n")
+    common::agreement(
+        &proof,
+        per_pattern,
+        |p| ShardedProof::from_bytes(&p.to_bytes()).ok(),
+        |p| vk.verify_sharded(p).map_err(|e| e.to_string()),
+        |p| native(&vk, p),
     );
 }
 

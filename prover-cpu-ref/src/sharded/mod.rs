@@ -27,7 +27,7 @@
 //! terminals, which is what each group's constraint check needs.
 
 mod prove;
-mod verify;
+pub(crate) mod verify;
 
 pub use prove::{prove_sharded, prove_sharded_backend};
 pub use verify::verify_sharded;

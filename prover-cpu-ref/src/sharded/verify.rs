@@ -36,14 +36,14 @@ struct ShardedShape {
 }
 
 /// What the shape checks derive for the rest of a group's verification.
-struct GroupShape {
+pub(crate) struct GroupShape {
     preprocessed_widths: Vec<usize>,
     log_chunks: Vec<usize>,
 }
 
 /// Every count and width the rest of the verification relies on, checked against the AIRs
 /// (Plonky3's `verify_batch` checks, for one group).
-fn check_shape(
+pub(crate) fn check_shape(
     g: usize,
     airs: &[MipsAir],
     proof: &Proof,

@@ -1,0 +1,143 @@
+//! A one-batch proof (`mipstark prove` without sharding: every instance in one Plonky3 batch),
+//! verified over the builder. Only the transcript's preamble differs from a sharded proof's
+//! group: p3-batch-stark 0.8's verifier seeds the sponge with its `BatchShape`'s domain
+//! separator (a function of the widths and the parameters: constants here), then absorbs the
+//! heights (each as an extension element), the main commitment, every instance's public
+//! values, the preprocessed commitment, and draws the LogUp pair after its grind. From the
+//! lookup commitment on, the transcript, the openings and the checks are a group's
+//! ([`GroupOpening`], `sharded::group_challenges`).
+
+use mipstark_prover_cpu_ref::config::fri_parameters;
+use mipstark_prover_cpu_ref::machine::{MipsProof, VerifyingKey};
+use mipstark_prover_cpu_ref::sharded::BusLayout;
+use mipstark_prover_cpu_ref::{Challenge, Val};
+use p3_air::BaseAir;
+use p3_batch_stark::BatchShape;
+use p3_field::PrimeCharacteristicRing;
+use p3_fri::FriParameters;
+use p3_lookup::Lookup;
+
+use crate::builder::Builder;
+use crate::challenger::Challenger;
+use crate::fri::FriShapeError;
+use crate::pcs;
+use crate::sharded::{
+    cap_elements, constants, group_challenges, lay_out_challenges, witnesses, GroupChallenges,
+    GroupOpening, Programs, ShapeError,
+};
+use crate::statement::StatementVars;
+
+/// A one-batch proof read into variables.
+pub struct BatchTranscript<B: Builder> {
+    pub statement: StatementVars<B>,
+    pub publics: Vec<Vec<B::F>>,
+    /// The sponge's seed (the batch shape's domain separator).
+    pub seed: Vec<Val>,
+    pub degree_bits: Vec<usize>,
+    pub main: Vec<B::F>,
+    pub preprocessed: Option<Vec<B::F>>,
+    pub lookup_pow_bits: usize,
+    pub lookup_witness: B::F,
+    pub ood_pow_bits: usize,
+    pub fri: FriParameters<()>,
+    pub buses: BusLayout,
+    pub group: GroupOpening<B>,
+}
+
+impl<B: Builder> BatchTranscript<B> {
+    /// Reads a one-batch proof into witnesses, after the reference's plain checks
+    /// ([`VerifyingKey::check_batch_shape`]).
+    pub fn load(b: &mut B, vk: &VerifyingKey, proof: &MipsProof) -> Result<Self, ShapeError> {
+        vk.check_batch_shape(proof)?;
+        let (machine, params) = (vk.machine(), vk.params());
+        let key = vk.batch_key(proof)?;
+        let batch = &proof.proof;
+        let statement = StatementVars::load(b, &proof.statement, machine.program.entry);
+        let publics = statement.instance_publics(b, machine.program.initial_brk);
+        let lookups: Vec<&[Lookup<Val>]> = key.lookups.iter().map(|l| &l[..]).collect();
+        let shape = BatchShape {
+            trace_widths: key.airs.iter().map(BaseAir::<Val>::width).collect(),
+            public_value_counts: key
+                .airs
+                .iter()
+                .map(BaseAir::<Val>::num_public_values)
+                .collect(),
+            preprocessed_widths: key.preprocessed_widths.clone(),
+            has_preprocessed_commitment: key.preprocessed.is_some(),
+            num_lookup_instances: lookups.iter().filter(|l| !l.is_empty()).count(),
+            lookup_pow_bits: params.lookup_pow_bits,
+            has_randomization_commitment: false,
+            ood_pow_bits: params.deep_pow_bits,
+        };
+        let seed = pcs::seed(&shape.domain_separator::<Val, Challenge>());
+        let main = witnesses(b, &cap_elements(&batch.commitments.main));
+        let preprocessed = key
+            .preprocessed
+            .as_ref()
+            .map(|p| constants(b, &cap_elements(&p.commitment)));
+        let lookup_witness = batch
+            .lookup_pow_witness
+            .ok_or(ShapeError::NoLookupWitness)?;
+        let lookup_witness = b.witness_f(lookup_witness);
+        let fri = fri_parameters(params, ());
+        let group = GroupOpening::load(b, 0, batch, &key, &main, &fri, &mut Programs::new())?;
+        Ok(BatchTranscript {
+            statement,
+            publics,
+            seed,
+            degree_bits: batch.degree_bits.clone(),
+            main,
+            preprocessed,
+            lookup_pow_bits: params.lookup_pow_bits,
+            lookup_witness,
+            ood_pow_bits: params.deep_pow_bits,
+            fri,
+            buses: BusLayout::new(&lookups),
+            group,
+        })
+    }
+
+    /// Replays the transcript on `ch` (a fresh challenger): the preamble, then the group's
+    /// part. Returns the LogUp pair and the group's challenges.
+    pub fn replay(&self, b: &mut B, ch: &mut Challenger<B>) -> (B::E, B::E, GroupChallenges<B>) {
+        for &v in &self.seed {
+            ch.observe_constant(b, v);
+        }
+        for &d in &self.degree_bits {
+            let d = b.constant_e(Challenge::from(Val::from_usize(d)));
+            ch.observe_ext(b, d);
+        }
+        ch.observe_all(b, &self.main);
+        for pv in &self.publics {
+            ch.observe_all(b, pv);
+        }
+        if let Some(p) = &self.preprocessed {
+            ch.observe_all(b, p);
+        }
+        ch.check_witness(b, self.lookup_pow_bits, self.lookup_witness);
+        let alpha = ch.sample_ext(b);
+        let beta = ch.sample_ext(b);
+        let c = group_challenges(b, ch, &self.group, self.ood_pow_bits, &self.fri);
+        (alpha, beta, c)
+    }
+
+    /// Verifies the proof [`Self::load`] read (see `Transcript::verify`: `Err` is a rejection
+    /// for shape, otherwise the backend holds the verdict).
+    pub fn verify(&self, b: &mut B) -> Result<Challenger<B>, FriShapeError> {
+        self.statement.check(b);
+        let mut ch = Challenger::new(b);
+        let (alpha, beta, c) = self.replay(b, &mut ch);
+        let lookup_challenges = lay_out_challenges(b, &self.buses, alpha, beta);
+        let total = self.group.check(
+            b,
+            &self.fri,
+            &c,
+            &self.publics,
+            &lookup_challenges,
+            &self.degree_bits,
+        )?;
+        let zero = b.constant_e(Challenge::ZERO);
+        b.assert_eq_e(total, zero);
+        Ok(ch)
+    }
+}
