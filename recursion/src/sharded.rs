@@ -456,14 +456,7 @@ fn claims<B: Builder>(
     let mut quotient_round = Vec::new();
     let mut perm_round = Vec::new();
     for (i, o) in instances.iter().enumerate() {
-        let mut points = vec![(Point::Zeta, o.main_local.clone())];
-        if let Some(next) = &o.main_next {
-            points.push((Point::ZetaNext, next.clone()));
-        }
-        main_round.push(MatrixClaim {
-            log_height: heights[i],
-            points,
-        });
+        main_round.push(local_and_next(heights[i], &o.main_local, &o.main_next));
         for chunk in &o.quotient_chunks {
             quotient_round.push(MatrixClaim {
                 log_height: heights[i],
@@ -500,14 +493,7 @@ fn claims<B: Builder>(
                     what: "no preprocessed values opened",
                 },
             )?;
-            let mut points = vec![(Point::Zeta, o.pre_local.clone())];
-            if let Some(next) = &o.pre_next {
-                points.push((Point::ZetaNext, next.clone()));
-            }
-            matrices.push(MatrixClaim {
-                log_height: heights[i],
-                points,
-            });
+            matrices.push(local_and_next(heights[i], &o.pre_local, &o.pre_next));
         }
         rounds.push(RoundClaim {
             commitment,
@@ -519,6 +505,19 @@ fn claims<B: Builder>(
         matrices: perm_round,
     });
     Ok(rounds)
+}
+
+/// A matrix opened at ζ, and at the next row where the AIR reads one.
+fn local_and_next<B: Builder>(
+    log_height: usize,
+    local: &[B::E],
+    next: &Option<Vec<B::E>>,
+) -> MatrixClaim<B> {
+    let mut points = vec![(Point::Zeta, local.to_vec())];
+    if let Some(next) = next {
+        points.push((Point::ZetaNext, next.clone()));
+    }
+    MatrixClaim { log_height, points }
 }
 
 /// Each instance's lookup challenge vector from the shared pair, over the builder: Plonky3's

@@ -38,19 +38,28 @@ fn native(
     b.finish().is_ok()
 }
 
-fn case(log_heights: Vec<usize>, widths: Vec<usize>, index: usize, change: Change, seed: u64) {
-    use rand::{Rng, SeedableRng};
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-    let mats: Vec<RowMajorMatrix<Val>> = log_heights
+fn random_matrices(
+    rng: &mut rand_chacha::ChaCha8Rng,
+    log_heights: &[usize],
+    widths: &[usize],
+) -> Vec<RowMajorMatrix<Val>> {
+    use rand::Rng;
+    log_heights
         .iter()
-        .zip(&widths)
+        .zip(widths)
         .map(|(&h, &w)| {
             let values = (0..(w << h))
                 .map(|_| Val::from_u32(rng.gen_range(0..1 << 30)))
                 .collect();
             RowMajorMatrix::new(values, w)
         })
-        .collect();
+        .collect()
+}
+
+fn case(log_heights: Vec<usize>, widths: Vec<usize>, index: usize, change: Change, seed: u64) {
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mats = random_matrices(&mut rng, &log_heights, &widths);
     let dims: Vec<_> = mats.iter().map(|m| m.dimensions()).collect();
     let mmcs = val_mmcs();
     let (commit, data) = mmcs.commit(mats);
@@ -113,19 +122,10 @@ proptest! {
 /// Paths restored from a pruned multi-opening are the single-index openings' paths.
 #[test]
 fn restored_paths_are_the_single_openings_paths() {
-    use rand::{Rng, SeedableRng};
+    use rand::SeedableRng;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
     let (log_heights, widths) = (vec![5, 5, 3, 0], vec![3, 9, 4, 2]);
-    let mats: Vec<RowMajorMatrix<Val>> = log_heights
-        .iter()
-        .zip(&widths)
-        .map(|(&h, &w)| {
-            let values = (0..(w << h))
-                .map(|_| Val::from_u32(rng.gen_range(0..1 << 30)))
-                .collect();
-            RowMajorMatrix::new(values, w)
-        })
-        .collect();
+    let mats = random_matrices(&mut rng, &log_heights, &widths);
     let mmcs = val_mmcs();
     let (_, data) = mmcs.commit(mats);
     let indices = [3, 17, 3, 16, 31, 0];
