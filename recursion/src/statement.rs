@@ -18,6 +18,9 @@ use p3_field::PrimeCharacteristicRing;
 use crate::builder::Builder;
 use crate::Val;
 
+// The clock bound is checked as a bit width.
+const _: () = assert!(MAX_CLK.is_power_of_two());
+
 /// The statement's variables.
 pub struct StatementVars<B: Builder> {
     /// The exit code's bytes, little-endian.

@@ -4,9 +4,10 @@
 //! verifier's verdict.
 
 use mipstark_air::machine::Machine;
-use mipstark_prover_cpu_ref::machine::VerifyingKey;
+use mipstark_prover_cpu_ref::machine::{prove, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::{prove_sharded, ShardedProof};
 use mipstark_prover_cpu_ref::{Challenge, StarkParams, Val};
+use mipstark_recursion::batch::BatchTranscript;
 use mipstark_recursion::sharded::Transcript;
 use mipstark_recursion::{Native, Program, Recorder};
 use p3_field::PrimeCharacteristicRing;
@@ -79,6 +80,36 @@ fn tampered(proof: &ShardedProof) -> Vec<(&'static str, ShardedProof)> {
     p.groups[0].opening_proof.query_pow_witness += Val::ONE;
     out.push(("the query grind", p));
     out
+}
+
+/// The one-batch verifier records one program too, and its execution accepts the honest proof.
+#[test]
+fn a_one_batch_proof_records_one_program() {
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
+    let m = Machine::new(program).unwrap();
+    let proof = prove(&m, &shards, StarkParams::TESTING).unwrap();
+    let vk = VerifyingKey::new(&m, StarkParams::TESTING);
+    let run = |mut b: Recorder| {
+        let t = BatchTranscript::load(&mut b, &vk, &proof).unwrap();
+        t.verify(&mut b).unwrap();
+        b.finish()
+    };
+    let (with, values) = run(Recorder::with_values());
+    let (shape, _) = run(Recorder::shape_only());
+    assert!(
+        with == shape,
+        "shape-only recording differs from the recording with values"
+    );
+    let (witnesses, verdict) = values.unwrap();
+    assert_eq!(verdict, Ok(()));
+    assert_eq!(with.execute(&witnesses), Ok(()));
+    let mut wrong = witnesses.clone();
+    let last = wrong.len() - 1;
+    wrong[last] += Val::ONE;
+    assert!(
+        with.execute(&wrong).is_err(),
+        "a changed witness still satisfies the program"
+    );
 }
 
 #[test]

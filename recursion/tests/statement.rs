@@ -69,6 +69,12 @@ fn w(b: &mut Native, v: u64) -> Val {
     b.witness_f(Val::from_u64(v))
 }
 
+/// How many public-value bytes are in use.
+fn used(b: &Native, s: &StatementVars<Native>) -> usize {
+    use p3_field::PrimeField32;
+    b.value_f(s.public_values[0]).unwrap().as_canonical_u32() as usize
+}
+
 /// Loads the honest statement, lets `edit` change it, and runs the checks natively.
 fn run(edit: impl FnOnce(&mut Native, &mut StatementVars<Native>)) -> bool {
     let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(6), 100);
@@ -128,6 +134,38 @@ fn every_statement_rule_is_a_check() {
             Box::new(|b, s| s.in_use[100] = w(b, 1)),
         ),
         ("a flag of 2 in use", Box::new(|b, s| s.in_use[0] = w(b, 2))),
+        // Each of the next three breaks one rule only (the count, the other flags and the
+        // bytes all still agree), so each is rejected by exactly one check.
+        (
+            "flags 1, −1 past the length",
+            Box::new(|b, s| {
+                let l = used(b, s);
+                s.in_use[l] = w(b, 1);
+                s.in_use[l + 1] = b.witness_f(-Val::ONE);
+                s.public_values[1 + l] = w(b, 7);
+            }),
+        ),
+        (
+            "a flag moved past the length",
+            Box::new(|b, s| {
+                let l = used(b, s).max(1);
+                s.public_values[0] = w(b, l as u64);
+                for i in 0..l {
+                    s.in_use[i] = w(b, 1);
+                }
+                s.in_use[0] = w(b, 0);
+                s.public_values[1] = w(b, 0);
+                s.in_use[l] = w(b, 1);
+                s.public_values[1 + l] = w(b, 7);
+            }),
+        ),
+        (
+            "the last clock at 2^29",
+            Box::new(|b, s| {
+                let last = s.boundaries.len() - 1;
+                s.boundaries[last][2] = w(b, 1 << 29);
+            }),
+        ),
     ];
     for (what, edit) in cases {
         assert!(!run(edit), "{what} passes the checks");
