@@ -14,6 +14,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod compiled;
+mod interp;
+
+pub use compiled::CompiledAir;
+pub use interp::Interp;
 pub use mipstark_kernels::quotient_ops::Op;
 use mipstark_kernels::quotient_ops::{MAX_EXT_REGS, MAX_REGS};
 use p3_air::{
@@ -28,8 +33,8 @@ use p3_koala_bear::KoalaBear;
 #[error("{0}")]
 pub struct CompileError(pub String);
 
-type F = KoalaBear;
-type EF = BinomialExtensionField<F, 4>;
+pub(crate) type F = KoalaBear;
+pub(crate) type EF = BinomialExtensionField<F, 4>;
 type ExtExpr = SymbolicExpressionExt<F, EF>;
 
 /// One instruction: `dst ← op(a, b)`; for loads `a` is the column/public/table index, for
@@ -450,7 +455,7 @@ impl QuotientProgram {
 
     /// CPU twin of the kernel: `Σ_k weights[k] · C_k(row)`.
     pub fn eval_row(&self, row: &RowInputs<'_>, weights: &[EF]) -> EF {
-        let mut it = RowInterp {
+        let mut it = interp::RowInterp {
             row,
             weights,
             acc: EF::ZERO,
@@ -507,173 +512,6 @@ impl QuotientProgram {
                 Op::ExtEmit => it.emit_ext(ins.b as usize, get_e(&eregs, ins.a)),
             }
         }
-    }
-}
-
-/// What [`QuotientProgram::run`] computes with: base and extension values, their loads and
-/// arithmetic, and what becomes of each constraint's value (`emit`, with the constraint's
-/// index in the program's order: base constraints, then extension constraints).
-pub trait Interp {
-    type Base: Copy;
-    type Ext: Copy;
-    /// A base leaf: `op` is a column, public-value or selector load, `index` its column or
-    /// public value.
-    fn load(&mut self, op: Op, index: u32) -> Self::Base;
-    fn constant(&mut self, c: F) -> Self::Base;
-    fn add(&mut self, a: Self::Base, b: Self::Base) -> Self::Base;
-    fn sub(&mut self, a: Self::Base, b: Self::Base) -> Self::Base;
-    fn mul(&mut self, a: Self::Base, b: Self::Base) -> Self::Base;
-    fn neg(&mut self, a: Self::Base) -> Self::Base;
-    fn emit(&mut self, constraint: usize, v: Self::Base);
-    /// An extension leaf: a lookup column (`PermLocal`/`PermNext`) or an entry of the job's
-    /// extension table (`ExtLoad`, [`QuotientProgram::ext_table`]'s order).
-    fn load_ext(&mut self, op: Op, index: u32) -> Self::Ext;
-    fn lift(&mut self, a: Self::Base) -> Self::Ext;
-    fn add_ext(&mut self, a: Self::Ext, b: Self::Ext) -> Self::Ext;
-    fn sub_ext(&mut self, a: Self::Ext, b: Self::Ext) -> Self::Ext;
-    fn mul_ext(&mut self, a: Self::Ext, b: Self::Ext) -> Self::Ext;
-    fn neg_ext(&mut self, a: Self::Ext) -> Self::Ext;
-    fn mul_ext_base(&mut self, a: Self::Ext, b: Self::Base) -> Self::Ext;
-    fn emit_ext(&mut self, constraint: usize, v: Self::Ext);
-}
-
-/// The CPU twin's values: one row's inputs, the weighted sum of the constraints.
-struct RowInterp<'a, 'r> {
-    row: &'a RowInputs<'r>,
-    weights: &'a [EF],
-    acc: EF,
-}
-
-impl Interp for RowInterp<'_, '_> {
-    type Base = F;
-    type Ext = EF;
-    fn load(&mut self, op: Op, index: u32) -> F {
-        let (row, a) = (self.row, index as usize);
-        match op {
-            Op::MainLocal => row.main_local[a],
-            Op::MainNext => row.main_next[a],
-            Op::PreLocal => row.pre_local[a],
-            Op::PreNext => row.pre_next[a],
-            Op::Public => row.public_values[a],
-            Op::IsFirst => row.is_first,
-            Op::IsLast => row.is_last,
-            Op::IsTransition => row.is_transition,
-            other => unreachable!("{other:?} is not a base load"),
-        }
-    }
-    fn constant(&mut self, c: F) -> F {
-        c
-    }
-    fn add(&mut self, a: F, b: F) -> F {
-        a + b
-    }
-    fn sub(&mut self, a: F, b: F) -> F {
-        a - b
-    }
-    fn mul(&mut self, a: F, b: F) -> F {
-        a * b
-    }
-    fn neg(&mut self, a: F) -> F {
-        -a
-    }
-    fn emit(&mut self, k: usize, v: F) {
-        self.acc += self.weights[k] * v;
-    }
-    fn load_ext(&mut self, op: Op, index: u32) -> EF {
-        let a = index as usize;
-        match op {
-            Op::PermLocal => self.row.perm_local[a],
-            Op::PermNext => self.row.perm_next[a],
-            Op::ExtLoad => self.row.ext_table[a],
-            other => unreachable!("{other:?} is not an extension load"),
-        }
-    }
-    fn lift(&mut self, a: F) -> EF {
-        EF::from(a)
-    }
-    fn add_ext(&mut self, a: EF, b: EF) -> EF {
-        a + b
-    }
-    fn sub_ext(&mut self, a: EF, b: EF) -> EF {
-        a - b
-    }
-    fn mul_ext(&mut self, a: EF, b: EF) -> EF {
-        a * b
-    }
-    fn neg_ext(&mut self, a: EF) -> EF {
-        -a
-    }
-    fn mul_ext_base(&mut self, a: EF, b: F) -> EF {
-        a * b
-    }
-    fn emit_ext(&mut self, k: usize, v: EF) {
-        self.acc += self.weights[k] * v;
-    }
-}
-
-/// An AIR's constraints (its own and its lookups') compiled, with each program constraint's
-/// place in Plonky3's emission order: constraint `k` of that order is folded with weight
-/// `α^(K−1−k)` (the verifier's folder multiplies its accumulator by α before adding each).
-pub struct CompiledAir {
-    pub program: QuotientProgram,
-    /// For each constraint of the program (base ones, then extension ones), its emission index.
-    order: Vec<usize>,
-    emitted: usize,
-}
-
-impl CompiledAir {
-    /// Compiles `air`'s constraints under `layout`, with `lookups`, for a job with
-    /// `num_challenges` lookup challenges and `num_perm_values` terminal values.
-    pub fn new<A>(
-        air: &A,
-        layout: p3_air::AirLayout,
-        lookups: &[p3_lookup::Lookup<F>],
-        num_challenges: usize,
-        num_perm_values: usize,
-    ) -> Result<Self, CompileError>
-    where
-        A: p3_air::Air<p3_lookup::InteractionSymbolicBuilder<F, EF>>,
-    {
-        use p3_batch_stark::symbolic::{get_constraint_layout, get_symbolic_constraints};
-        let gadget = p3_lookup::LogUpGadget::new();
-        let (base, ext) = get_symbolic_constraints::<F, EF, _, _>(air, layout, lookups, &gadget);
-        let order = get_constraint_layout::<F, EF, _, _>(air, layout, lookups, &gadget);
-        if order.base_indices.len() != base.len() || order.ext_indices.len() != ext.len() {
-            return Err(CompileError(
-                "the constraint layout disagrees with the symbolic constraints".into(),
-            ));
-        }
-        let program =
-            QuotientProgram::compile_with_lookups(&base, &ext, num_challenges, num_perm_values)?;
-        Ok(CompiledAir {
-            program,
-            emitted: order.total_constraints(),
-            order: order
-                .base_indices
-                .iter()
-                .chain(&order.ext_indices)
-                .copied()
-                .collect(),
-        })
-    }
-
-    /// How many constraints the AIR emits (`K`).
-    pub fn num_emitted(&self) -> usize {
-        self.emitted
-    }
-
-    /// The program's weights from `powers[j] = α^j` (`j < K`): constraint `i` of the program,
-    /// the `k`-th emitted, gets `α^(K−1−k)`.
-    pub fn weights<T: Copy>(&self, powers: &[T]) -> Vec<T> {
-        assert_eq!(
-            powers.len(),
-            self.emitted,
-            "one power of α per emitted constraint"
-        );
-        self.order
-            .iter()
-            .map(|&k| powers[self.emitted - 1 - k])
-            .collect()
     }
 }
 
