@@ -10,6 +10,7 @@ pub mod load_store;
 pub mod machine;
 pub mod memory;
 pub mod program;
+pub mod recursion;
 pub mod syscall;
 
 /// The field every chip is defined over.

@@ -33,6 +33,7 @@ use crate::cpu::{Boundary, CpuChip, CpuTraceError, NUM_BOUNDARY};
 use crate::load_store::{mem_instr_events, LoadStoreChip};
 use crate::memory::{final_state, initial_image, ImageChip, MemoryChip, REG_PV_LEN};
 use crate::program::{ProgramChip, ProgramTableError};
+use crate::recursion::RecursionChip;
 use crate::syscall::{
     syscall_publics, PublicStream, PublicValuesChip, SysMemChip, SyscallChip, SyscallTraceError,
     SLOT_REGS,
@@ -60,6 +61,8 @@ pub enum MipsAir {
     LoadStore(LoadStoreChip),
     Syscall(SyscallChip),
     SysMem(SysMemChip),
+    /// A chip of the recursion machine (`crate::recursion`).
+    Recursion(RecursionChip),
 }
 
 macro_rules! each {
@@ -83,6 +86,7 @@ macro_rules! each {
             MipsAir::LoadStore($c) => $e,
             MipsAir::Syscall($c) => $e,
             MipsAir::SysMem($c) => $e,
+            MipsAir::Recursion($c) => $e,
         }
     };
 }
@@ -109,6 +113,7 @@ impl MipsAir {
             MipsAir::LoadStore(_) => "load_store",
             MipsAir::Syscall(_) => "syscall",
             MipsAir::SysMem(_) => "sysmem",
+            MipsAir::Recursion(c) => c.name(),
         }
     }
 }

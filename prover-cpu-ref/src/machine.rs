@@ -159,19 +159,128 @@ where
     Q: crate::protocol::QuotientEvaluator,
 {
     let airs = machine.airs(t.statement.shards.len());
-    check_heights(&airs, &t.traces)?;
-    let config = make_config_on(params, dft, mmcs);
-    let inst = instances(&airs, &t.traces, &t.publics);
-    let pd = ProverData::from_instances(&config, &inst)
-        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
-    drop(inst);
-    let proof =
-        crate::protocol::prove_batch_with(&config, &airs, t.traces, &t.publics, &pd, quotient)?;
+    let proof = prove_airs_backend(&airs, t.traces, &t.publics, params, dft, mmcs, quotient)?;
     Ok(MipsProof {
         params,
         statement: t.statement,
-        proof: crate::protocol::as_reference(proof),
+        proof,
     })
+}
+
+/// Proves any instances of the machine's chips in one batch: the traces of `airs` (whose
+/// preprocessed tables, if any, are the key), with `publics` per instance. What
+/// [`prove_traces`] does for an execution, and what a recursion program is proven with.
+pub fn prove_airs(
+    airs: &[MipsAir],
+    traces: Vec<p3_matrix::dense::RowMajorMatrix<F>>,
+    publics: &[Vec<F>],
+    params: StarkParams,
+) -> Result<BatchProof<MipsStarkConfig>, ProveError> {
+    prove_airs_backend(
+        airs,
+        traces,
+        publics,
+        params,
+        crate::config::Dft::default(),
+        crate::config::val_mmcs(),
+        &crate::protocol::CpuQuotient,
+    )
+}
+
+/// [`prove_airs`] with a backend's stages (see [`prove_traces_backend`]).
+pub fn prove_airs_backend<D, M, Q>(
+    airs: &[MipsAir],
+    traces: Vec<p3_matrix::dense::RowMajorMatrix<F>>,
+    publics: &[Vec<F>],
+    params: StarkParams,
+    dft: D,
+    mmcs: M,
+    quotient: &Q,
+) -> Result<BatchProof<MipsStarkConfig>, ProveError>
+where
+    D: p3_dft::TwoAdicSubgroupDft<crate::Val> + Sync,
+    D::Evaluations: Send + Sync,
+    M: crate::protocol::BackendMmcs,
+    M::Commitment: Sync,
+    Q: crate::protocol::QuotientEvaluator,
+{
+    check_heights(airs, &traces)?;
+    let config = make_config_on(params, dft, mmcs);
+    let inst = instances(airs, &traces, publics);
+    let pd = ProverData::from_instances(&config, &inst)
+        .map_err(|e| ProveError::Stark(format!("{e:?}")))?;
+    drop(inst);
+    let proof = crate::protocol::prove_batch_with(&config, airs, traces, publics, &pd, quotient)?;
+    Ok(crate::protocol::as_reference(proof))
+}
+
+/// Checks a batch proof of `airs` (see [`prove_airs`]) with `publics`: Plonky3's batch
+/// verifier after the shape checks and the multiplicity bound (as [`VerifyingKey::verify`]).
+pub fn verify_airs(
+    airs: &[MipsAir],
+    proof: &BatchProof<MipsStarkConfig>,
+    publics: &[Vec<F>],
+    params: StarkParams,
+) -> Result<(), VerifyError> {
+    checked_airs(airs, proof, publics, params, |config, common| {
+        verify_batch(config, airs, proof, publics, common)
+            .map_err(|e| VerifyError::Stark(format!("{e:?}")))
+    })
+}
+
+/// Every check of [`verify_airs`] that reads no committed value, and what a recursive
+/// verifier takes from the key (as [`VerifyingKey::batch_key`] for an execution's proof).
+pub fn airs_key(
+    airs: &[MipsAir],
+    proof: &BatchProof<MipsStarkConfig>,
+    publics: &[Vec<F>],
+    params: StarkParams,
+) -> Result<GroupKey, VerifyError> {
+    let mut key = None;
+    checked_airs(airs, proof, publics, params, |_, common| {
+        key = Some(GroupKey::new(airs.to_vec(), common));
+        Ok(())
+    })?;
+    key.ok_or_else(|| VerifyError::Stark("no key".into()))
+}
+
+/// The shape checks of a batch proof of `airs`, then `rest`, with a panic inside either
+/// reported as a rejection.
+fn checked_airs(
+    airs: &[MipsAir],
+    proof: &BatchProof<MipsStarkConfig>,
+    publics: &[Vec<F>],
+    params: StarkParams,
+    rest: impl FnOnce(&MipsStarkConfig, &Common) -> Result<(), VerifyError>,
+) -> Result<(), VerifyError> {
+    let config = make_config(params);
+    let degrees = &proof.degree_bits;
+    if degrees.len() != airs.len() || publics.len() != airs.len() {
+        return Err(VerifyError::Shape {
+            found: degrees.len(),
+            expected: airs.len(),
+            shards: 0,
+        });
+    }
+    check_claimed_heights(airs, degrees)?;
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let common = ProverData::from_airs_and_degrees(&config, airs, degrees)
+            .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
+            .common;
+        crate::sharded::verify::check_shape(
+            0,
+            airs,
+            proof,
+            publics,
+            &common,
+            p3_uni_stark::StarkGenericConfig::pcs(&config),
+        )?;
+        let heights: Vec<usize> = degrees.iter().map(|&b| 1usize << b).collect();
+        p3_lookup::check_multiplicity_height_bound(&common.lookups, &heights)
+            .map_err(|e| VerifyError::Stark(format!("lookup multiplicities: {e:?}")))?;
+        rest(&config, &common)
+    }));
+    checked.unwrap_or_else(|payload| Err(VerifyError::from_panic(payload)))
 }
 
 /// Every trace within the height a proof supports.
@@ -201,6 +310,24 @@ pub fn verify(
 }
 
 type Common = p3_batch_stark::CommonData<MipsStarkConfig>;
+
+/// Each instance's claimed height: within what a proof supports, and the fixed height of
+/// every preprocessed table.
+fn check_claimed_heights(airs: &[MipsAir], degrees: &[usize]) -> Result<(), VerifyError> {
+    for (index, (air, &log)) in airs.iter().zip(degrees).enumerate() {
+        let fixed = air
+            .preprocessed_trace()
+            .map(|p| p.height().trailing_zeros() as usize);
+        if log > MAX_LOG_HEIGHT || fixed.is_some_and(|f| f != log) || log < 2 {
+            return Err(VerifyError::Height {
+                index,
+                chip: air.name(),
+                log,
+            });
+        }
+    }
+    Ok(())
+}
 
 /// One group's part of a key, for a recursive verifier ([`VerifyingKey::group_key`]).
 pub struct GroupKey {
@@ -314,19 +441,7 @@ impl<'a> VerifyingKey<'a> {
         airs: &[MipsAir],
         degrees: &[usize],
     ) -> Result<(), VerifyError> {
-        for (index, (air, &log)) in airs.iter().zip(degrees).enumerate() {
-            let fixed = air
-                .preprocessed_trace()
-                .map(|p| p.height().trailing_zeros() as usize);
-            if log > MAX_LOG_HEIGHT || fixed.is_some_and(|f| f != log) || log < 2 {
-                return Err(VerifyError::Height {
-                    index,
-                    chip: air.name(),
-                    log,
-                });
-            }
-        }
-        Ok(())
+        check_claimed_heights(airs, degrees)
     }
 
     /// The preprocessed commitments and lookups for `degrees` (whose preprocessed heights

@@ -7,11 +7,14 @@
 //! lookup commitment on, the transcript, the openings and the checks are a group's
 //! ([`GroupOpening`], `sharded::group_challenges`).
 
+use mipstark_air::machine::MipsAir;
 use mipstark_prover_cpu_ref::config::fri_parameters;
-use mipstark_prover_cpu_ref::machine::{MipsProof, VerifyingKey};
+use mipstark_prover_cpu_ref::machine::{airs_key, GroupKey, MipsProof, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::BusLayout;
 use mipstark_prover_cpu_ref::{Challenge, Val};
+use mipstark_prover_cpu_ref::{MipsStarkConfig, StarkParams};
 use p3_air::BaseAir;
+use p3_batch_stark::BatchProof;
 use p3_batch_stark::BatchShape;
 use p3_field::PrimeCharacteristicRing;
 use p3_fri::FriParameters;
@@ -29,7 +32,9 @@ use crate::statement::StatementVars;
 
 /// A one-batch proof read into variables.
 pub struct BatchTranscript<B: Builder> {
-    pub statement: StatementVars<B>,
+    /// An execution's statement (none for a batch of recursion chips, whose statement is its
+    /// public values).
+    pub statement: Option<StatementVars<B>>,
     pub publics: Vec<Vec<B::F>>,
     /// The sponge's seed (the batch shape's domain separator).
     pub seed: Vec<Val>,
@@ -49,11 +54,36 @@ impl<B: Builder> BatchTranscript<B> {
     /// ([`VerifyingKey::check_batch_shape`]).
     pub fn load(b: &mut B, vk: &VerifyingKey, proof: &MipsProof) -> Result<Self, ShapeError> {
         vk.check_batch_shape(proof)?;
-        let (machine, params) = (vk.machine(), vk.params());
+        let machine = vk.machine();
         let key = vk.batch_key(proof)?;
-        let batch = &proof.proof;
         let statement = StatementVars::load(b, &proof.statement, machine.program.entry);
         let publics = statement.instance_publics(b, machine.program.initial_brk);
+        Self::load_batch(b, &key, &proof.proof, publics, vk.params(), Some(statement))
+    }
+
+    /// Reads a batch proof of `airs` with the instances' public values `publics` (each a
+    /// witness: the caller ties them to what it checks), after the reference's plain checks
+    /// ([`airs_key`]). This is how a recursion proof is verified inside another.
+    pub fn load_airs(
+        b: &mut B,
+        airs: &[MipsAir],
+        proof: &BatchProof<MipsStarkConfig>,
+        publics: &[Vec<Val>],
+        params: StarkParams,
+    ) -> Result<Self, ShapeError> {
+        let key = airs_key(airs, proof, publics, params)?;
+        let vars = publics.iter().map(|p| witnesses(b, p)).collect();
+        Self::load_batch(b, &key, proof, vars, params, None)
+    }
+
+    fn load_batch(
+        b: &mut B,
+        key: &GroupKey,
+        batch: &BatchProof<MipsStarkConfig>,
+        publics: Vec<Vec<B::F>>,
+        params: StarkParams,
+        statement: Option<StatementVars<B>>,
+    ) -> Result<Self, ShapeError> {
         let lookups: Vec<&[Lookup<Val>]> = key.lookups.iter().map(|l| &l[..]).collect();
         let shape = BatchShape {
             trace_widths: key.airs.iter().map(BaseAir::<Val>::width).collect(),
@@ -80,7 +110,7 @@ impl<B: Builder> BatchTranscript<B> {
             .ok_or(ShapeError::NoLookupWitness)?;
         let lookup_witness = b.witness_f(lookup_witness);
         let fri = fri_parameters(params, ());
-        let group = GroupOpening::load(b, 0, batch, &key, &main, &fri, &mut Programs::new())?;
+        let group = GroupOpening::load(b, 0, batch, key, &main, &fri, &mut Programs::new())?;
         Ok(BatchTranscript {
             statement,
             publics,
@@ -124,7 +154,9 @@ impl<B: Builder> BatchTranscript<B> {
     /// Verifies the proof [`Self::load`] read (see `Transcript::verify`: `Err` is a rejection
     /// for shape, otherwise the backend holds the verdict).
     pub fn verify(&self, b: &mut B) -> Result<Challenger<B>, FriShapeError> {
-        self.statement.check(b);
+        if let Some(statement) = &self.statement {
+            statement.check(b);
+        }
         let mut ch = Challenger::new(b);
         let (alpha, beta, c) = self.replay(b, &mut ch);
         let lookup_challenges = lay_out_challenges(b, &self.buses, alpha, beta);

@@ -14,6 +14,8 @@ pub mod batch;
 pub mod builder;
 pub mod challenger;
 pub mod fri;
+pub mod lower;
+pub mod machine;
 pub mod mmcs;
 pub mod ood;
 pub mod pcs;

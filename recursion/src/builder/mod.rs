@@ -62,6 +62,9 @@ pub trait Builder {
     fn bit_f(&mut self, b: Self::Bit) -> Self::F;
     /// The Poseidon2 permutation of width 16 (Plonky3's KoalaBear constants).
     fn poseidon2(&mut self, state: [Self::F; PERM_WIDTH]) -> [Self::F; PERM_WIDTH];
+    /// Exposes `x` as the program's next public value: a proof of the program states it, and
+    /// whoever checks that proof supplies it.
+    fn public(&mut self, x: Self::F);
 
     /// A variable's value, where the backend has one (not when it only records a program's
     /// shape). Only hints read it — data the verifier then checks, such as the Merkle paths

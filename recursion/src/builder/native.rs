@@ -31,6 +31,7 @@ pub struct Native {
     perm: Poseidon2KoalaBear<PERM_WIDTH>,
     checks: usize,
     first_failure: Option<Failure>,
+    publics: Vec<Val>,
 }
 
 impl Default for Native {
@@ -39,6 +40,7 @@ impl Default for Native {
             perm: default_koalabear_poseidon2_16(),
             checks: 0,
             first_failure: None,
+            publics: Vec::new(),
         }
     }
 }
@@ -51,6 +53,11 @@ impl Native {
     /// The first failed check, if any (the run so far).
     pub fn failure(&self) -> Option<&Failure> {
         self.first_failure.as_ref()
+    }
+
+    /// The values exposed so far, in order.
+    pub fn publics(&self) -> &[Val] {
+        &self.publics
     }
 
     /// The verdict of the whole run.
@@ -157,6 +164,9 @@ impl Builder for Native {
     fn poseidon2(&mut self, mut state: [Val; PERM_WIDTH]) -> [Val; PERM_WIDTH] {
         self.perm.permute_mut(&mut state);
         state
+    }
+    fn public(&mut self, x: Val) {
+        self.publics.push(x);
     }
 }
 

@@ -63,11 +63,16 @@ pub enum Instr {
     BitF(BitVar),
     /// → 16 × F: the Poseidon2 permutation.
     Poseidon2(Box<[FVar; PERM_WIDTH]>),
+    /// Exposes a value as the next public value.
+    Public(FVar),
 }
 
 impl Instr {
     fn is_pure(&self) -> bool {
-        !matches!(self, Instr::WitnessF | Instr::AssertEqF(..))
+        !matches!(
+            self,
+            Instr::WitnessF | Instr::AssertEqF(..) | Instr::Public(_)
+        )
     }
 }
 
@@ -95,6 +100,7 @@ pub struct Census {
     pub decompositions: usize,
     pub decomposed_bits: usize,
     pub poseidon2: usize,
+    pub publics: usize,
 }
 
 impl Program {
@@ -117,6 +123,7 @@ impl Program {
                     c.decomposed_bits += *n as usize;
                 }
                 Instr::Poseidon2(_) => c.poseidon2 += 1,
+                Instr::Public(_) => c.publics += 1,
             }
         }
         c
@@ -135,6 +142,15 @@ impl Program {
     /// assertion: the verdict a proof of this program's execution stands for. Checks are
     /// numbered as the native backend numbers them.
     pub fn execute(&self, witnesses: &[Val]) -> Result<(), Failure> {
+        self.values(witnesses).1
+    }
+
+    /// Every variable's value on `witnesses`, and the verdict (as [`Self::execute`]).
+    ///
+    /// # Panics
+    ///
+    /// When `witnesses` has fewer values than the program has witnesses.
+    pub fn values(&self, witnesses: &[Val]) -> (Values, Result<(), Failure>) {
         let mut v = Values::default();
         let mut next_witness = witnesses.iter();
         let mut native = super::native::Native::new();
@@ -145,16 +161,18 @@ impl Program {
             };
             v.apply(instr, w, &mut native);
         }
-        native.finish()
+        (v, native.finish())
     }
 }
 
-/// Every variable's value, by kind.
+/// Every variable's value, by kind (indexed by variable id).
 #[derive(Clone, Debug, Default)]
-struct Values {
-    f: Vec<Val>,
-    e: Vec<Challenge>,
-    bits: Vec<bool>,
+pub struct Values {
+    pub f: Vec<Val>,
+    pub e: Vec<Challenge>,
+    pub bits: Vec<bool>,
+    /// The exposed values, in order.
+    pub publics: Vec<Val>,
 }
 
 impl Values {
@@ -204,6 +222,7 @@ impl Values {
                 let s = b.poseidon2(state.map(|x| f(x, self)));
                 self.f.extend_from_slice(&s);
             }
+            Instr::Public(x) => self.publics.push(f(*x, self)),
         }
     }
 }
@@ -213,7 +232,7 @@ impl Values {
 pub type Run = (Vec<Val>, Result<(), Failure>);
 
 /// How many variables of each kind an instruction defines.
-fn outputs(instr: &Instr) -> (u32, u32, u32) {
+pub fn outputs(instr: &Instr) -> (u32, u32, u32) {
     match instr {
         Instr::ExtFromCoeffs(_)
         | Instr::AddE(..)
@@ -221,7 +240,7 @@ fn outputs(instr: &Instr) -> (u32, u32, u32) {
         | Instr::MulE(..)
         | Instr::InvE(_) => (0, 1, 0),
         Instr::ExtCoeffs(_) => (EXT_DEGREE as u32, 0, 0),
-        Instr::AssertEqF(..) => (0, 0, 0),
+        Instr::AssertEqF(..) | Instr::Public(_) => (0, 0, 0),
         Instr::Bits(_, n) => (0, 0, *n as u32),
         Instr::Poseidon2(_) => (PERM_WIDTH as u32, 0, 0),
         _ => (1, 0, 0),
@@ -363,6 +382,9 @@ impl Builder for Recorder {
     fn poseidon2(&mut self, state: [FVar; PERM_WIDTH]) -> [FVar; PERM_WIDTH] {
         let first = self.push(Instr::Poseidon2(Box::new(state)), None).0;
         std::array::from_fn(|i| FVar(first + i as u32))
+    }
+    fn public(&mut self, x: FVar) {
+        self.push(Instr::Public(x), None);
     }
     fn value_f(&self, x: FVar) -> Option<Val> {
         self.values.as_ref().map(|(v, _)| v.f[x.0 as usize])

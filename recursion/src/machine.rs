@@ -1,0 +1,120 @@
+//! Proving a recorded program on the recursion machine (`docs/recursion.md` §6, step 6): the
+//! program is lowered once into the chips' preprocessed tables (its key), and each run's
+//! values fill the main traces, proven in one batch by the reference protocol.
+
+use mipstark_air::machine::MipsAir;
+use mipstark_air::recursion::CELL;
+use mipstark_prover_cpu_ref::machine::{prove_airs, verify_airs, ProveError, VerifyError};
+use mipstark_prover_cpu_ref::{MipsStarkConfig, StarkParams};
+use p3_batch_stark::BatchProof;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::lower::{lower, Lowered};
+use crate::{Failure, Program, Val};
+
+/// A recursion proof: one batch over the recursion machine's chips, and the values the
+/// program exposed (what the proof states).
+#[derive(Serialize, Deserialize)]
+pub struct RecursionProof {
+    pub publics: Vec<Val>,
+    pub proof: BatchProof<MipsStarkConfig>,
+}
+
+#[derive(Debug, Error)]
+pub enum RecursionError {
+    /// The program's checks fail on these inputs: what it verifies (a proof, a statement) is
+    /// invalid, so there is nothing to prove.
+    #[error("the recursion program rejects its input: {0}")]
+    Rejected(Failure),
+    #[error("the program has {expected} witnesses, {found} values were given")]
+    Witnesses { expected: u32, found: usize },
+    #[error(transparent)]
+    Prove(#[from] ProveError),
+}
+
+/// A program lowered for the recursion machine, with its chips (the key a proof is checked
+/// against).
+pub struct RecursionKey {
+    program: Program,
+    lowered: Lowered,
+    airs: Vec<MipsAir>,
+}
+
+impl RecursionKey {
+    pub fn new(program: Program) -> Self {
+        let lowered = lower(&program);
+        debug_assert_eq!(lowered.program.check_layout(), Ok(()));
+        let airs = lowered
+            .program
+            .chips()
+            .into_iter()
+            .map(MipsAir::Recursion)
+            .collect();
+        RecursionKey {
+            program,
+            lowered,
+            airs,
+        }
+    }
+
+    pub fn lowered(&self) -> &Lowered {
+        &self.lowered
+    }
+
+    pub fn airs(&self) -> &[MipsAir] {
+        &self.airs
+    }
+
+    /// The memory's contents for `witnesses`, once the program accepts them.
+    pub fn cells(&self, witnesses: &[Val]) -> Result<Vec<[Val; CELL]>, RecursionError> {
+        if witnesses.len() != self.program.num_witnesses as usize {
+            return Err(RecursionError::Witnesses {
+                expected: self.program.num_witnesses,
+                found: witnesses.len(),
+            });
+        }
+        let (values, verdict) = self.program.values(witnesses);
+        verdict.map_err(RecursionError::Rejected)?;
+        Ok(self.lowered.cells(&values))
+    }
+
+    /// Proves the program's run on `witnesses`.
+    pub fn prove(
+        &self,
+        witnesses: &[Val],
+        params: StarkParams,
+    ) -> Result<RecursionProof, RecursionError> {
+        let cells = self.cells(witnesses)?;
+        self.prove_cells(&cells, params)
+    }
+
+    /// Proves the traces that `cells` give, whatever they are: honest callers go through
+    /// [`Self::prove`]; tests use this to hand the machine a memory the program rejects.
+    pub fn prove_cells(
+        &self,
+        cells: &[[Val; CELL]],
+        params: StarkParams,
+    ) -> Result<RecursionProof, RecursionError> {
+        let traces = self.lowered.program.traces(cells);
+        let publics = self.lowered.program.publics(cells);
+        let proof = prove_airs(&self.airs, traces, &self.instance_publics(&publics), params)?;
+        Ok(RecursionProof { publics, proof })
+    }
+
+    /// Checks a proof against this key: the program ran and exposed `proof.publics`.
+    pub fn verify(&self, proof: &RecursionProof, params: StarkParams) -> Result<(), VerifyError> {
+        let publics = self.instance_publics(&proof.publics);
+        verify_airs(&self.airs, &proof.proof, &publics, params)
+    }
+
+    /// Each instance's public values: the public chip (the last instance) states the exposed
+    /// values, the others none.
+    pub fn instance_publics(&self, publics: &[Val]) -> Vec<Vec<Val>> {
+        let mut all = vec![Vec::new(); self.airs.len()];
+        if let Some(last) = all.last_mut() {
+            *last = publics.to_vec();
+        }
+        all
+    }
+}
