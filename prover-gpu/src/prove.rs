@@ -6,11 +6,17 @@
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use mipstark_air::machine::MipsAir;
 use mipstark_air::machine::{Machine, MachineTraces};
 use mipstark_emulator::ExecutionRecord;
-use mipstark_prover_cpu_ref::machine::{prove_traces_backend, MipsProof, ProveError};
+use mipstark_prover_cpu_ref::machine::{
+    prove_airs_backend, prove_traces_backend, MipsProof, ProveError,
+};
 use mipstark_prover_cpu_ref::sharded::{prove_sharded_backend, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
+use mipstark_prover_cpu_ref::{MipsStarkConfig, Val};
+use p3_batch_stark::BatchProof;
+use p3_matrix::dense::RowMajorMatrix;
 use thiserror::Error;
 
 use crate::quotient::GpuQuotient;
@@ -103,6 +109,28 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
             prove_sharded_backend(
                 machine,
                 shards,
+                params,
+                self.dft.clone(),
+                self.mmcs.clone(),
+                &self.quotient,
+            )
+        })
+    }
+
+    /// Proves any instances of the machine's chips in one batch (a recursion program's, for
+    /// one) with the device's stages: the reference's `prove_airs`, byte for byte.
+    pub fn prove_airs(
+        &self,
+        airs: &[MipsAir],
+        traces: Vec<RowMajorMatrix<Val>>,
+        publics: &[Vec<Val>],
+        params: StarkParams,
+    ) -> Result<BatchProof<MipsStarkConfig>, DeviceProveError> {
+        self.checked(|| {
+            prove_airs_backend(
+                airs,
+                traces,
+                publics,
                 params,
                 self.dft.clone(),
                 self.mmcs.clone(),

@@ -7,6 +7,7 @@ use mipstark_air::recursion::CELL;
 use mipstark_prover_cpu_ref::machine::{prove_airs, verify_airs, ProveError, VerifyError};
 use mipstark_prover_cpu_ref::{MipsStarkConfig, StarkParams};
 use p3_batch_stark::BatchProof;
+use p3_matrix::dense::RowMajorMatrix;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -96,10 +97,23 @@ impl RecursionKey {
         cells: &[[Val; CELL]],
         params: StarkParams,
     ) -> Result<RecursionProof, RecursionError> {
-        let traces = self.lowered.program.traces(cells);
-        let publics = self.lowered.program.publics(cells);
+        let (traces, publics) = self.traces_of(cells);
         let proof = prove_airs(&self.airs, traces, &self.instance_publics(&publics), params)?;
         Ok(RecursionProof { publics, proof })
+    }
+
+    /// The main traces of a run on `witnesses` and the public values it exposes: what a
+    /// backend proves for [`Self::airs`] (with [`Self::instance_publics`]).
+    pub fn traces(
+        &self,
+        witnesses: &[Val],
+    ) -> Result<(Vec<RowMajorMatrix<Val>>, Vec<Val>), RecursionError> {
+        Ok(self.traces_of(&self.cells(witnesses)?))
+    }
+
+    fn traces_of(&self, cells: &[[Val; CELL]]) -> (Vec<RowMajorMatrix<Val>>, Vec<Val>) {
+        let program = &self.lowered.program;
+        (program.traces(cells), program.publics(cells))
     }
 
     /// Checks a proof against this key: the program ran and exposed `proof.publics`.
