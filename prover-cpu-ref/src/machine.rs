@@ -61,6 +61,12 @@ pub enum VerifyError {
         expected: usize,
         shards: usize,
     },
+    #[error("the proof has {found} {what}, the key {expected}")]
+    Count {
+        what: &'static str,
+        found: usize,
+        expected: usize,
+    },
     #[error("instance {index} ({chip}) claims 2^{log} rows, outside what this program allows")]
     Height {
         index: usize,
@@ -129,14 +135,13 @@ pub fn prove_traces(
     t: MachineTraces,
     params: StarkParams,
 ) -> Result<MipsProof, ProveError> {
-    prove_traces_backend(
-        machine,
-        t,
+    let airs = machine.airs(t.statement.shards.len());
+    let proof = prove_airs(&airs, t.traces, &t.publics, params)?;
+    Ok(MipsProof {
         params,
-        crate::config::Dft::default(),
-        crate::config::val_mmcs(),
-        &crate::protocol::CpuQuotient,
-    )
+        statement: t.statement,
+        proof,
+    })
 }
 
 /// [`prove_traces`] with a backend's stages: the LDEs computed by `dft`, the Merkle trees (of
@@ -255,12 +260,17 @@ fn checked_airs(
 ) -> Result<(), VerifyError> {
     let config = make_config(params);
     let degrees = &proof.degree_bits;
-    if degrees.len() != airs.len() || publics.len() != airs.len() {
-        return Err(VerifyError::Shape {
-            found: degrees.len(),
-            expected: airs.len(),
-            shards: 0,
-        });
+    for (found, what) in [
+        (degrees.len(), "instances"),
+        (publics.len(), "public-value lists"),
+    ] {
+        if found != airs.len() {
+            return Err(VerifyError::Count {
+                what,
+                found,
+                expected: airs.len(),
+            });
+        }
     }
     check_claimed_heights(airs, degrees)?;
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

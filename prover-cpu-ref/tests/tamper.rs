@@ -94,7 +94,7 @@ fn verdict<T: Subject>(vk: &VerifyingKey, tree: Value) -> Result<&'static str, S
         Ok(Err(VerifyError::Malformed(_))) => Ok("malformed"),
         Ok(Err(VerifyError::Params { .. })) => Ok("params"),
         Ok(Err(VerifyError::Statement(_))) => Ok("statement"),
-        Ok(Err(VerifyError::Shape { .. })) => Ok("shape"),
+        Ok(Err(VerifyError::Shape { .. } | VerifyError::Count { .. })) => Ok("shape"),
         Ok(Err(VerifyError::Height { .. })) => Ok("height"),
         Ok(Err(VerifyError::Stark(_))) => Ok("stark"),
         Err(_) => Err("panicked through verify".into()),

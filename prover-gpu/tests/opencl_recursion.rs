@@ -39,7 +39,7 @@ fn program() -> (RecursionKey, Vec<Val>) {
     let (program, run) = b.finish();
     let (witnesses, verdict) = run.unwrap();
     verdict.unwrap();
-    (RecursionKey::new(program), witnesses)
+    (RecursionKey::new(program).unwrap(), witnesses)
 }
 
 #[test]

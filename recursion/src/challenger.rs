@@ -10,7 +10,7 @@
 
 use p3_field::PrimeCharacteristicRing;
 
-use crate::builder::{Builder, EXT_DEGREE, PERM_WIDTH};
+use crate::builder::{Builder, Digest, EXT_DEGREE, PERM_WIDTH};
 use crate::Val;
 
 /// The sponge's rate (its first 8 elements).
@@ -25,6 +25,50 @@ pub enum Event<F, Bit> {
     Sample(F),
     /// Random bits drawn, least significant first.
     SampleBits(Vec<Bit>),
+}
+
+/// A transcript's state between two absorbed segments: the permutation state and the inputs
+/// absorbed since the last permutation (how many is a shape constant). An observation clears
+/// the outputs, so after one this is everything the rest of the transcript depends on: a
+/// recursion layer that absorbs one segment starts from such a state and states the one it
+/// ends in (`docs/recursion.md` §4.1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpongeState<F> {
+    pub state: [F; PERM_WIDTH],
+    pub input: Vec<F>,
+    /// The observation that ended the segment filled the rate and permuted: the rate is
+    /// ready to be drawn from (a shape constant, like the number of pending inputs).
+    pub drawable: bool,
+}
+
+impl<F: Copy> SpongeState<F> {
+    /// Every element, the permutation state first.
+    pub fn elements(&self) -> Vec<F> {
+        let mut all = self.state.to_vec();
+        all.extend_from_slice(&self.input);
+        all
+    }
+
+    /// The state with the same number of pending inputs whose elements are `elements` (in
+    /// [`Self::elements`]' order).
+    ///
+    /// # Panics
+    ///
+    /// When `elements` does not have `16 + input.len()` elements.
+    pub fn with_elements<G: Copy>(&self, elements: &[G]) -> SpongeState<G> {
+        assert_eq!(elements.len(), PERM_WIDTH + self.input.len());
+        SpongeState {
+            state: std::array::from_fn(|i| elements[i]),
+            input: elements[PERM_WIDTH..].to_vec(),
+            drawable: self.drawable,
+        }
+    }
+}
+
+/// The digest a layer states for a sponge state: Plonky3's leaf hash of its elements (the
+/// number of pending inputs is a shape constant, so it needs no length tag).
+pub fn state_digest<B: Builder>(b: &mut B, s: &SpongeState<B::F>) -> Digest<B> {
+    crate::mmcs::hash_slices(b, &[&s.elements()])
 }
 
 /// The duplex sponge state over builder variables.
@@ -54,6 +98,39 @@ impl<B: Builder> Challenger<B> {
             state: [zero; PERM_WIDTH],
             input: Vec::new(),
             output: Vec::new(),
+            log: None,
+        }
+    }
+
+    /// The state at a segment boundary. After an observation the outputs are either none or,
+    /// when that observation filled the rate, the whole rate of the permuted state.
+    ///
+    /// # Panics
+    ///
+    /// When part of the outputs was drawn: a segment boundary follows an observation.
+    pub fn sponge_state(&self) -> SpongeState<B::F> {
+        assert!(
+            self.output.is_empty() || self.output.len() == RATE,
+            "a segment boundary follows an observation"
+        );
+        SpongeState {
+            state: self.state,
+            input: self.input.clone(),
+            drawable: !self.output.is_empty(),
+        }
+    }
+
+    /// Continues a transcript from a segment boundary's state.
+    pub fn resume(s: SpongeState<B::F>) -> Self {
+        let output = if s.drawable {
+            s.state[..RATE].to_vec()
+        } else {
+            Vec::new()
+        };
+        Challenger {
+            state: s.state,
+            input: s.input,
+            output,
             log: None,
         }
     }

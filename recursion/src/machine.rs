@@ -3,7 +3,8 @@
 //! values fill the main traces, proven in one batch by the reference protocol.
 
 use mipstark_air::machine::MipsAir;
-use mipstark_air::recursion::CELL;
+use mipstark_air::recursion::program::LayoutError;
+use mipstark_air::recursion::{RecursionChip, CELL};
 use mipstark_prover_cpu_ref::machine::{prove_airs, verify_airs, ProveError, VerifyError};
 use mipstark_prover_cpu_ref::{MipsStarkConfig, StarkParams};
 use p3_batch_stark::BatchProof;
@@ -32,6 +33,8 @@ pub enum RecursionError {
     Witnesses { expected: u32, found: usize },
     #[error(transparent)]
     Prove(#[from] ProveError),
+    #[error("the lowered program breaks the memory argument: {0}")]
+    Layout(#[from] LayoutError),
 }
 
 /// A program lowered for the recursion machine, with its chips (the key a proof is checked
@@ -43,20 +46,22 @@ pub struct RecursionKey {
 }
 
 impl RecursionKey {
-    pub fn new(program: Program) -> Self {
+    /// Lowers `program`, checking the memory argument's premises on the result (a lowering
+    /// bug, never the proof's fault, but one that would make the key unsound).
+    pub fn new(program: Program) -> Result<Self, RecursionError> {
         let lowered = lower(&program);
-        debug_assert_eq!(lowered.program.check_layout(), Ok(()));
+        lowered.program.check_layout()?;
         let airs = lowered
             .program
             .chips()
             .into_iter()
             .map(MipsAir::Recursion)
             .collect();
-        RecursionKey {
+        Ok(RecursionKey {
             program,
             lowered,
             airs,
-        }
+        })
     }
 
     pub fn lowered(&self) -> &Lowered {
@@ -122,13 +127,15 @@ impl RecursionKey {
         verify_airs(&self.airs, &proof.proof, &publics, params)
     }
 
-    /// Each instance's public values: the public chip (the last instance) states the exposed
-    /// values, the others none.
+    /// Each instance's public values: the public chip states the exposed values, the others
+    /// none.
     pub fn instance_publics(&self, publics: &[Val]) -> Vec<Vec<Val>> {
-        let mut all = vec![Vec::new(); self.airs.len()];
-        if let Some(last) = all.last_mut() {
-            *last = publics.to_vec();
-        }
-        all
+        self.airs
+            .iter()
+            .map(|a| match a {
+                MipsAir::Recursion(RecursionChip::Public(_)) => publics.to_vec(),
+                _ => Vec::new(),
+            })
+            .collect()
     }
 }

@@ -598,27 +598,64 @@ fn fri_transcript<B: Builder>(
 
 /// The header, in the reference's order: the key's constants, the instances' public values
 /// (each list behind its length), whether there is a preprocessed commitment and that
-/// commitment, then each group's heights (behind their count) and main commitment.
+/// commitment, then each group's heights (behind their count) and main commitment. In
+/// segments (`docs/recursion.md` §4.1): the prefix, each group's public values, the middle,
+/// each group's heights and commitment.
 pub fn observe_header<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<B>) {
+    observe_prefix(b, ch, h);
+    for g in 0..h.groups.len() {
+        observe_group_publics(b, ch, h, g);
+    }
+    observe_middle(b, ch, h);
+    for g in &h.groups {
+        observe_group_header(b, ch, g);
+    }
+}
+
+/// The header's prefix: the key's constants and the number of public-value lists.
+pub fn observe_prefix<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<B>) {
     for &v in &h.constants {
         ch.observe_constant(b, v);
     }
     ch.observe_constant(b, Val::from_usize(h.publics.len()));
-    for pv in &h.publics {
+}
+
+/// Group `g`'s public values: each of its instances' lists behind its length.
+pub fn observe_group_publics<B: Builder>(
+    b: &mut B,
+    ch: &mut Challenger<B>,
+    h: &Header<B>,
+    g: usize,
+) {
+    for pv in &h.publics[h.instances(g)] {
         ch.observe_constant(b, Val::from_usize(pv.len()));
         ch.observe_all(b, pv);
     }
+}
+
+/// The middle: whether there is a preprocessed commitment, that commitment, the group count.
+pub fn observe_middle<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<B>) {
     ch.observe_constant(b, Val::from_bool(h.preprocessed.is_some()));
     if let Some(c) = &h.preprocessed {
         ch.observe_all(b, c);
     }
     ch.observe_constant(b, Val::from_usize(h.groups.len()));
-    for g in &h.groups {
-        ch.observe_constant(b, Val::from_usize(g.degree_bits.len()));
-        for &d in &g.degree_bits {
-            ch.observe_constant(b, Val::from_usize(d));
-        }
-        ch.observe_all(b, &g.main);
+}
+
+/// One group's heights (behind their count) and main commitment.
+pub fn observe_group_header<B: Builder>(b: &mut B, ch: &mut Challenger<B>, g: &GroupHeader<B>) {
+    ch.observe_constant(b, Val::from_usize(g.degree_bits.len()));
+    for &d in &g.degree_bits {
+        ch.observe_constant(b, Val::from_usize(d));
+    }
+    ch.observe_all(b, &g.main);
+}
+
+impl<B: Builder> Header<B> {
+    /// Group `g`'s instances (their public-value lists): the groups' instances in order.
+    pub fn instances(&self, g: usize) -> std::ops::Range<usize> {
+        let first: usize = self.groups[..g].iter().map(|x| x.degree_bits.len()).sum();
+        first..first + self.groups[g].degree_bits.len()
     }
 }
 

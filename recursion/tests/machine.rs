@@ -95,7 +95,7 @@ fn record(secret: Val, values: bool) -> (Program, Vec<Val>) {
 fn a_toy_program_proves_and_verifies() {
     let (program, witnesses) = record(Val::from_u32(11), true);
     assert_eq!(program.execute(&witnesses), Ok(()));
-    let key = RecursionKey::new(program);
+    let key = RecursionKey::new(program).unwrap();
     let mut proof = key.prove(&witnesses, StarkParams::TESTING).unwrap();
     assert_eq!(proof.publics[1], Val::from_u32(11), "the exposed witness");
     key.verify(&proof, StarkParams::TESTING).unwrap();
@@ -121,7 +121,7 @@ fn lowering_does_not_depend_on_values() {
 #[test]
 fn a_rejected_witness_cannot_be_proven() {
     let (program, witnesses) = record(Val::from_u32(12), true);
-    let key = RecursionKey::new(program);
+    let key = RecursionKey::new(program).unwrap();
     assert!(matches!(
         key.prove(&witnesses, StarkParams::TESTING),
         Err(RecursionError::Rejected(_))
@@ -134,7 +134,7 @@ fn a_forged_memory_gives_no_accepted_proof() {
     // Forge the memory so that the assertion's two cells agree: the assertion row is
     // satisfied, but the Poseidon2 row's output no longer matches the cell it writes.
     let (program, witnesses) = record(Val::from_u32(12), true);
-    let key = RecursionKey::new(program.clone());
+    let key = RecursionKey::new(program.clone()).unwrap();
     let (values, verdict) = program.values(&witnesses);
     assert!(verdict.is_err());
     let mut cells = key.lowered().cells(&values);
@@ -234,7 +234,7 @@ fn native_accepts(inner: &RecursionKey, proof: &RecursionProof) -> bool {
 fn a_recursion_proof_is_proven_valid_by_another() {
     // Level 1: the sharded verifier's program on a fibonacci proof, proven.
     let (program, witnesses) = verifier_program();
-    let inner = RecursionKey::new(program);
+    let inner = RecursionKey::new(program).unwrap();
     let start = std::time::Instant::now();
     let proof = inner.prove(&witnesses, StarkParams::TESTING).unwrap();
     let proving = start.elapsed();
@@ -260,18 +260,8 @@ fn a_recursion_proof_is_proven_valid_by_another() {
     let (witnesses, accepted) = run.unwrap();
     assert!(accepted);
     assert_eq!(outer, record_outer(&inner, &proof, false).0);
-    let outer = RecursionKey::new(outer);
-    let l = &outer.lowered().program;
-    eprintln!(
-        "level 2: {} cells; rows: mem {}, base_alu {}, ext_alu {}, pack {}, bits {}, poseidon2 {}",
-        l.num_cells,
-        l.mem.len(),
-        l.base_alu.len(),
-        l.ext_alu.len(),
-        l.pack.len(),
-        l.bits.len(),
-        l.poseidon2.len()
-    );
+    let outer = RecursionKey::new(outer).unwrap();
+    eprintln!("level 2: {}", rows(&outer.lowered().program));
     let start = std::time::Instant::now();
     let outer_proof = outer.prove(&witnesses, StarkParams::TESTING).unwrap();
     let proving = start.elapsed();
@@ -284,20 +274,11 @@ fn a_recursion_proof_is_proven_valid_by_another() {
 #[test]
 fn the_verifiers_program_lowers_to_satisfied_chips() {
     let (program, witnesses) = verifier_program();
-    let key = RecursionKey::new(program);
+    let key = RecursionKey::new(program).unwrap();
     let cells = key.cells(&witnesses).unwrap();
     let l = &key.lowered().program;
     l.check_layout().unwrap();
-    eprintln!(
-        "lowered: {} cells; rows: mem {}, base_alu {}, ext_alu {}, pack {}, bits {}, poseidon2 {}",
-        l.num_cells,
-        l.mem.len(),
-        l.base_alu.len(),
-        l.ext_alu.len(),
-        l.pack.len(),
-        l.bits.len(),
-        l.poseidon2.len()
-    );
+    eprintln!("lowered: {}", rows(l));
     debug_check(key.airs(), &l.traces(&cells));
 }
 
@@ -356,4 +337,57 @@ fn coordinates_are_all_written_and_counted_one_by_one() {
     assert_eq!(unpack.coeff_mults, [1, 0, 0, 0]);
     let packs = p.pack.iter().filter(|r| !r.unpack).count();
     assert_eq!(packs, 1, "the witness packed once");
+}
+
+/// A copy of a recursion proof (through its bytes).
+fn copy(proof: &RecursionProof) -> RecursionProof {
+    bincode::deserialize(&bincode::serialize(proof).unwrap()).unwrap()
+}
+
+#[test]
+fn an_outer_proof_states_the_inner_proofs_public_values() {
+    let (program, witnesses) = record(Val::from_u32(11), true);
+    let inner = RecursionKey::new(program).unwrap();
+    let proof = inner.prove(&witnesses, StarkParams::TESTING).unwrap();
+    assert_eq!(proof.publics.len(), 2);
+    let mut changed = copy(&proof);
+    changed.publics[1] = Val::from_u32(12);
+    assert!(!native_accepts(&inner, &changed), "a changed public value");
+
+    let (outer, run) = record_outer(&inner, &proof, true);
+    let (witnesses, accepted) = run.unwrap();
+    assert!(accepted);
+    let outer = RecursionKey::new(outer).unwrap();
+    let outer_proof = outer.prove(&witnesses, StarkParams::TESTING).unwrap();
+    assert_eq!(outer_proof.publics, proof.publics);
+    outer.verify(&outer_proof, StarkParams::TESTING).unwrap();
+
+    // The outer program's memory forged so that it exposes another value than the inner
+    // proof states: no proof the outer key accepts.
+    let mut cells = outer.cells(&witnesses).unwrap();
+    let exposed = outer.lowered().program.public[1].addr as usize;
+    cells[exposed][0] = Val::from_u32(12);
+    let verdict = std::panic::catch_unwind(|| {
+        outer
+            .prove_cells(&cells, StarkParams::TESTING)
+            .map(|p| outer.verify(&p, StarkParams::TESTING).is_ok())
+    });
+    assert!(
+        !matches!(verdict, Ok(Ok(true))),
+        "a forged outer memory gave a proof the key accepts"
+    );
+}
+
+/// A lowered program's size, for the log.
+fn rows(l: &mipstark_air::recursion::program::RecursionProgram) -> String {
+    format!(
+        "{} cells; rows: mem {}, base_alu {}, ext_alu {}, pack {}, bits {}, poseidon2 {}",
+        l.num_cells,
+        l.mem.len(),
+        l.base_alu.len(),
+        l.ext_alu.len(),
+        l.pack.len(),
+        l.bits.len(),
+        l.poseidon2.len()
+    )
 }

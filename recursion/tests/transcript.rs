@@ -149,3 +149,76 @@ fn a_wrong_grinding_witness_fails_the_run() {
     assert!(run(&proof).is_err());
     assert!(vk.verify_sharded(&proof).is_err());
 }
+
+/// The header absorbed in segments (`docs/recursion.md` §4.1), each resumed from the state the
+/// one before it ended in, is the header absorbed at once: the same state after it, and the
+/// same LogUp grind check and pair drawn from there.
+#[test]
+fn the_header_in_segments_resumed_from_states_is_the_whole_header() {
+    use mipstark_recursion::challenger::{state_digest, SpongeState};
+    use mipstark_recursion::sharded::{
+        observe_group_header, observe_group_publics, observe_header, observe_middle, observe_prefix,
+    };
+    let (m, proof) = sharded(StarkParams::TESTING);
+    let vk = VerifyingKey::new(&m, StarkParams::TESTING);
+    let mut b = Native::new();
+    let t = Transcript::load(&mut b, &vk, &proof).unwrap();
+    let h = &t.header;
+    let mut whole = Challenger::new(&mut b);
+    observe_header(&mut b, &mut whole, h);
+
+    // Each segment starts from a copy of the previous state, as a layer's witness would.
+    let mut ch = Challenger::new(&mut b);
+    observe_prefix(&mut b, &mut ch, h);
+    let mut boundaries: Vec<SpongeState<Val>> = Vec::new();
+    let mut cut = |ch: &mut Challenger<Native>| {
+        let s = ch.sponge_state();
+        boundaries.push(s.clone());
+        *ch = Challenger::resume(s.with_elements(&s.elements()));
+    };
+    for g in 0..h.groups.len() {
+        cut(&mut ch);
+        observe_group_publics(&mut b, &mut ch, h, g);
+    }
+    cut(&mut ch);
+    observe_middle(&mut b, &mut ch, h);
+    for g in &h.groups {
+        cut(&mut ch);
+        observe_group_header(&mut b, &mut ch, g);
+    }
+    assert_eq!(ch.sponge_state(), whole.sponge_state());
+    assert_eq!(
+        state_digest(&mut b, &ch.sponge_state()),
+        state_digest(&mut b, &whole.sponge_state())
+    );
+    // Pending inputs cross the boundaries: the rate is 8 and the segments are not multiples.
+    assert!(boundaries.iter().any(|s| !s.input.is_empty()));
+    for c in [&mut ch, &mut whole] {
+        c.check_witness(&mut b, t.lookup_pow_bits, t.lookup_witness);
+    }
+    let (a1, b1) = (ch.sample_ext(&mut b), ch.sample_ext(&mut b));
+    let (a2, b2) = (whole.sample_ext(&mut b), whole.sample_ext(&mut b));
+    assert_eq!((a1, b1), (a2, b2));
+    let mut fresh = Native::new();
+    let mut c = Challenger::new(&mut fresh);
+    let drawn = t.replay(&mut fresh, &mut c);
+    assert_eq!((drawn.lookup_alpha, drawn.lookup_beta), (a1, b1));
+    b.finish().unwrap();
+}
+
+/// A transcript resumed from the state it stated draws what the original draws, whether the
+/// last observation left inputs pending, filled the rate exactly, or neither.
+#[test]
+fn a_resumed_transcript_draws_what_the_original_draws() {
+    let mut b = Native::new();
+    for n in 0..=17 {
+        let mut ch = Challenger::new(&mut b);
+        for i in 0..n {
+            ch.observe_constant(&mut b, Val::from_usize(i));
+        }
+        let mut resumed = Challenger::resume(ch.sponge_state());
+        for _ in 0..10 {
+            assert_eq!(ch.sample(&mut b), resumed.sample(&mut b), "{n} observed");
+        }
+    }
+}

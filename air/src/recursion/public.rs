@@ -69,6 +69,14 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for PublicChip {
         let pre = b.preprocessed().clone();
         let p = pre.current_slice();
         let publics: Vec<AB::Expr> = b.public_values().iter().map(|&x| x.into()).collect();
+        // Every verifier checks the count first; a mismatch here is a caller's bug, and a
+        // shorter list would leave rows unconstrained.
+        assert_eq!(
+            publics.len(),
+            self.n,
+            "the public chip states {} values",
+            self.n
+        );
         let mut stated = AB::Expr::ZERO;
         let mut any = AB::Expr::ZERO;
         for (j, pv) in publics.into_iter().enumerate() {
