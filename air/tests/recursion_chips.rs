@@ -9,7 +9,9 @@ use mipstark_air::recursion::bits::{bits_main, BitsRow, NUM_BITS};
 use mipstark_air::recursion::ext_alu::{ext_mul, ExtAluRow, ExtOp};
 use mipstark_air::recursion::mem::MemRow;
 use mipstark_air::recursion::pack::PackRow;
-use mipstark_air::recursion::poseidon2::{output_of, permutation_row, Poseidon2Row, WIDTH};
+use mipstark_air::recursion::poseidon2::{
+    self, main_row, output_of, permutation_row, Poseidon2Row, WIDTH,
+};
 use mipstark_air::recursion::program::RecursionProgram;
 use mipstark_air::recursion::public::PublicRow;
 use mipstark_air::recursion::RecursionChip;
@@ -159,6 +161,7 @@ fn sample() -> (RecursionProgram, Vec<[F; 4]>) {
             input: [cx; WIDTH],
             output: std::array::from_fn(|i| out + i as u32),
             mults: [0; WIDTH],
+            swap: None,
         }],
         public: vec![PublicRow { addr: cy }],
         num_cells: cells.len() as u32,
@@ -249,7 +252,7 @@ fn a_wrong_result_is_caught() {
     for (chip, col) in [
         ("rec_base_alu", 3),
         ("rec_ext_alu", 8),
-        ("rec_poseidon2", 163),
+        ("rec_poseidon2", poseidon2::NUM_COLS - 1),
     ] {
         let mut traces = program.traces(&cells);
         let t = index(&program, chip);
@@ -346,5 +349,51 @@ fn the_public_chip_states_the_exposed_cell() {
     assert!(matches!(
         check_with(&program, &forged, &[F::from_u32(8)]),
         Err(DebugError::Bus { .. })
+    ));
+}
+
+#[test]
+fn an_ordered_row_swaps_its_input_by_the_bit() {
+    let (mut program, mut cells) = sample();
+    let base = |x: F| [x, F::ZERO, F::ZERO, F::ZERO];
+    let (x, y) = (cells[0][0], cells[1][0]);
+    // Reads x ×8 ‖ y ×8; bit 1 of x (cell 5) is 1, so it permutes y ×8 ‖ x ×8.
+    let swapped: [F; WIDTH] = std::array::from_fn(|i| if i < WIDTH / 2 { y } else { x });
+    let expected = output_of(&permutation_row(swapped));
+    let first_out = cells.len() as u32;
+    cells.extend(expected.map(base));
+    program.poseidon2.push(Poseidon2Row {
+        input: std::array::from_fn(|i| u32::from(i >= WIDTH / 2)),
+        output: std::array::from_fn(|i| first_out + i as u32),
+        mults: [0; WIDTH],
+        swap: Some(5),
+    });
+    program.num_cells = cells.len() as u32;
+    program.mem[0].mult += 8;
+    program.mem[1].mult += 8;
+    program.bits[0].mults[1] += 1;
+    program.check_layout().unwrap();
+    let traces = program.traces(&cells);
+    check(&program, &traces).unwrap();
+    let t = index(&program, "rec_poseidon2");
+    let w = traces[t].width;
+    assert_eq!(output_of(&traces[t].values[w..2 * w]), expected);
+
+    // The ordered row claiming the bit is 0 (a consistent permutation of the unswapped
+    // input): the bit's cell holds 1, so memory does not balance.
+    let read: [F; WIDTH] = std::array::from_fn(|i| traces[t].values[w + i]);
+    let mut forged = traces.clone();
+    forged[t].values[w..2 * w].copy_from_slice(&main_row(read, false));
+    assert!(matches!(
+        check(&program, &forged),
+        Err(DebugError::Bus { .. })
+    ));
+    // A row without a bit that swaps anyway: its own constraint.
+    let read: [F; WIDTH] = std::array::from_fn(|i| traces[t].values[i]);
+    let mut forged = traces.clone();
+    forged[t].values[..w].copy_from_slice(&main_row(read, true));
+    assert!(matches!(
+        check_one(&program, &forged, "rec_poseidon2"),
+        Err(DebugError::Constraint { row: 0, .. })
     ));
 }

@@ -16,7 +16,7 @@ use prover_gpu::GpuBackend;
 const P: StarkParams = StarkParams::TESTING;
 
 /// A program with a row of every chip: a hash chain, extension arithmetic with an inverse, a
-/// canonical decomposition and a select, and two exposed values.
+/// canonical decomposition, a select, an ordered compression, and three exposed values.
 fn program() -> (RecursionKey, Vec<Val>) {
     let mut b = Recorder::with_values();
     let s = b.witness_f(Val::from_u32(5));
@@ -35,6 +35,12 @@ fn program() -> (RecursionKey, Vec<Val>) {
     let bits = b.bits(state[0], 31);
     let picked = b.select_f(bits[0], state[1], state[2]);
     b.public(picked);
+    let digest = b.compress_ordered(
+        std::array::from_fn(|i| state[i]),
+        std::array::from_fn(|i| state[8 + i]),
+        bits[1],
+    );
+    b.public(digest[0]);
     b.public(s);
     let (program, run) = b.finish();
     let (witnesses, verdict) = run.unwrap();

@@ -58,6 +58,7 @@ fn operands(instr: &Instr) -> (Vec<FVar>, Vec<EVar>, Vec<BitVar>) {
         Instr::Bits(x, _) => (vec![*x], vec![], vec![]),
         Instr::BitF(b) => (vec![], vec![], vec![*b]),
         Instr::Poseidon2(s) => (s.to_vec(), vec![], vec![]),
+        Instr::Poseidon2Ordered(s, bit) => (s.to_vec(), vec![], vec![*bit]),
         Instr::Public(x) => (vec![*x], vec![], vec![]),
     }
 }
@@ -261,13 +262,18 @@ pub fn lower(p: &Program) -> Lowered {
                 }
                 Instr::BitF(_) => {}
                 Instr::Public(x) => rows.public.push(PublicRow { addr: l.f(*x) }),
-                Instr::Poseidon2(s) => {
+                Instr::Poseidon2(s) | Instr::Poseidon2Ordered(s, _) => {
                     let output: [u32; PERM_WIDTH] =
                         std::array::from_fn(|k| l.f_cell[f0 as usize + k]);
+                    let swap = match instr {
+                        Instr::Poseidon2Ordered(_, bit) => Some(l.bit(*bit)),
+                        _ => None,
+                    };
                     rows.poseidon2.push(Poseidon2Row {
                         input: s.map(|v| l.f(v)),
                         output,
                         mults: output.map(mult),
+                        swap,
                     })
                 }
             }

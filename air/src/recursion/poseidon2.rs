@@ -4,6 +4,12 @@
 //! constraint has degree 3 (the S-box `x^3` of a linear expression). The constraints hold on
 //! every row, padding included (padding rows permute zero), so no selector raises the degree.
 //! Inputs are read from memory, outputs written for their readers.
+//!
+//! A row may also *order* its input, as a Merkle path's step does: with a bit `s` read from
+//! memory, the permutation's input is `(left, right)` for `s = 0` and `(right, left)` for
+//! `s = 1`, where `left ‖ right` are the sixteen cells read. Rows without a bit have `s = 0`
+//! (constrained), so their input is what they read. This puts a path's left/right choice in
+//! the permutation's row instead of sixteen select rows.
 
 use std::mem::size_of;
 
@@ -30,15 +36,31 @@ pub struct Poseidon2PreCols<T> {
     pub output: [T; WIDTH],
     pub mults: [T; WIDTH],
     pub is_real: T,
+    /// The ordering bit's cell, read where `has_swap` is 1.
+    pub swap: T,
+    pub has_swap: T,
 }
 
+/// The permutation: its input, each full round's output, each partial round's S-box output.
 #[repr(C)]
-pub struct Poseidon2Cols<T> {
+pub struct PermCols<T> {
     pub input: [T; WIDTH],
     pub beginning: [[T; WIDTH]; HALF_FULL],
     pub partial: [T; PARTIAL],
     pub ending: [[T; WIDTH]; HALF_FULL],
 }
+
+#[repr(C)]
+pub struct Poseidon2Cols<T> {
+    /// The cells read, in program order (`left ‖ right`).
+    pub read: [T; WIDTH],
+    /// The ordering bit (0 on rows without one).
+    pub swap: T,
+    pub perm: PermCols<T>,
+}
+
+/// Columns of the permutation alone.
+pub const PERM_COLS: usize = size_of::<PermCols<u8>>();
 
 pub const NUM_PRE_COLS: usize = size_of::<Poseidon2PreCols<u8>>();
 pub const NUM_COLS: usize = size_of::<Poseidon2Cols<u8>>();
@@ -66,10 +88,19 @@ fn partial_sbox_input<R: PrimeCharacteristicRing + From<F>>(state: &[R; WIDTH], 
 impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Poseidon2Chip {
     fn eval(&self, b: &mut AB) {
         let main = b.main();
-        let l: &Poseidon2Cols<AB::Var> = cols(main.current_slice());
+        let row: &Poseidon2Cols<AB::Var> = cols(main.current_slice());
         let pre = b.preprocessed().clone();
         let p: &Poseidon2PreCols<AB::Var> = cols(pre.current_slice());
 
+        // The permutation's input: what was read, in order or swapped by the bit.
+        let half = WIDTH / 2;
+        b.assert_zero((AB::Expr::ONE - p.has_swap) * row.swap);
+        for i in 0..WIDTH {
+            let (own, other) = (row.read[i], row.read[(i + half) % WIDTH]);
+            b.assert_eq(row.perm.input[i], own + row.swap * (other - own));
+        }
+
+        let l = &row.perm;
         let mut state: [AB::Expr; WIDTH] = l.input.map(Into::into);
         Layers::external_linear_layer(&mut state);
         for (r, post) in l.beginning.iter().enumerate() {
@@ -95,15 +126,16 @@ impl<AB: AirBuilder<F = F> + InteractionBuilder> Air<AB> for Poseidon2Chip {
 
         let out = &l.ending[HALF_FULL - 1];
         for (i, &o) in out.iter().enumerate() {
-            read(b, p.input[i], base_cell(l.input[i]), p.is_real);
+            read(b, p.input[i], base_cell(row.read[i]), p.is_real);
             write(b, p.output[i], base_cell(o), p.mults[i]);
         }
+        read(b, p.swap, base_cell(row.swap), p.has_swap);
     }
 }
 
-/// The main row permuting `input` (its last 16 columns are the permutation's output).
-pub fn permutation_row(input: [F; WIDTH]) -> [F; NUM_COLS] {
-    let mut row = [F::ZERO; NUM_COLS];
+/// The permutation's columns for `input` (the last 16 are its output).
+pub fn permutation_row(input: [F; WIDTH]) -> [F; PERM_COLS] {
+    let mut row = [F::ZERO; PERM_COLS];
     row[..WIDTH].copy_from_slice(&input);
     let mut at = WIDTH;
     let mut state = input;
@@ -127,17 +159,36 @@ pub fn permutation_row(input: [F; WIDTH]) -> [F; NUM_COLS] {
     row
 }
 
-/// The permutation's output in a main row.
-pub fn output_of(row: &[F; NUM_COLS]) -> [F; WIDTH] {
-    std::array::from_fn(|i| row[NUM_COLS - WIDTH + i])
+/// The permutation's output in its columns (or in a main row, whose last columns they are).
+pub fn output_of(row: &[F]) -> [F; WIDTH] {
+    std::array::from_fn(|i| row[row.len() - WIDTH + i])
 }
 
-/// One permutation: the input cells, the output cells, each output's read count.
+/// The main row that reads `read` and orders it by `swap`.
+pub fn main_row(read: [F; WIDTH], swap: bool) -> [F; NUM_COLS] {
+    let half = WIDTH / 2;
+    let input = std::array::from_fn(|i| {
+        if swap {
+            read[(i + half) % WIDTH]
+        } else {
+            read[i]
+        }
+    });
+    let mut row = [F::ZERO; NUM_COLS];
+    row[..WIDTH].copy_from_slice(&read);
+    row[WIDTH] = F::from_bool(swap);
+    row[WIDTH + 1..].copy_from_slice(&permutation_row(input));
+    row
+}
+
+/// One permutation: the input cells, the output cells, each output's read count, and the
+/// ordering bit's cell, if the row orders its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Poseidon2Row {
     pub input: [u32; WIDTH],
     pub output: [u32; WIDTH],
     pub mults: [u32; WIDTH],
+    pub swap: Option<u32>,
 }
 
 impl Poseidon2Row {
@@ -149,10 +200,13 @@ impl Poseidon2Row {
             row[2 * WIDTH + i] = F::from_u32(self.mults[i]);
         }
         row[3 * WIDTH] = F::ONE;
+        row[3 * WIDTH + 1] = F::from_u32(self.swap.unwrap_or(0));
+        row[3 * WIDTH + 2] = F::from_bool(self.swap.is_some());
         row
     }
 
     pub(crate) fn main(&self, mem: &[[F; 4]]) -> [F; NUM_COLS] {
-        permutation_row(self.input.map(|a| mem[a as usize][0]))
+        let swap = self.swap.is_some_and(|c| mem[c as usize][0] == F::ONE);
+        main_row(self.input.map(|a| mem[a as usize][0]), swap)
     }
 }

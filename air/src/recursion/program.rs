@@ -132,7 +132,7 @@ impl RecursionProgram {
             ),
             table(
                 self.poseidon2.iter().map(|r| r.main(cells)),
-                poseidon2::permutation_row([F::ZERO; poseidon2::WIDTH]),
+                poseidon2::main_row([F::ZERO; poseidon2::WIDTH], false),
             ),
             table(
                 self.public.iter().map(|r| [cells[r.addr as usize][0]]),
@@ -194,6 +194,7 @@ impl RecursionProgram {
         r.extend(self.public.iter().map(|row| row.addr));
         for row in &self.poseidon2 {
             r.extend(row.input);
+            r.extend(row.swap);
         }
         r
     }

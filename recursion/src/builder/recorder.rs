@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing, PrimeField32};
 
 use super::native::Failure;
-use super::{Builder, EXT_DEGREE, PERM_WIDTH};
+use super::{Builder, Digest, DIGEST_ELEMS, EXT_DEGREE, PERM_WIDTH};
 use crate::{Challenge, Val};
 
 /// A base-field variable.
@@ -63,6 +63,9 @@ pub enum Instr {
     BitF(BitVar),
     /// → 16 × F: the Poseidon2 permutation.
     Poseidon2(Box<[FVar; PERM_WIDTH]>),
+    /// → 16 × F: the permutation of `left ‖ right` where the bit is 0, of `right ‖ left`
+    /// where it is 1 (a Merkle path's step: [`Builder::compress_ordered`]).
+    Poseidon2Ordered(Box<[FVar; PERM_WIDTH]>, BitVar),
     /// Exposes a value as the next public value.
     Public(FVar),
 }
@@ -122,7 +125,7 @@ impl Program {
                     c.decompositions += 1;
                     c.decomposed_bits += *n as usize;
                 }
-                Instr::Poseidon2(_) => c.poseidon2 += 1,
+                Instr::Poseidon2(_) | Instr::Poseidon2Ordered(..) => c.poseidon2 += 1,
                 Instr::Public(_) => c.publics += 1,
             }
         }
@@ -222,6 +225,20 @@ impl Values {
                 let s = b.poseidon2(state.map(|x| f(x, self)));
                 self.f.extend_from_slice(&s);
             }
+            Instr::Poseidon2Ordered(state, bit) => {
+                let read = state.map(|x| f(x, self));
+                let half = PERM_WIDTH / 2;
+                let swap = self.bits[bit.0 as usize];
+                let input = std::array::from_fn(|i| {
+                    if swap {
+                        read[(i + half) % PERM_WIDTH]
+                    } else {
+                        read[i]
+                    }
+                });
+                let s = b.poseidon2(input);
+                self.f.extend_from_slice(&s);
+            }
             Instr::Public(x) => self.publics.push(f(*x, self)),
         }
     }
@@ -242,7 +259,7 @@ pub fn outputs(instr: &Instr) -> (u32, u32, u32) {
         Instr::ExtCoeffs(_) => (EXT_DEGREE as u32, 0, 0),
         Instr::AssertEqF(..) | Instr::Public(_) => (0, 0, 0),
         Instr::Bits(_, n) => (0, 0, *n as u32),
-        Instr::Poseidon2(_) => (PERM_WIDTH as u32, 0, 0),
+        Instr::Poseidon2(_) | Instr::Poseidon2Ordered(..) => (PERM_WIDTH as u32, 0, 0),
         _ => (1, 0, 0),
     }
 }
@@ -385,6 +402,21 @@ impl Builder for Recorder {
     }
     fn public(&mut self, x: FVar) {
         self.push(Instr::Public(x), None);
+    }
+    /// One row of the Poseidon2 chip, ordered by the bit, instead of sixteen selects.
+    fn compress_ordered(
+        &mut self,
+        node: Digest<Self>,
+        sibling: Digest<Self>,
+        bit: BitVar,
+    ) -> Digest<Self> {
+        let mut state = [node[0]; PERM_WIDTH];
+        state[..DIGEST_ELEMS].copy_from_slice(&node);
+        state[DIGEST_ELEMS..].copy_from_slice(&sibling);
+        let first = self
+            .push(Instr::Poseidon2Ordered(Box::new(state), bit), None)
+            .0;
+        std::array::from_fn(|i| FVar(first + i as u32))
     }
     fn value_f(&self, x: FVar) -> Option<Val> {
         self.values.as_ref().map(|(v, _)| v.f[x.0 as usize])
