@@ -6,6 +6,7 @@ use std::collections::HashSet;
 
 use mipstark_air::bus::{LsOp, BYTE, DISPATCH, MEMORY, MEM_INSTR, SYSCALL};
 use mipstark_air::memory::access::TS_BOUND;
+use mipstark_air::recursion::RMEM;
 use p3_air::symbolic::{BaseEntry, BaseLeaf};
 use p3_field::PrimeField32;
 
@@ -310,9 +311,12 @@ fn determinism_pair(
         let fa = smt.residues(&mut a, &it.fields);
         let fb = smt.residues(&mut b, &it.fields);
         let answer = it.side == Side::Answer && it.bus == DISPATCH.name();
+        // A recursion chip's write: the cell's value is its output (the address is the key's).
+        let written = it.side == Side::Answer && it.bus == RMEM.name();
         let outs: Vec<usize> = match it.side {
             Side::Send => (0..it.fields.len()).collect(),
             _ if answer => dispatch_outputs(&it.fields),
+            _ if written => (1..it.fields.len()).collect(),
             _ => vec![],
         };
         let cond = link_outputs(&it.fields).filter(|_| answer);

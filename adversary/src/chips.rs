@@ -9,7 +9,7 @@ use mipstark_emulator::Program;
 
 use p3_air::symbolic::BaseEntry;
 
-use crate::cases::Column;
+use crate::cases::{Case, Column};
 use crate::collect::ChipSystem;
 use crate::fixture::PreFixSysMemChip;
 
@@ -111,5 +111,178 @@ pub fn column_name(chip: &str, (entry, index): Column) -> String {
         Some((n, _)) => n.clone(),
         None if main => format!("main[{index}]"),
         None => format!("pre[{index}]"),
+    }
+}
+
+/// The recursion machine's chips (`air/src/recursion`), from a program exposing one value:
+/// symbolic evaluation reads no table, so any program gives the chips' row systems.
+pub fn recursion_systems() -> Vec<ChipSystem> {
+    use mipstark_air::recursion::program::RecursionProgram;
+    use mipstark_air::recursion::public::PublicRow;
+    let program = RecursionProgram {
+        public: vec![PublicRow { addr: 0 }],
+        num_cells: 1,
+        ..Default::default()
+    };
+    program
+        .chips()
+        .iter()
+        .map(|c| ChipSystem::collect(c.name(), c))
+        .collect()
+}
+
+/// What the determinism question should answer for a recursion row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// None: what the row writes is fixed by what it reads.
+    Fixed,
+    /// Found: a witness's value is the proof being verified, free by design.
+    Free,
+    /// Not found — the row's equations are nonlinear (products, inverses, bits, cubes), which
+    /// z3 does not settle within CI's timeout; asked with long timeouts by the ignored pass.
+    Nonlinear,
+}
+
+/// The rows a recursion chip's key can hold, as cases fixing its preprocessed selectors and
+/// the multiplicities lowering gives them (a key is built by lowering, never by the prover,
+/// so only these rows exist): each operation, and padding.
+pub fn recursion_cases(chip: &str) -> Vec<(Case, Expect)> {
+    use std::mem::offset_of;
+
+    use mipstark_air::recursion::base_alu::BaseAluPreCols;
+    use mipstark_air::recursion::bits::{BitsPreCols, LOW_BITS, NUM_BITS};
+    use mipstark_air::recursion::ext_alu::ExtAluPreCols;
+    use mipstark_air::recursion::mem::MemPreCols;
+    use mipstark_air::recursion::pack::PackPreCols;
+    use mipstark_air::recursion::poseidon2::Poseidon2PreCols;
+
+    let pre = |index: usize| (BaseEntry::Preprocessed { offset: 0 }, index);
+    // One-hot over `flags`: each set in turn (with the columns it fixes besides, and what to
+    // expect), then none (padding, writing nothing).
+    type Op<'a> = (&'a str, usize, Vec<usize>, Expect);
+    let one_hot = |flags: &[Op], writes: &[usize]| -> Vec<(Case, Expect)> {
+        let mut cases: Vec<(Case, Expect)> = flags
+            .iter()
+            .map(|(name, on, zero, expect)| {
+                let mut fixed: Vec<(Column, u32)> = flags
+                    .iter()
+                    .map(|&(_, i, _, _)| (pre(i), u32::from(i == *on)))
+                    .collect();
+                fixed.extend(zero.iter().map(|&i| (pre(i), 0)));
+                let label = name.to_string();
+                (Case { label, fixed }, *expect)
+            })
+            .collect();
+        let mut fixed: Vec<(Column, u32)> = flags.iter().map(|&(_, i, _, _)| (pre(i), 0)).collect();
+        fixed.extend(writes.iter().map(|&i| (pre(i), 0)));
+        let label = "padding".into();
+        cases.push((Case { label, fixed }, Expect::Fixed));
+        cases
+    };
+    macro_rules! at {
+        ($t:ident, $f:ident) => {
+            offset_of!($t<u8>, $f)
+        };
+    }
+    match chip {
+        "rec_mem" => vec![
+            (
+                Case {
+                    label: "constant".into(),
+                    fixed: vec![(pre(at!(MemPreCols, is_const)), 1)],
+                },
+                Expect::Fixed,
+            ),
+            (
+                Case {
+                    label: "witness".into(),
+                    fixed: vec![(pre(at!(MemPreCols, is_const)), 0)],
+                },
+                Expect::Free,
+            ),
+        ],
+        "rec_base_alu" => {
+            let mult = at!(BaseAluPreCols, mult);
+            one_hot(
+                &[
+                    ("add", at!(BaseAluPreCols, is_add), vec![], Expect::Fixed),
+                    ("sub", at!(BaseAluPreCols, is_sub), vec![], Expect::Fixed),
+                    (
+                        "mul",
+                        at!(BaseAluPreCols, is_mul),
+                        vec![],
+                        Expect::Nonlinear,
+                    ),
+                    (
+                        "inv",
+                        at!(BaseAluPreCols, is_inv),
+                        vec![],
+                        Expect::Nonlinear,
+                    ),
+                    (
+                        "select",
+                        at!(BaseAluPreCols, is_select),
+                        vec![],
+                        Expect::Nonlinear,
+                    ),
+                    (
+                        "assert",
+                        at!(BaseAluPreCols, is_assert),
+                        vec![mult],
+                        Expect::Fixed,
+                    ),
+                ],
+                &[mult],
+            )
+        }
+        "rec_ext_alu" => one_hot(
+            &[
+                ("add", at!(ExtAluPreCols, is_add), vec![], Expect::Fixed),
+                ("sub", at!(ExtAluPreCols, is_sub), vec![], Expect::Fixed),
+                ("mul", at!(ExtAluPreCols, is_mul), vec![], Expect::Nonlinear),
+                ("inv", at!(ExtAluPreCols, is_inv), vec![], Expect::Nonlinear),
+            ],
+            &[at!(ExtAluPreCols, mult)],
+        ),
+        "rec_pack" => {
+            let ext = at!(PackPreCols, ext_mult);
+            let coeffs: Vec<usize> = (0..4).map(|i| at!(PackPreCols, coeff_mults) + i).collect();
+            let mut all = coeffs.clone();
+            all.push(ext);
+            one_hot(
+                &[
+                    ("pack", at!(PackPreCols, is_pack), coeffs, Expect::Fixed),
+                    (
+                        "unpack",
+                        at!(PackPreCols, is_unpack),
+                        vec![ext],
+                        Expect::Fixed,
+                    ),
+                ],
+                &all,
+            )
+        }
+        "rec_bits" => [NUM_BITS, LOW_BITS]
+            .into_iter()
+            .map(|n| {
+                let allowed = at!(BitsPreCols, allowed);
+                let mut fixed = vec![(pre(at!(BitsPreCols, is_real)), 1)];
+                fixed.extend((0..NUM_BITS).map(|i| (pre(allowed + i), u32::from(i < n))));
+                let label = format!("{n} bits");
+                (Case { label, fixed }, Expect::Nonlinear)
+            })
+            .collect(),
+        "rec_poseidon2" => [0, 1]
+            .into_iter()
+            .map(|ordered| {
+                let fixed = vec![
+                    (pre(at!(Poseidon2PreCols, is_real)), 1),
+                    (pre(at!(Poseidon2PreCols, has_swap)), ordered),
+                ];
+                let label = ["in order", "ordered by a bit"][ordered as usize].into();
+                (Case { label, fixed }, Expect::Nonlinear)
+            })
+            .collect(),
+        _ => vec![(Case::whole(), Expect::Fixed)],
     }
 }

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use mipstark_air::bus::{BYTE, DISPATCH, MEMORY, PROGRAM, PUBLIC, SYSMEM};
+use mipstark_air::recursion::RMEM;
 use mipstark_air::F;
 use p3_air::symbolic::{AirLayout, BaseEntry, BaseLeaf, SymbolicExpression};
 use p3_air::{Air, BaseAir};
@@ -16,8 +17,9 @@ pub type Expr = SymbolicExpression<F>;
 
 /// The permutation ("token") buses: every tuple sent must be received.
 pub const TOKEN_BUSES: [&str; 3] = [MEMORY.name(), SYSMEM.name(), PUBLIC.name()];
-/// The lookup buses: a table answers every query, with multiplicities the prover chooses.
-pub const LOOKUP_BUSES: [&str; 3] = [BYTE.name(), PROGRAM.name(), DISPATCH.name()];
+/// The lookup buses: a table answers every query, with multiplicities the prover chooses (the
+/// recursion machine's memory, last, with multiplicities its key fixes).
+pub const LOOKUP_BUSES: [&str; 4] = [BYTE.name(), PROGRAM.name(), DISPATCH.name(), RMEM.name()];
 
 /// Which side of its bus an interaction is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -299,3 +299,48 @@ fn case_splits_find_the_selectors() {
         }
     }
 }
+
+/// (c) on the recursion machine: on every row a key can hold, what a row writes is fixed by
+/// its preprocessed values and the values it reads — except a witness's, which is the proof
+/// being verified, free by design. Rows with nonlinear equations (products, inverses, bits,
+/// the permutation's cubes) z3 does not settle within CI's timeout: they are asked by
+/// `recursion_full_pass` (ignored), and pinned meanwhile by the chips' own tests.
+#[test]
+fn recursion_chips_write_what_they_read_determines() {
+    recursion_determinism(false, CI_TIMEOUT);
+}
+
+/// Every recursion row, the nonlinear ones included, with `ADVERSARY_TIMEOUT` seconds each.
+#[test]
+#[ignore]
+fn recursion_full_pass() {
+    recursion_determinism(true, Duration::from_secs(full_timeout_secs()));
+}
+
+fn recursion_determinism(nonlinear: bool, timeout: Duration) {
+    use mipstark_adversary::chips::{recursion_cases, recursion_systems, Expect};
+    let systems = recursion_systems();
+    let jobs: Vec<(&ChipSystem, Case, Expect)> = systems
+        .iter()
+        .flat_map(|s| {
+            recursion_cases(&s.name)
+                .into_iter()
+                .filter(|(_, e)| nonlinear || *e != Expect::Nonlinear)
+                .map(move |(c, e)| (s, c, e))
+        })
+        .collect();
+    let answers = par_map(&jobs, |(sys, case, _)| {
+        analysis::determinism(sys, case, &solve(timeout))
+    });
+    let mut bad = Vec::new();
+    for ((sys, case, expect), a) in jobs.iter().zip(answers) {
+        println!("{} / {}: {a:?} ({expect:?})", sys.name, case.label);
+        match (a, expect) {
+            (Outcome::None, Expect::Fixed | Expect::Nonlinear) => {}
+            (Outcome::Found(_), Expect::Free) => {}
+            (Outcome::Unknown, Expect::Nonlinear) => {}
+            (a, _) => bad.push(format!("{} / {}: {a:?}", sys.name, case.label)),
+        }
+    }
+    assert!(bad.is_empty(), "{bad:#?}");
+}

@@ -388,6 +388,15 @@ fn an_ordered_row_swaps_its_input_by_the_bit() {
         check(&program, &forged),
         Err(DebugError::Bus { .. })
     ));
+    // The bit read honestly as 1, but the permutation computed on the unswapped input.
+    let mut forged = traces.clone();
+    let honest_swap = forged[t].values[w + WIDTH];
+    assert_eq!(honest_swap, F::ONE);
+    forged[t].values[w + WIDTH + 1..2 * w].copy_from_slice(&permutation_row(read));
+    assert!(matches!(
+        check_one(&program, &forged, "rec_poseidon2"),
+        Err(DebugError::Constraint { row: 1, .. })
+    ));
     // A row without a bit that swaps anyway: its own constraint.
     let read: [F; WIDTH] = std::array::from_fn(|i| traces[t].values[i]);
     let mut forged = traces.clone();
@@ -396,4 +405,17 @@ fn an_ordered_row_swaps_its_input_by_the_bit() {
         check_one(&program, &forged, "rec_poseidon2"),
         Err(DebugError::Constraint { row: 0, .. })
     ));
+}
+
+#[test]
+fn a_bit_read_from_a_cell_the_bits_chip_does_not_write_is_a_layout_error() {
+    use mipstark_air::recursion::program::LayoutError;
+    let (mut program, _) = sample();
+    program.check_layout().unwrap();
+    // The select's bit pointed at the witness cell (y): still one writer per cell, but the
+    // value read as a bit would be free.
+    program.base_alu[2].c = 1;
+    program.mem[1].mult += 1;
+    program.bits[0].mults[1] -= 1;
+    assert_eq!(program.check_layout(), Err(LayoutError::NotABit(1)));
 }

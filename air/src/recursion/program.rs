@@ -160,6 +160,8 @@ pub enum LayoutError {
     TwoWriters(u32),
     #[error("cell {cell} is read {reads} times but written for {mult} readers")]
     Multiplicity { cell: u32, reads: u32, mult: u32 },
+    #[error("cell {0} is read as a bit but is not a decomposition's bit")]
+    NotABit(u32),
 }
 
 impl RecursionProgram {
@@ -241,6 +243,24 @@ impl RecursionProgram {
                 .ok_or(LayoutError::OutOfRange(c, n))?;
             if slot.replace(m).is_some() {
                 return Err(LayoutError::TwoWriters(c));
+            }
+        }
+        // Selects and ordered permutations trust their bit to be boolean: only the bits chip
+        // writes booleans.
+        let bit_cells: std::collections::HashSet<u32> = self
+            .bits
+            .iter()
+            .flat_map(|r| (0..r.n as u32).map(move |i| r.first + i))
+            .collect();
+        let bits_read = self
+            .base_alu
+            .iter()
+            .filter(|r| r.op == super::base_alu::BaseOp::Select)
+            .map(|r| r.c)
+            .chain(self.poseidon2.iter().filter_map(|r| r.swap));
+        for c in bits_read {
+            if !bit_cells.contains(&c) {
+                return Err(LayoutError::NotABit(c));
             }
         }
         for (cell, (&reads, m)) in reads.iter().zip(&mult).enumerate() {
