@@ -277,20 +277,32 @@ fn checked_airs(
         let common = ProverData::from_airs_and_degrees(&config, airs, degrees)
             .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
             .common;
-        crate::sharded::verify::check_shape(
-            0,
-            airs,
-            proof,
-            publics,
-            &common,
-            p3_uni_stark::StarkGenericConfig::pcs(&config),
-        )?;
-        let heights: Vec<usize> = degrees.iter().map(|&b| 1usize << b).collect();
-        p3_lookup::check_multiplicity_height_bound(&common.lookups, &heights)
-            .map_err(|e| VerifyError::Stark(format!("lookup multiplicities: {e:?}")))?;
+        check_batch_shape(&config, airs, proof, publics, &common)?;
         rest(&config, &common)
     }));
     checked.unwrap_or_else(|payload| Err(VerifyError::from_panic(payload)))
+}
+
+/// The checks of a batch proof before Plonky3 reads it: the sharded verifier's shape rules
+/// (Plonky3's plus one root per commitment) and the LogUp multiplicity bound.
+fn check_batch_shape(
+    config: &MipsStarkConfig,
+    airs: &[MipsAir],
+    proof: &BatchProof<MipsStarkConfig>,
+    publics: &[Vec<F>],
+    common: &Common,
+) -> Result<(), VerifyError> {
+    crate::sharded::verify::check_shape(
+        0,
+        airs,
+        proof,
+        publics,
+        common,
+        p3_uni_stark::StarkGenericConfig::pcs(config),
+    )?;
+    let heights: Vec<usize> = proof.degree_bits.iter().map(|&b| 1usize << b).collect();
+    p3_lookup::check_multiplicity_height_bound(&common.lookups, &heights)
+        .map_err(|e| VerifyError::Stark(format!("lookup multiplicities: {e:?}")))
 }
 
 /// Every trace within the height a proof supports.
@@ -535,17 +547,7 @@ impl<'a> VerifyingKey<'a> {
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let common = self.common(&airs, degrees)?;
             let publics = st.instance_publics(machine.program.initial_brk);
-            crate::sharded::verify::check_shape(
-                0,
-                &airs,
-                &proof.proof,
-                &publics,
-                &common,
-                p3_uni_stark::StarkGenericConfig::pcs(&self.config),
-            )?;
-            let heights: Vec<usize> = degrees.iter().map(|&b| 1usize << b).collect();
-            p3_lookup::check_multiplicity_height_bound(&common.lookups, &heights)
-                .map_err(|e| VerifyError::Stark(format!("lookup multiplicities: {e:?}")))?;
+            check_batch_shape(&self.config, &airs, &proof.proof, &publics, &common)?;
             rest(self, &airs, &publics, &common)
         }));
         checked.unwrap_or_else(|payload| Err(VerifyError::from_panic(payload)))
