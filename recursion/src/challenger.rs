@@ -184,6 +184,14 @@ impl<B: Builder> Challenger<B> {
         }
     }
 
+    /// Observes zeros until no input is pending, so the next observation starts a fresh
+    /// rate: the end of a header segment (the reference pads each segment alike).
+    pub fn pad_to_rate(&mut self, b: &mut B) {
+        while !self.input.is_empty() {
+            self.observe_constant(b, Val::ZERO);
+        }
+    }
+
     /// Observes a verifier constant.
     pub fn observe_constant(&mut self, b: &mut B, v: Val) {
         let v = b.constant_f(v);

@@ -596,7 +596,7 @@ fn fri_transcript<B: Builder>(
     })
 }
 
-/// The header, in the reference's order: the key's constants, the instances' public values
+/// The header, in the reference's order (each segment padded to the rate): the key's constants, the instances' public values
 /// (each list behind its length), whether there is a preprocessed commitment and that
 /// commitment, then each group's heights (behind their count) and main commitment. In
 /// segments (`docs/recursion.md` §4.1): the prefix, each group's public values, the middle,
@@ -618,6 +618,7 @@ pub fn observe_prefix<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<
         ch.observe_constant(b, v);
     }
     ch.observe_constant(b, Val::from_usize(h.publics.len()));
+    ch.pad_to_rate(b);
 }
 
 /// Group `g`'s public values: each of its instances' lists behind its length.
@@ -631,6 +632,7 @@ pub fn observe_group_publics<B: Builder>(
         ch.observe_constant(b, Val::from_usize(pv.len()));
         ch.observe_all(b, pv);
     }
+    ch.pad_to_rate(b);
 }
 
 /// The middle: whether there is a preprocessed commitment, that commitment, the group count.
@@ -640,6 +642,7 @@ pub fn observe_middle<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<
         ch.observe_all(b, c);
     }
     ch.observe_constant(b, Val::from_usize(h.groups.len()));
+    ch.pad_to_rate(b);
 }
 
 /// One group's heights (behind their count) and main commitment.
@@ -649,6 +652,7 @@ pub fn observe_group_header<B: Builder>(b: &mut B, ch: &mut Challenger<B>, g: &G
         ch.observe_constant(b, Val::from_usize(d));
     }
     ch.observe_all(b, &g.main);
+    ch.pad_to_rate(b);
 }
 
 impl<B: Builder> Header<B> {

@@ -44,7 +44,7 @@ use crate::machine::VerifyError;
 use crate::{Challenge, DeterministicChallenger, Val};
 
 /// Bumped whenever the transcript below changes, so old proofs fail loudly.
-const DOMAIN_TAG: &[u8] = b"mipstark sharded proof v1";
+const DOMAIN_TAG: &[u8] = b"mipstark sharded proof v2";
 
 /// A proof of one execution, group by group (see the module documentation).
 #[derive(Serialize, Deserialize)]
@@ -124,8 +124,17 @@ pub fn header_constants(params: StarkParams, entry: u32, initial_brk: u32) -> Ve
     out
 }
 
+/// The sponge's rate: a header segment is padded with zeros to a multiple of it.
+pub const HEADER_RATE: usize = 8;
+
 /// The transcript's opening: what the proof claims and every group's heights and main
 /// commitment (with the global preprocessed commitment), before any challenge is drawn.
+///
+/// It is absorbed in *segments* (the prefix, each group's public values, the middle, each
+/// group's heights and commitment), each padded with zeros to the sponge's rate. So every
+/// segment starts on a fresh permutation state with nothing pending, whatever came before it:
+/// a recursion layer that absorbs one group's segments is then one program for every group
+/// position (`docs/recursion.md` §4.1).
 pub(crate) fn observe_header(
     ch: &mut DeterministicChallenger,
     key: &VkConstants,
@@ -136,27 +145,60 @@ pub(crate) fn observe_header(
         &<crate::ValMmcs as p3_commit::Mmcs<Val>>::Commitment,
     )],
 ) {
+    let mut seg = Segments { ch, observed: 0 };
     for v in header_constants(key.params, key.entry, key.initial_brk) {
-        ch.observe(v);
+        seg.observe(v);
     }
-    ch.observe(Val::from_usize(publics.len()));
-    for pv in publics {
-        ch.observe(Val::from_usize(pv.len()));
-        for &v in pv {
-            ch.observe(v);
+    seg.observe(Val::from_usize(publics.len()));
+    seg.pad();
+    for g in 0..groups.len() {
+        for pv in group_publics(publics, g) {
+            seg.observe(Val::from_usize(pv.len()));
+            for &v in pv {
+                seg.observe(v);
+            }
         }
+        seg.pad();
     }
-    ch.observe(Val::from_bool(preprocessed.is_some()));
+    seg.observe(Val::from_bool(preprocessed.is_some()));
     if let Some(c) = preprocessed {
-        ch.observe(c.clone());
+        seg.observe_cap(c);
     }
-    ch.observe(Val::from_usize(groups.len()));
+    seg.observe(Val::from_usize(groups.len()));
+    seg.pad();
     for (degree_bits, main) in groups {
-        ch.observe(Val::from_usize(degree_bits.len()));
+        seg.observe(Val::from_usize(degree_bits.len()));
         for &d in degree_bits.iter() {
-            ch.observe(Val::from_usize(d));
+            seg.observe(Val::from_usize(d));
         }
-        ch.observe((*main).clone());
+        seg.observe_cap(main);
+        seg.pad();
+    }
+}
+
+/// The header's observations, counted so that a segment can be padded to the rate.
+struct Segments<'a> {
+    ch: &'a mut DeterministicChallenger,
+    observed: usize,
+}
+
+impl Segments<'_> {
+    fn observe(&mut self, v: Val) {
+        self.ch.observe(v);
+        self.observed += 1;
+    }
+
+    /// A commitment's roots, as `CanObserve` absorbs them.
+    fn observe_cap(&mut self, c: &Commitment) {
+        for &v in c.roots().iter().flatten() {
+            self.observe(v);
+        }
+    }
+
+    fn pad(&mut self) {
+        while self.observed % HEADER_RATE != 0 {
+            self.observe(Val::ZERO);
+        }
     }
 }
 
