@@ -14,6 +14,7 @@ use mipstark_emulator::{ExecutionRecord, Program};
 use p3_air::{Air, AirBuilder, BaseAir};
 use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
+use p3_matrix::Matrix;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -289,6 +290,63 @@ pub enum MachineError {
     Syscall(#[from] SyscallTraceError),
     #[error("the execution did not halt")]
     NotHalted,
+    #[error(
+        "shard chip {chip}'s trace has 2^{natural} rows, more than the shard profile's 2^{profile}"
+    )]
+    ProfileTooSmall {
+        chip: &'static str,
+        natural: usize,
+        profile: usize,
+    },
+    #[error("a shard profile has {found} heights, the machine {expected} shard chips")]
+    ProfileLength { found: usize, expected: usize },
+}
+
+/// Pads one shard's traces (in the shard chips' order) to `log_heights`, so that shards of
+/// other sizes share one shape (a recursion profile, `docs/recursion.md` §4.3). A CPU trace
+/// repeats its last row: a padding row (the trace always has one) holding the state after
+/// the shard, which padding rows carry and the last row must. Every other shard chip repeats
+/// its own padding row, the row its trace generator writes where there is no event (taken
+/// from the traces of an empty shard): none of them reads a next row.
+pub fn pad_shard_traces(
+    machine: &Machine,
+    traces: &mut [RowMajorMatrix<F>],
+    log_heights: &[usize],
+) -> Result<(), MachineError> {
+    let airs = shard_airs();
+    if log_heights.len() != airs.len() || traces.len() != airs.len() {
+        return Err(MachineError::ProfileLength {
+            found: log_heights.len(),
+            expected: airs.len(),
+        });
+    }
+    let mut cursor = ShardCursor::start(machine.program.entry);
+    let empty = machine.shard_traces(
+        &ExecutionRecord::default(),
+        &mut cursor,
+        &mut ByteLookups::default(),
+    )?;
+    for (((t, air), &log), e) in traces.iter_mut().zip(&airs).zip(log_heights).zip(&empty) {
+        let height = t.height();
+        let natural = height.trailing_zeros() as usize;
+        if natural > log {
+            return Err(MachineError::ProfileTooSmall {
+                chip: air.name(),
+                natural,
+                profile: log,
+            });
+        }
+        let width = t.width;
+        let row = match air {
+            MipsAir::Cpu(_) => t.values[(height - 1) * width..].to_vec(),
+            _ => e.values[..width].to_vec(),
+        };
+        t.values.reserve(((1 << log) - height) * width);
+        for _ in height..1 << log {
+            t.values.extend_from_slice(&row);
+        }
+    }
+    Ok(())
 }
 
 /// The parts of the machine fixed by the program (the verifying key's content).

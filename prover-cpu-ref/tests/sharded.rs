@@ -3,7 +3,9 @@
 use mipstark_air::machine::Machine;
 use mipstark_emulator::ExecutionRecord;
 use mipstark_prover_cpu_ref::machine::{VerifyError, VerifyingKey};
-use mipstark_prover_cpu_ref::sharded::{prove_sharded, verify_sharded, ShardedProof};
+use mipstark_prover_cpu_ref::sharded::{
+    prove_sharded, prove_sharded_profiled, verify_sharded, ShardProfile, ShardedProof,
+};
 use mipstark_prover_cpu_ref::StarkParams;
 
 const P: StarkParams = StarkParams::TESTING;
@@ -40,6 +42,38 @@ fn reject(m: &Machine, p: &ShardedProof, what: &str) {
 
 /// Shards reordered, dropped, duplicated or taken from another run, and a wrong statement, are
 /// all rejected.
+/// A profiled proof pads every shard to one shape and is an ordinary sharded proof; a profile
+/// that a shard outgrows is refused with the chip's name.
+#[test]
+fn profiled_shards_share_one_shape_and_verify() {
+    let (m, shards) = fib(127);
+    let profile = ShardProfile::covering(&m, &shards).unwrap();
+    let proof = prove_sharded_profiled(&m, &shards, P, Some(&profile)).unwrap();
+    for g in &proof.groups[1..] {
+        assert_eq!(g.degree_bits, profile.log_heights);
+    }
+    let plain = prove_sharded(&m, &shards, P).unwrap();
+    assert!(plain.groups[1..]
+        .iter()
+        .any(|g| g.degree_bits != profile.log_heights));
+    verify_sharded(&m, &proof, P).unwrap();
+    // One more row everywhere is still a valid proof of the same statement.
+    let bigger = ShardProfile {
+        log_heights: profile.log_heights.iter().map(|h| h + 1).collect(),
+    };
+    let padded = prove_sharded_profiled(&m, &shards, P, Some(&bigger)).unwrap();
+    verify_sharded(&m, &padded, P).unwrap();
+    assert_eq!(padded.statement, proof.statement);
+
+    let mut small = profile.clone();
+    small.log_heights[0] -= 1;
+    let err = prove_sharded_profiled(&m, &shards, P, Some(&small))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains("cpu") && err.contains("profile"), "{err}");
+}
+
 #[test]
 fn shard_groups_are_bound_to_their_place() {
     let (m, shards) = fib(127);

@@ -12,7 +12,7 @@ use mipstark_emulator::ExecutionRecord;
 use mipstark_prover_cpu_ref::machine::{
     prove_airs_backend, prove_traces_backend, MipsProof, ProveError,
 };
-use mipstark_prover_cpu_ref::sharded::{prove_sharded_backend, ShardedProof};
+use mipstark_prover_cpu_ref::sharded::{prove_sharded_backend, ShardProfile, ShardedProof};
 use mipstark_prover_cpu_ref::StarkParams;
 use mipstark_prover_cpu_ref::{MipsStarkConfig, Val};
 use p3_batch_stark::BatchProof;
@@ -105,11 +105,24 @@ impl<R: DeviceRuntime + Send + Sync> GpuBackend<R> {
         shards: &[ExecutionRecord],
         params: StarkParams,
     ) -> Result<ShardedProof, DeviceProveError> {
+        self.prove_sharded_profiled(machine, shards, params, None)
+    }
+
+    /// [`Self::prove_sharded`] with every shard padded to `profile` (see
+    /// [`mipstark_prover_cpu_ref::sharded::ShardProfile`]).
+    pub fn prove_sharded_profiled(
+        &self,
+        machine: &Machine,
+        shards: &[ExecutionRecord],
+        params: StarkParams,
+        profile: Option<&ShardProfile>,
+    ) -> Result<ShardedProof, DeviceProveError> {
         self.checked(|| {
             prove_sharded_backend(
                 machine,
                 shards,
                 params,
+                profile,
                 self.dft.clone(),
                 self.mmcs.clone(),
                 &self.quotient,

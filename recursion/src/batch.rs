@@ -110,7 +110,7 @@ impl<B: Builder> BatchTranscript<B> {
             .ok_or(ShapeError::NoLookupWitness)?;
         let lookup_witness = b.witness_f(lookup_witness);
         let fri = fri_parameters(params, ());
-        let group = GroupOpening::load(b, 0, batch, key, &main, &fri, &mut Programs::new())?;
+        let group = GroupOpening::load(b, 0, batch, key, &main, None, &fri, &mut Programs::new())?;
         Ok(BatchTranscript {
             statement,
             publics,

@@ -120,6 +120,12 @@ impl<B: Builder> Challenger<B> {
         }
     }
 
+    /// The permutation state, whatever is pending or drawable: after a draw, what a fork
+    /// continues from (its first observation clears the outputs).
+    pub fn permutation_state(&self) -> [B::F; PERM_WIDTH] {
+        self.state
+    }
+
     /// Continues a transcript from a segment boundary's state.
     pub fn resume(s: SpongeState<B::F>) -> Self {
         let output = if s.drawable {

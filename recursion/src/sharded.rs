@@ -47,6 +47,23 @@ pub enum ShapeError {
     Compile(#[from] CompileError),
     #[error("the proof has no groups")]
     NoGroups,
+    #[error("the proof has no group {0}")]
+    NoGroup(usize),
+    #[error(
+        "group {0}: a chip has a local lookup, whose bus id would depend on the group's position"
+    )]
+    LocalLookup(usize),
+    #[error(
+        "group {group}: its LogUp multiplicity weight {weight} does not fit 31 bits (a shard too \
+         large for one lift)"
+    )]
+    Weight { group: usize, weight: u64 },
+    #[error("the global chips have no preprocessed commitment")]
+    NoPreprocessed,
+    #[error(
+        "the recursion proof does not state a tree node (no public-values chip, or another count)"
+    )]
+    NotANode,
     #[error("group 0 carries no LogUp grinding witness")]
     NoLookupWitness,
     #[error("group {0} carries no lookup commitment")]
@@ -157,13 +174,17 @@ pub type Programs = HashMap<&'static str, Arc<CompiledAir>>;
 
 impl<B: Builder> GroupOpening<B> {
     /// Reads one batch proof (a sharded proof's group, or a whole one-batch proof) into
-    /// witnesses; `main` is its main commitment's variables (the header's, for a group).
+    /// witnesses; `main` is its main commitment's variables (the header's, for a group), and
+    /// `preprocessed` the preprocessed commitment's where the caller reads it as a witness
+    /// (a lift, whose key serves every program), or `None` for the key's, as constants.
+    #[allow(clippy::too_many_arguments)]
     pub fn load(
         b: &mut B,
         g: usize,
         group: &GroupProof,
         key: &GroupKey,
         main: &[B::F],
+        preprocessed: Option<&[B::F]>,
         fri: &FriParameters<()>,
         programs: &mut Programs,
     ) -> Result<Self, ShapeError> {
@@ -198,9 +219,13 @@ impl<B: Builder> GroupOpening<B> {
             main,
             &quotient,
             &permutation,
-            key.preprocessed
-                .as_ref()
-                .map(|p| (p, constants(b, &cap_elements(&p.commitment)))),
+            key.preprocessed.as_ref().map(|p| {
+                let vars = match preprocessed {
+                    Some(vars) => vars.to_vec(),
+                    None => constants(b, &cap_elements(&p.commitment)),
+                };
+                (p, vars)
+            }),
         )?;
         let layout = FriLayout::new(fri, &rounds);
         let fri_proof = fri_transcript(b, g, fri, &layout, &group.opening_proof)?;
@@ -328,7 +353,7 @@ impl<B: Builder> Transcript<B> {
         let mut first_instance = 0;
         for (g, (group, key)) in proof.groups.iter().zip(&keys).enumerate() {
             let main = &header.groups[g].main;
-            let o = GroupOpening::load(b, g, group, key, main, &fri, &mut programs)?;
+            let o = GroupOpening::load(b, g, group, key, main, None, &fri, &mut programs)?;
             groups.push(GroupOpening {
                 first_instance,
                 ..o

@@ -85,42 +85,63 @@ impl<B: Builder> StatementVars<B> {
     /// clock below `MAX_CLK` and advancing over each shard; the flags boolean; the last
     /// boundary halted.
     pub fn check(&self, b: &mut B) {
-        for &x in self.exit.iter().chain(&self.public_values[1..]) {
+        for &x in &self.exit {
             b.bits(x, 8);
         }
-        let zero = b.constant_f(Val::ZERO);
-        let one = b.constant_f(Val::ONE);
-        let mut count = zero;
-        for i in 0..PV_CAPACITY {
-            let flag = self.in_use[i];
-            b.bits(flag, 1);
-            if i + 1 < PV_CAPACITY {
-                // in_use[i+1] ⇒ in_use[i]
-                let not = b.sub_f(one, flag);
-                let t = b.mul_f(self.in_use[i + 1], not);
-                b.assert_zero_f(t);
-            }
-            count = b.add_f(count, flag);
-            // A byte past the length is zero.
-            let unused = b.sub_f(one, flag);
-            let t = b.mul_f(unused, self.public_values[1 + i]);
-            b.assert_zero_f(t);
-        }
-        b.assert_eq_f(count, self.public_values[0]);
-        debug_assert_eq!(self.public_values.len(), 1 + PV_CAPACITY + 4 * NUM_COMMIT);
-
-        let clk_bits = MAX_CLK.trailing_zeros() as usize;
+        check_public_values(b, &self.public_values, &self.in_use);
         for w in self.boundaries.windows(2) {
-            let (before, after) = (w[0], w[1]);
-            b.bits(after[2], clk_bits);
-            b.bits(after[3], 1);
-            b.bits(after[4], 1);
-            // after.clk > before.clk
-            let d = b.sub_f(after[2], before[2]);
-            let d = b.sub_f(d, one);
-            b.bits(d, clk_bits);
+            check_shard_step(b, &w[0], &w[1]);
         }
+        let one = b.constant_f(Val::ONE);
         let last = self.boundaries[self.boundaries.len() - 1];
         b.assert_eq_f(last[4], one);
     }
+}
+
+/// The public-values chip's list (`public_values`: the length, `PV_CAPACITY` bytes, the
+/// committed words' bytes) is bytes, and its bytes in use (`in_use`, boolean) are a prefix
+/// whose length is the stated one, with zeros past it.
+pub fn check_public_values<B: Builder>(b: &mut B, public_values: &[B::F], in_use: &[B::F]) {
+    debug_assert_eq!(public_values.len(), 1 + PV_CAPACITY + 4 * NUM_COMMIT);
+    debug_assert_eq!(in_use.len(), PV_CAPACITY);
+    for &x in &public_values[1..] {
+        b.bits(x, 8);
+    }
+    let zero = b.constant_f(Val::ZERO);
+    let one = b.constant_f(Val::ONE);
+    let mut count = zero;
+    for i in 0..PV_CAPACITY {
+        let flag = in_use[i];
+        b.bits(flag, 1);
+        if i + 1 < PV_CAPACITY {
+            // in_use[i+1] ⇒ in_use[i]
+            let not = b.sub_f(one, flag);
+            let t = b.mul_f(in_use[i + 1], not);
+            b.assert_zero_f(t);
+        }
+        count = b.add_f(count, flag);
+        // A byte past the length is zero.
+        let unused = b.sub_f(one, flag);
+        let t = b.mul_f(unused, public_values[1 + i]);
+        b.assert_zero_f(t);
+    }
+    b.assert_eq_f(count, public_values[0]);
+}
+
+/// One shard's step from `before` (checked where it was an `after`, or a start state) to
+/// `after`: its clock below `MAX_CLK` and past `before`'s, its flags boolean.
+pub fn check_shard_step<B: Builder>(
+    b: &mut B,
+    before: &[B::F; NUM_BOUNDARY],
+    after: &[B::F; NUM_BOUNDARY],
+) {
+    let one = b.constant_f(Val::ONE);
+    let clk_bits = MAX_CLK.trailing_zeros() as usize;
+    b.bits(after[2], clk_bits);
+    b.bits(after[3], 1);
+    b.bits(after[4], 1);
+    // after.clk > before.clk
+    let d = b.sub_f(after[2], before[2]);
+    let d = b.sub_f(d, one);
+    b.bits(d, clk_bits);
 }

@@ -70,6 +70,7 @@ fn a_quotient_that_misses_the_constraints_is_rejected_at_zeta() {
             &m,
             &shards,
             params,
+            None,
             Dft::default(),
             val_mmcs(),
             &ShiftedQuotient(chip),

@@ -26,10 +26,12 @@
 //! folding challenge and out-of-domain point depend on its group's lookup commitment and
 //! terminals, which is what each group's constraint check needs.
 
+mod profile;
 mod prove;
 pub(crate) mod verify;
 
-pub use prove::{prove_sharded, prove_sharded_backend};
+pub use profile::ShardProfile;
+pub use prove::{prove_sharded, prove_sharded_backend, prove_sharded_profiled};
 pub use verify::verify_sharded;
 
 use mipstark_air::machine::{MipsAir, Statement};
@@ -196,7 +198,7 @@ impl Segments<'_> {
     }
 
     fn pad(&mut self) {
-        while self.observed % HEADER_RATE != 0 {
+        while !self.observed.is_multiple_of(HEADER_RATE) {
             self.observe(Val::ZERO);
         }
     }

@@ -1,7 +1,7 @@
 //! The sharded prover: commit every group, draw the LogUp pair, prove every group.
 
 use mipstark_air::byte::ByteLookups;
-use mipstark_air::machine::{Machine, MipsAir, ShardCursor};
+use mipstark_air::machine::{pad_shard_traces, Machine, MipsAir, ShardCursor};
 use mipstark_emulator::ExecutionRecord;
 use p3_batch_stark::{BatchCommitments, BatchOpenedValues, BatchProof, ProverData};
 use p3_challenger::{CanObserve, FieldChallenger, GrindingChallenger};
@@ -10,7 +10,10 @@ use p3_matrix::Matrix;
 use p3_uni_stark::StarkGenericConfig;
 use tracing::info_span;
 
-use super::{draw_lookup_pair, fork, group_airs, group_publics, lay_out_challenges, ShardedProof};
+use super::{
+    draw_lookup_pair, fork, group_airs, group_publics, lay_out_challenges, ShardProfile,
+    ShardedProof,
+};
 use crate::config::{make_config_on, MipsStarkConfig, MipsStarkConfigOn, StarkParams};
 use crate::machine::{check_heights, ProveError};
 use crate::protocol::{
@@ -27,14 +30,41 @@ pub fn prove_sharded(
     shards: &[ExecutionRecord],
     params: StarkParams,
 ) -> Result<ShardedProof, ProveError> {
+    prove_sharded_profiled(machine, shards, params, None)
+}
+
+/// [`prove_sharded`] with every shard's traces padded to `profile` (one shape for every
+/// shard, as recursion wants it).
+pub fn prove_sharded_profiled(
+    machine: &Machine,
+    shards: &[ExecutionRecord],
+    params: StarkParams,
+    profile: Option<&ShardProfile>,
+) -> Result<ShardedProof, ProveError> {
     prove_sharded_backend(
         machine,
         shards,
         params,
+        profile,
         crate::config::Dft::default(),
         crate::config::val_mmcs(),
         &crate::protocol::CpuQuotient,
     )
+}
+
+/// One shard's traces, padded to `profile` when there is one.
+fn shard_traces(
+    machine: &Machine,
+    rec: &ExecutionRecord,
+    cursor: &mut ShardCursor,
+    bytes: &mut ByteLookups,
+    profile: Option<&ShardProfile>,
+) -> Result<Vec<RowMajorMatrix<Val>>, ProveError> {
+    let mut traces = machine.shard_traces(rec, cursor, bytes)?;
+    if let Some(p) = profile {
+        pad_shard_traces(machine, &mut traces, &p.log_heights)?;
+    }
+    Ok(traces)
 }
 
 /// A group's traces and their committed LDEs.
@@ -53,12 +83,13 @@ where
     kept: Option<Kept<D, M>>,
 }
 
-/// [`prove_sharded`] with a backend's stages (see [`crate::machine::prove_traces_backend`]).
-/// The proof does not depend on the backend.
+/// [`prove_sharded_profiled`] with a backend's stages (see
+/// [`crate::machine::prove_traces_backend`]). The proof does not depend on the backend.
 pub fn prove_sharded_backend<D, M, Q>(
     machine: &Machine,
     shards: &[ExecutionRecord],
     params: StarkParams,
+    profile: Option<&ShardProfile>,
     dft: D,
     mmcs: M,
     quotient: &Q,
@@ -84,7 +115,7 @@ where
         cursors.push(cursor.clone());
         let before = cursor.state;
         let traces = info_span!("shard traces", shard = k)
-            .in_scope(|| machine.shard_traces(rec, &mut cursor, &mut bytes))?;
+            .in_scope(|| shard_traces(machine, rec, &mut cursor, &mut bytes, profile))?;
         bounds.push((before, cursor.state));
         check_heights(&shard_airs, &traces)?;
         let (commitment, data) =
@@ -171,7 +202,13 @@ where
             None => {
                 let mut cursor = cursors[g - 1].clone();
                 let traces = info_span!("shard traces again", shard = g - 1).in_scope(|| {
-                    machine.shard_traces(&shards[g - 1], &mut cursor, &mut ByteLookups::default())
+                    shard_traces(
+                        machine,
+                        &shards[g - 1],
+                        &mut cursor,
+                        &mut ByteLookups::default(),
+                        profile,
+                    )
                 })?;
                 let (commitment, data) = commit_traces(&config, &traces)?;
                 if commitment != groups[g].commitment {
