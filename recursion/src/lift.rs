@@ -15,7 +15,7 @@ use mipstark_air::syscall::PV_CAPACITY;
 use mipstark_prover_cpu_ref::config::fri_parameters;
 use mipstark_prover_cpu_ref::machine::{GroupKey, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::{BusLayout, ShardedProof};
-use mipstark_prover_cpu_ref::{Challenge, Val};
+use mipstark_prover_cpu_ref::{Challenge, StarkParams, Val};
 use p3_field::PrimeCharacteristicRing;
 use p3_fri::FriParameters;
 use p3_lookup::{Kind, Lookup};
@@ -24,7 +24,7 @@ use crate::builder::{Builder, DIGEST_ELEMS, EXT_DEGREE, PERM_WIDTH};
 use crate::challenger::Challenger;
 use crate::fri::FriShapeError;
 use crate::mmcs::hash_slices;
-use crate::node::{resume, NodePublics, WEIGHT_HIGH_BITS, WEIGHT_LOW_BITS};
+use crate::node::{params_elements, resume, NodePublics, WEIGHT_HIGH_BITS, WEIGHT_LOW_BITS};
 use crate::sharded::{
     cap_elements, group_challenges, lay_out_challenges, observe_group_header,
     observe_group_publics, observe_middle, observe_prefix, witnesses, GroupHeader, GroupOpening,
@@ -116,6 +116,7 @@ pub struct Lift<B: Builder> {
     fri: FriParameters<()>,
     ood_pow_bits: usize,
     weight: u64,
+    params: StarkParams,
 }
 
 fn state_witnesses<B: Builder>(b: &mut B, s: &[Val; PERM_WIDTH]) -> [B::F; PERM_WIDTH] {
@@ -274,6 +275,7 @@ impl<B: Builder> Lift<B> {
             fri,
             ood_pow_bits: vk.params().deep_pow_bits,
             weight,
+            params: vk.params(),
         })
     }
 
@@ -353,6 +355,7 @@ impl<B: Builder> Lift<B> {
             before,
             after,
             weight,
+            params: params_elements(self.params).map(|v| b.constant_f(v)),
         })
     }
 }

@@ -60,11 +60,31 @@ pub struct NodePublics<T> {
     /// `Σ weight × height` over the covered instances (the LogUp multiplicity bound), as a
     /// 16-bit low limb and a 15-bit high limb, so a sum never wraps.
     pub weight: [T; 2],
+    /// The base proof's parameters ([`params_elements`]): a lift's key constants. Not all
+    /// of them enter the transcript (the grinding bits do not), so the root compares them.
+    pub params: [T; NUM_PARAMS],
+}
+
+/// The number of parameters a node states.
+pub const NUM_PARAMS: usize = 7;
+
+/// A base proof's parameters as field elements, in declaration order.
+pub fn params_elements(p: StarkParams) -> [Val; NUM_PARAMS] {
+    [
+        p.log_blowup,
+        p.num_queries,
+        p.query_pow_bits,
+        p.log_final_poly_len,
+        p.batch_pow_bits,
+        p.lookup_pow_bits,
+        p.deep_pow_bits,
+    ]
+    .map(Val::from_usize)
 }
 
 /// The number of elements a node states.
 pub const NODE_PUBLICS: usize =
-    2 + 5 * PERM_WIDTH + 3 * EXT_DEGREE + 8 + 2 * DIGEST_ELEMS + 2 * NUM_BOUNDARY + 2;
+    2 + 5 * PERM_WIDTH + 3 * EXT_DEGREE + 8 + 2 * DIGEST_ELEMS + 2 * NUM_BOUNDARY + 2 + NUM_PARAMS;
 
 impl<T: Copy> NodePublics<T> {
     /// Every element, in the order the fields are declared.
@@ -86,6 +106,7 @@ impl<T: Copy> NodePublics<T> {
             &self.before,
             &self.after,
             &self.weight,
+            &self.params,
         ] {
             v.extend_from_slice(part);
         }
@@ -125,6 +146,7 @@ impl<T: Copy> NodePublics<T> {
             before: arr(take(NUM_BOUNDARY)),
             after: arr(take(NUM_BOUNDARY)),
             weight: arr(take(2)),
+            params: arr(take(NUM_PARAMS)),
         })
     }
 }
@@ -168,6 +190,7 @@ pub fn join<B: Builder>(
     assert_all_eq(b, &left.exit, &right.exit);
     assert_all_eq(b, &left.brk, &right.brk);
     assert_all_eq(b, &left.after, &right.before);
+    assert_all_eq(b, &left.params, &right.params);
     NodePublics {
         lo: left.lo,
         hi: right.hi,
@@ -186,6 +209,7 @@ pub fn join<B: Builder>(
         before: left.before,
         after: right.after,
         weight: add_weights(b, &left.weight, &right.weight),
+        params: left.params,
     }
 }
 
@@ -230,7 +254,9 @@ impl<T: Copy> RootPublics<T> {
 /// The root's checks on a node that should cover a whole run proven at `params`, whose
 /// LogUp grind witness is `lookup_witness`:
 ///
-/// - it covers groups `[0, n + 1)`, starts at the entry point (a start state) and halts;
+/// - its lifts used the parameters `params`;
+/// - it covers groups `[0, n + 1)`, starts at the entry point (a start state, `entry + 4 < p`)
+///   and halts;
 /// - its first public-value segment starts where the header's prefix — rebuilt from the
 ///   parameters, the entry point, the break and the instance count `5 + 13n` — ends, and its
 ///   first heights segment where the middle — the preprocessed commitment and `n + 1` —
@@ -249,11 +275,21 @@ pub fn root<B: Builder>(
     let zero = b.constant_f(Val::ZERO);
     let one = b.constant_f(Val::ONE);
     b.assert_eq_f(node.lo, zero);
+    for (&x, v) in node.params.iter().zip(params_elements(params)) {
+        let v = b.constant_f(v);
+        b.assert_eq_f(x, v);
+    }
     let shards = b.sub_f(node.hi, one);
 
     // The start state at the entry point, whose bytes the prefix absorbs.
     let [pc, npc, clk, in_delay, halted] = node.before;
     let entry_bits = b.bits(pc, 31);
+    // `check_chain` wants the start's npc = entry + 4 below p as an integer: entry < p − 4.
+    for k in 1..=4 {
+        let edge = b.constant_f(-Val::from_u32(k));
+        let d = b.sub_f(pc, edge);
+        b.inv_f(d);
+    }
     let four = b.constant_f(Val::from_u32(4));
     let next = b.add_f(pc, four);
     b.assert_eq_f(npc, next);

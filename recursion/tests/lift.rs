@@ -229,6 +229,25 @@ fn recorded(f: impl FnOnce(&mut Recorder)) -> (Program, Vec<Val>) {
     (program, witnesses)
 }
 
+/// Each program's rows, proving time and proof size (`--nocapture` shows them; the README's
+/// recursion table is measured this way).
+fn report(what: &str, key: &RecursionKey, proof: &RecursionProof, since: std::time::Instant) {
+    let l = &key.lowered().program;
+    let bytes = bincode::serialize(proof).unwrap().len();
+    eprintln!(
+        "{what}: rows mem {} base_alu {} ext_alu {} pack {} bits {} poseidon2 {}; \
+         proven in {:.2} s, {:.1} KB",
+        l.mem.len(),
+        l.base_alu.len(),
+        l.ext_alu.len(),
+        l.pack.len(),
+        l.bits.len(),
+        l.poseidon2.len(),
+        since.elapsed().as_secs_f64(),
+        bytes as f64 / 1000.0
+    );
+}
+
 #[test]
 fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
     let (m, proof) = run(6);
@@ -246,7 +265,9 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
             node.expose(r);
         });
         let k = key_for(&mut keys, program);
+        let t = std::time::Instant::now();
         let p = keys[k].prove(&witnesses, P).unwrap();
+        report(&format!("lift {g}"), &keys[k], &p, t);
         assert_eq!(p.publics, node.to_vec(), "lift {g} states its node");
         keys[k].verify(&p, P).unwrap();
         proven.push((k, p));
@@ -272,7 +293,9 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
                 join::join(r, &l, &c).unwrap();
             });
             let k = key_for(&mut keys, program);
+            let t = std::time::Instant::now();
             let p = keys[k].prove(&witnesses, P).unwrap();
+            report("join", &keys[k], &p, t);
             keys[k].verify(&p, P).unwrap();
             next.push((k, p));
         }
@@ -284,11 +307,96 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
         join::root(r, &c, P, states.lookup_witness).unwrap();
     });
     let key = RecursionKey::new(program).unwrap();
+    let t = std::time::Instant::now();
     let rooted = key.prove(&witnesses, P).unwrap();
+    report("root", &key, &rooted, t);
     key.verify(&rooted, P).unwrap();
     assert_eq!(
         rooted.publics,
         expected_statement(&m, &vk, &proof).to_vec(),
         "the root states the run's statement"
     );
+}
+
+/// The header prefix's state for `entry`, as the root rebuilds it.
+fn prefix_state(m: &Machine, entry: u32, shards: usize) -> [Val; 16] {
+    use mipstark_prover_cpu_ref::sharded::header_constants;
+    use mipstark_recursion::Challenger;
+    let mut b = Native::new();
+    let mut ch = Challenger::new(&mut b);
+    for v in header_constants(P, entry, m.program.initial_brk) {
+        ch.observe_constant(&mut b, v);
+    }
+    ch.observe_constant(&mut b, Val::from_usize(5 + 13 * shards));
+    ch.pad_to_rate(&mut b);
+    ch.permutation_state()
+}
+
+/// The adversarial review's findings on the root (2026-12-03), each shown to bite: the
+/// parameters the lifts used, the range, the entry point's range and the weight bound.
+#[test]
+fn the_root_checks_parameters_range_entry_and_weight() {
+    let (m, proof) = run(6);
+    let vk = VerifyingKey::new(&m, P);
+    let states = HeaderStates::new(&vk, &proof).unwrap();
+    let nodes = lifts(&mut Native::new(), &vk, &proof);
+    let mut b = Native::new();
+    let top = tree(nodes.clone(), |l, r| join(&mut b, l, r));
+    b.finish().unwrap();
+    let verdict = |node: &NodePublics<Val>, params: StarkParams| {
+        let mut b = Native::new();
+        let w = b.witness_f(states.lookup_witness);
+        root(&mut b, node, params, w);
+        b.finish().is_ok()
+    };
+    assert!(verdict(&top, P));
+
+    // Grinding bits never enter the transcript: only the stated parameters bind them.
+    for other in [
+        StarkParams {
+            deep_pow_bits: P.deep_pow_bits + 8,
+            ..P
+        },
+        StarkParams {
+            batch_pow_bits: P.batch_pow_bits + 8,
+            ..P
+        },
+    ] {
+        assert!(!verdict(&top, other), "lifts at other parameters");
+    }
+
+    assert!(!verdict(&nodes[0], P), "the global chips alone: no shard");
+    let mut wrapped = nodes[1];
+    wrapped.lo = -Val::ONE;
+    wrapped.hi = Val::ZERO;
+    let mut shifted = vec![wrapped];
+    shifted.extend_from_slice(&nodes);
+    shifted.remove(2);
+    assert!(
+        !accepted(shifted, states.lookup_witness),
+        "a shard at position p − 1 before the global chips"
+    );
+
+    let mut heavy = top;
+    heavy.weight[1] = Val::from_u32(0x7eff);
+    assert!(verdict(&heavy, P));
+    heavy.weight[1] = Val::from_u32(0x7f00);
+    assert!(!verdict(&heavy, P), "a weight of p or more");
+
+    // A start state at another entry point, with the prefix that entry gives: accepted when
+    // `entry + 4 < p` (so the construction passes every other check), refused in [p − 4, p).
+    let shards = proof.statement.shards.len();
+    let at = |entry: u32| {
+        let mut n = top;
+        n.before[0] = Val::from_u32(entry);
+        n.before[1] = Val::from_u32(entry) + Val::from_u32(4);
+        n.p_in = prefix_state(&m, entry, shards);
+        n
+    };
+    assert_eq!(at(m.program.entry), top);
+    assert!(verdict(&at(0x7eff_fff0), P));
+    let p = 0x7f00_0001u32;
+    for k in 1..=4 {
+        assert!(!verdict(&at(p - k), P), "entry p − {k}: npc wraps");
+    }
 }
