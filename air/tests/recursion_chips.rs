@@ -165,6 +165,7 @@ fn sample() -> (RecursionProgram, Vec<[F; 4]>) {
         }],
         public: vec![PublicRow { addr: cy }],
         num_cells: cells.len() as u32,
+        min_log_heights: Default::default(),
     };
     program.check_layout().unwrap();
     (program, cells)

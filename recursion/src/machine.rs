@@ -3,7 +3,7 @@
 //! values fill the main traces, proven in one batch by the reference protocol.
 
 use mipstark_air::machine::MipsAir;
-use mipstark_air::recursion::program::LayoutError;
+use mipstark_air::recursion::program::{LayoutError, RecursionShape};
 use mipstark_air::recursion::{RecursionChip, CELL};
 use mipstark_prover_cpu_ref::machine::{prove_airs, verify_airs, ProveError, VerifyError};
 use mipstark_prover_cpu_ref::{MipsStarkConfig, StarkParams};
@@ -50,6 +50,18 @@ impl RecursionKey {
     /// bug, never the proof's fault, but one that would make the key unsound).
     pub fn new(program: Program) -> Result<Self, RecursionError> {
         let lowered = lower(&program);
+        Self::from_lowered(program, lowered)
+    }
+
+    /// [`Self::new`] with every table padded to `shape`: keys of one shape give proofs of one
+    /// shape (`docs/recursion.md` §4.3). A program with more rows in a table is refused.
+    pub fn with_shape(program: Program, shape: &RecursionShape) -> Result<Self, RecursionError> {
+        let mut lowered = lower(&program);
+        lowered.program.pad_to(shape)?;
+        Self::from_lowered(program, lowered)
+    }
+
+    fn from_lowered(program: Program, lowered: Lowered) -> Result<Self, RecursionError> {
         lowered.program.check_layout()?;
         let airs = lowered
             .program

@@ -256,6 +256,7 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
     let native = lifts(&mut Native::new(), &vk, &proof);
     let mut keys: Vec<RecursionKey> = Vec::new();
     let mut proven: Vec<(usize, RecursionProof)> = Vec::new();
+    let mut kept: Vec<(Program, Vec<Val>)> = Vec::new();
     for (g, node) in native.iter().enumerate() {
         let (program, witnesses) = recorded(|r| {
             let node = Lift::load(r, &vk, &proof, g, &states)
@@ -264,6 +265,9 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
                 .unwrap();
             node.expose(r);
         });
+        if g == 1 {
+            kept.push((program.clone(), witnesses.clone()));
+        }
         let k = key_for(&mut keys, program);
         let t = std::time::Instant::now();
         let p = keys[k].prove(&witnesses, P).unwrap();
@@ -292,6 +296,9 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
                 let c = Child::load(r, &keys[right.0], &right.1, P).unwrap();
                 join::join(r, &l, &c).unwrap();
             });
+            if kept.len() == 1 {
+                kept.push((program.clone(), witnesses.clone()));
+            }
             let k = key_for(&mut keys, program);
             let t = std::time::Instant::now();
             let p = keys[k].prove(&witnesses, P).unwrap();
@@ -316,6 +323,31 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
         expected_statement(&m, &vk, &proof).to_vec(),
         "the root states the run's statement"
     );
+
+    // A shard's lift and a join, padded to one shape, prove with one shape (step 9's ground:
+    // one verifier program for children of any role).
+    let shapes: Vec<_> = kept
+        .iter()
+        .map(|(program, _)| lower(program).program.shape())
+        .collect();
+    let shape = std::array::from_fn(|i| shapes[0][i].max(shapes[1][i]));
+    let mut heights = Vec::new();
+    for (program, witnesses) in &kept {
+        let key = RecursionKey::with_shape(program.clone(), &shape).unwrap();
+        assert_eq!(key.lowered().program.shape(), shape);
+        let p = key.prove(witnesses, P).unwrap();
+        key.verify(&p, P).unwrap();
+        heights.push(p.proof.degree_bits.clone());
+    }
+    assert_eq!(heights[0], heights[1]);
+    let mut small = shape;
+    small[2] -= 1;
+    assert!(matches!(
+        RecursionKey::with_shape(kept[1].0.clone(), &small),
+        Err(mipstark_recursion::machine::RecursionError::Layout(
+            mipstark_air::recursion::program::LayoutError::Shape { table: 2, .. }
+        ))
+    ));
 }
 
 /// The header prefix's state for `entry`, as the root rebuilds it.

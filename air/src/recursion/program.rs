@@ -31,19 +31,32 @@ pub struct RecursionProgram {
     /// The exposed cells, in public-value order.
     pub public: Vec<PublicRow>,
     pub num_cells: u32,
+    /// Each table's least log height (see [`Self::pad_to`]); zeros for none.
+    pub min_log_heights: RecursionShape,
 }
 
-/// The height of a table of `rows` rows.
-fn height(rows: usize) -> usize {
-    rows.next_power_of_two().max(1 << MIN_LOG_HEIGHT)
+/// The number of recursion chips (tables).
+pub const NUM_TABLES: usize = 7;
+
+/// A log height per table, in [`RecursionProgram::chips`]' order: recursion programs padded
+/// to one shape give proofs of one shape, which one verifier program reads whatever the
+/// program (its key a witness), as `docs/recursion.md` §4.3 wants.
+pub type RecursionShape = [usize; NUM_TABLES];
+
+/// The height of a table of `rows` rows, at least `2^min_log`.
+fn height(rows: usize, min_log: usize) -> usize {
+    rows.next_power_of_two()
+        .max(1 << MIN_LOG_HEIGHT)
+        .max(1 << min_log)
 }
 
-/// A table of `rows` (padded with `padding`) of width `N`.
+/// A table of `rows` (padded with `padding`) of width `N`, at least `2^min_log` high.
 fn table<const N: usize>(
     rows: impl ExactSizeIterator<Item = [F; N]>,
     padding: [F; N],
+    min_log: usize,
 ) -> RowMajorMatrix<F> {
-    let h = height(rows.len());
+    let h = height(rows.len(), min_log);
     let mut values = Vec::with_capacity(h * N);
     for r in rows {
         values.extend_from_slice(&r);
@@ -66,39 +79,48 @@ impl RecursionProgram {
                 pre: pre(table(
                     self.mem.iter().map(MemRow::pre),
                     [F::ZERO; mem::NUM_PRE_COLS],
+                    self.min_log_heights[0],
                 )),
             }),
             RecursionChip::BaseAlu(BaseAluChip {
                 pre: pre(table(
                     self.base_alu.iter().map(BaseAluRow::pre),
                     [F::ZERO; base_alu::NUM_PRE_COLS],
+                    self.min_log_heights[1],
                 )),
             }),
             RecursionChip::ExtAlu(ExtAluChip {
                 pre: pre(table(
                     self.ext_alu.iter().map(ExtAluRow::pre),
                     [F::ZERO; ext_alu::NUM_PRE_COLS],
+                    self.min_log_heights[2],
                 )),
             }),
             RecursionChip::Pack(PackChip {
                 pre: pre(table(
                     self.pack.iter().map(PackRow::pre),
                     [F::ZERO; pack::NUM_PRE_COLS],
+                    self.min_log_heights[3],
                 )),
             }),
             RecursionChip::Bits(BitsChip {
                 pre: pre(table(
                     self.bits.iter().map(BitsRow::pre),
                     [F::ZERO; bits::NUM_PRE_COLS],
+                    self.min_log_heights[4],
                 )),
             }),
             RecursionChip::Poseidon2(Poseidon2Chip {
                 pre: pre(table(
                     self.poseidon2.iter().map(Poseidon2Row::pre),
                     [F::ZERO; poseidon2::NUM_PRE_COLS],
+                    self.min_log_heights[5],
                 )),
             }),
-            RecursionChip::Public(PublicChip::new(&self.public, height(self.public.len()))),
+            RecursionChip::Public(PublicChip::new(
+                &self.public,
+                height(self.public.len(), self.min_log_heights[6]),
+            )),
         ]
     }
 
@@ -113,32 +135,73 @@ impl RecursionProgram {
             table(
                 self.mem.iter().map(|r| r.main(cells)),
                 [F::ZERO; mem::NUM_COLS],
+                self.min_log_heights[0],
             ),
             table(
                 self.base_alu.iter().map(|r| r.main(cells)),
                 [F::ZERO; base_alu::NUM_COLS],
+                self.min_log_heights[1],
             ),
             table(
                 self.ext_alu.iter().map(|r| r.main(cells)),
                 [F::ZERO; ext_alu::NUM_COLS],
+                self.min_log_heights[2],
             ),
             table(
                 self.pack.iter().map(|r| r.main(cells)),
                 [F::ZERO; pack::NUM_COLS],
+                self.min_log_heights[3],
             ),
             table(
                 self.bits.iter().map(|r| r.main(cells)),
                 [F::ZERO; bits::NUM_COLS],
+                self.min_log_heights[4],
             ),
             table(
                 self.poseidon2.iter().map(|r| r.main(cells)),
                 poseidon2::main_row([F::ZERO; poseidon2::WIDTH], false),
+                self.min_log_heights[5],
             ),
             table(
                 self.public.iter().map(|r| [cells[r.addr as usize][0]]),
                 [F::ZERO],
+                self.min_log_heights[6],
             ),
         ]
+    }
+
+    /// Each table's log height.
+    pub fn shape(&self) -> RecursionShape {
+        let rows = [
+            self.mem.len(),
+            self.base_alu.len(),
+            self.ext_alu.len(),
+            self.pack.len(),
+            self.bits.len(),
+            self.poseidon2.len(),
+            self.public.len(),
+        ];
+        std::array::from_fn(|i| height(rows[i], self.min_log_heights[i]).trailing_zeros() as usize)
+    }
+
+    /// Pads every table to `shape`'s height, refusing a table that has more rows.
+    pub fn pad_to(&mut self, shape: &RecursionShape) -> Result<(), LayoutError> {
+        let natural = RecursionProgram {
+            min_log_heights: [0; NUM_TABLES],
+            ..self.clone()
+        }
+        .shape();
+        for (table, (&n, &want)) in natural.iter().zip(shape).enumerate() {
+            if n > want {
+                return Err(LayoutError::Shape {
+                    table,
+                    log_height: n,
+                    shape: want,
+                });
+            }
+        }
+        self.min_log_heights = *shape;
+        Ok(())
     }
 
     /// The public values `cells` give: each exposed cell's value (what the public chip's
@@ -162,6 +225,12 @@ pub enum LayoutError {
     Multiplicity { cell: u32, reads: u32, mult: u32 },
     #[error("cell {0} is read as a bit but is not a decomposition's bit")]
     NotABit(u32),
+    #[error("table {table} needs 2^{log_height} rows, more than the shape's 2^{shape}")]
+    Shape {
+        table: usize,
+        log_height: usize,
+        shape: usize,
+    },
 }
 
 impl RecursionProgram {
