@@ -249,6 +249,20 @@ pub fn airs_key(
     key.ok_or_else(|| VerifyError::Stark("no key".into()))
 }
 
+/// The preprocessed round a batch of `airs` at log heights `degrees` commits to (none when no
+/// instance has preprocessed columns): what names a recursion key among those of one shape.
+pub fn airs_preprocessed(
+    airs: &[MipsAir],
+    degrees: &[usize],
+    params: StarkParams,
+) -> Result<Option<PreprocessedRound>, VerifyError> {
+    let config = make_config(params);
+    let common = ProverData::from_airs_and_degrees(&config, airs, degrees)
+        .map_err(|e| VerifyError::Stark(format!("{e:?}")))?
+        .common;
+    Ok(GroupKey::new(airs.to_vec(), &common).preprocessed)
+}
+
 /// The shape checks of a batch proof of `airs`, then `rest`, with a panic inside either
 /// reported as a rejection.
 fn checked_airs(

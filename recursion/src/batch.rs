@@ -58,7 +58,15 @@ impl<B: Builder> BatchTranscript<B> {
         let key = vk.batch_key(proof)?;
         let statement = StatementVars::load(b, &proof.statement, machine.program.entry);
         let publics = statement.instance_publics(b, machine.program.initial_brk);
-        Self::load_batch(b, &key, &proof.proof, publics, vk.params(), Some(statement))
+        Self::load_batch(
+            b,
+            &key,
+            &proof.proof,
+            publics,
+            vk.params(),
+            Some(statement),
+            false,
+        )
     }
 
     /// Reads a batch proof of `airs` with the instances' public values `publics` (each a
@@ -73,7 +81,22 @@ impl<B: Builder> BatchTranscript<B> {
     ) -> Result<Self, ShapeError> {
         let key = airs_key(airs, proof, publics, params)?;
         let vars = publics.iter().map(|p| witnesses(b, p)).collect();
-        Self::load_batch(b, &key, proof, vars, params, None)
+        Self::load_batch(b, &key, proof, vars, params, None, false)
+    }
+
+    /// [`Self::load_airs`] with the key's preprocessed commitment read as a witness (its
+    /// variables are [`Self::preprocessed`]): one program then verifies proofs under any key
+    /// of one shape, and the caller checks which key it was (`crate::vk_tree`).
+    pub fn load_airs_any_key(
+        b: &mut B,
+        airs: &[MipsAir],
+        proof: &BatchProof<MipsStarkConfig>,
+        publics: &[Vec<Val>],
+        params: StarkParams,
+    ) -> Result<Self, ShapeError> {
+        let key = airs_key(airs, proof, publics, params)?;
+        let vars = publics.iter().map(|p| witnesses(b, p)).collect();
+        Self::load_batch(b, &key, proof, vars, params, None, true)
     }
 
     fn load_batch(
@@ -83,6 +106,7 @@ impl<B: Builder> BatchTranscript<B> {
         publics: Vec<Vec<B::F>>,
         params: StarkParams,
         statement: Option<StatementVars<B>>,
+        key_as_witness: bool,
     ) -> Result<Self, ShapeError> {
         let lookups: Vec<&[Lookup<Val>]> = key.lookups.iter().map(|l| &l[..]).collect();
         let shape = BatchShape {
@@ -101,16 +125,29 @@ impl<B: Builder> BatchTranscript<B> {
         };
         let seed = pcs::seed(&shape.domain_separator::<Val, Challenge>());
         let main = witnesses(b, &cap_elements(&batch.commitments.main));
-        let preprocessed = key
-            .preprocessed
-            .as_ref()
-            .map(|p| constants(b, &cap_elements(&p.commitment)));
+        let preprocessed = key.preprocessed.as_ref().map(|p| {
+            let c = cap_elements(&p.commitment);
+            if key_as_witness {
+                witnesses(b, &c)
+            } else {
+                constants(b, &c)
+            }
+        });
         let lookup_witness = batch
             .lookup_pow_witness
             .ok_or(ShapeError::NoLookupWitness)?;
         let lookup_witness = b.witness_f(lookup_witness);
         let fri = fri_parameters(params, ());
-        let group = GroupOpening::load(b, 0, batch, key, &main, None, &fri, &mut Programs::new())?;
+        let group = GroupOpening::load(
+            b,
+            0,
+            batch,
+            key,
+            &main,
+            preprocessed.as_deref(),
+            &fri,
+            &mut Programs::new(),
+        )?;
         Ok(BatchTranscript {
             statement,
             publics,

@@ -15,6 +15,7 @@ pub mod builder;
 pub mod challenger;
 pub mod fri;
 pub mod join;
+pub mod keys;
 pub mod lift;
 pub mod lower;
 pub mod machine;
@@ -24,6 +25,7 @@ pub mod ood;
 pub mod pcs;
 pub mod sharded;
 pub mod statement;
+pub mod vk_tree;
 
 pub use builder::native::{Failure, Native};
 pub use builder::recorder::{Program, Recorder};

@@ -100,6 +100,7 @@ enum Part<B: Builder> {
 
 /// One group of a sharded proof, read into variables for its lift.
 pub struct Lift<B: Builder> {
+    vk_root: [B::F; DIGEST_ELEMS],
     group: B::F,
     p_in: [B::F; PERM_WIDTH],
     g_in: [B::F; PERM_WIDTH],
@@ -167,13 +168,15 @@ fn group_buses(
 
 impl<B: Builder> Lift<B> {
     /// Reads group `g` of `proof` (after the reference's shape checks of the whole proof),
-    /// with the header's states `states` ([`HeaderStates::new`]) as witnesses.
+    /// with the header's states `states` ([`HeaderStates::new`]) and the allowed-key root
+    /// `vk_root` the lift states (see [`crate::vk_tree`]) as witnesses.
     pub fn load(
         b: &mut B,
         vk: &VerifyingKey,
         proof: &ShardedProof,
         g: usize,
         states: &HeaderStates,
+        vk_root: &[Val; DIGEST_ELEMS],
     ) -> Result<Self, ShapeError> {
         vk.check_sharded_shape(proof)?;
         let group = proof.groups.get(g).ok_or(ShapeError::NoGroup(g))?;
@@ -259,6 +262,7 @@ impl<B: Builder> Lift<B> {
             b.witness_f(Val::from_usize(g))
         };
         Ok(Lift {
+            vk_root: vk_root.map(|v| b.witness_f(v)),
             group: position,
             p_in: state_witnesses(b, &states.publics[g]),
             g_in: state_witnesses(b, &states.heights[g]),
@@ -356,6 +360,7 @@ impl<B: Builder> Lift<B> {
             after,
             weight,
             params: params_elements(self.params).map(|v| b.constant_f(v)),
+            vk_root: self.vk_root,
         })
     }
 }

@@ -5,7 +5,9 @@
 use mipstark_air::machine::MipsAir;
 use mipstark_air::recursion::program::{LayoutError, RecursionShape};
 use mipstark_air::recursion::{RecursionChip, CELL};
-use mipstark_prover_cpu_ref::machine::{prove_airs, verify_airs, ProveError, VerifyError};
+use mipstark_prover_cpu_ref::machine::{
+    airs_preprocessed, prove_airs, verify_airs, ProveError, VerifyError,
+};
 use mipstark_prover_cpu_ref::{MipsStarkConfig, StarkParams};
 use p3_batch_stark::BatchProof;
 use p3_matrix::dense::RowMajorMatrix;
@@ -13,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::lower::{lower, Lowered};
+use crate::vk_tree::KeyDigest;
 use crate::{Failure, Program, Val};
 
 /// A recursion proof: one batch over the recursion machine's chips, and the values the
@@ -131,6 +134,19 @@ impl RecursionKey {
     fn traces_of(&self, cells: &[[Val; CELL]]) -> (Vec<RowMajorMatrix<Val>>, Vec<Val>) {
         let program = &self.lowered.program;
         (program.traces(cells), program.publics(cells))
+    }
+
+    /// The commitment to the key's preprocessed tables at `params`: its leaf in the
+    /// allowed-key tree (`crate::vk_tree`).
+    pub fn commitment(&self, params: StarkParams) -> Result<KeyDigest, VerifyError> {
+        let degrees = self.lowered.program.shape();
+        let round = airs_preprocessed(&self.airs, &degrees, params)?
+            .ok_or_else(|| VerifyError::Stark("a recursion key has preprocessed tables".into()))?;
+        let roots = round.commitment.roots();
+        match roots {
+            [root] => Ok(*root),
+            _ => Err(VerifyError::Stark("one Merkle root per commitment".into())),
+        }
     }
 
     /// Checks a proof against this key: the program ran and exposed `proof.publics`.

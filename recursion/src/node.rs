@@ -63,6 +63,10 @@ pub struct NodePublics<T> {
     /// The base proof's parameters ([`params_elements`]): a lift's key constants. Not all
     /// of them enter the transcript (the grinding bits do not), so the root compares them.
     pub params: [T; NUM_PARAMS],
+    /// The root of the allowed recursion keys (`crate::vk_tree`) every key below this node
+    /// was checked against: a lift states the one it is given, joins keep it equal, and the
+    /// recursion's root compares it with its constant.
+    pub vk_root: [T; DIGEST_ELEMS],
 }
 
 /// The number of parameters a node states.
@@ -83,8 +87,15 @@ pub fn params_elements(p: StarkParams) -> [Val; NUM_PARAMS] {
 }
 
 /// The number of elements a node states.
-pub const NODE_PUBLICS: usize =
-    2 + 5 * PERM_WIDTH + 3 * EXT_DEGREE + 8 + 2 * DIGEST_ELEMS + 2 * NUM_BOUNDARY + 2 + NUM_PARAMS;
+pub const NODE_PUBLICS: usize = 2
+    + 5 * PERM_WIDTH
+    + 3 * EXT_DEGREE
+    + 8
+    + 2 * DIGEST_ELEMS
+    + 2 * NUM_BOUNDARY
+    + 2
+    + NUM_PARAMS
+    + DIGEST_ELEMS;
 
 impl<T: Copy> NodePublics<T> {
     /// Every element, in the order the fields are declared.
@@ -107,6 +118,7 @@ impl<T: Copy> NodePublics<T> {
             &self.after,
             &self.weight,
             &self.params,
+            &self.vk_root,
         ] {
             v.extend_from_slice(part);
         }
@@ -147,6 +159,7 @@ impl<T: Copy> NodePublics<T> {
             after: arr(take(NUM_BOUNDARY)),
             weight: arr(take(2)),
             params: arr(take(NUM_PARAMS)),
+            vk_root: arr(take(DIGEST_ELEMS)),
         })
     }
 }
@@ -173,7 +186,7 @@ fn add_all<B: Builder, const N: usize>(b: &mut B, x: &[B::F; N], y: &[B::F; N]) 
 
 /// Two adjacent nodes as one: `left` must end where `right` starts — in groups, in both
 /// header segments and in the machine state — and both must have used the same fork state,
-/// LogUp pair, exit code and break. Terminals and weights add; the digests of group 0's
+/// LogUp pair, exit code, break, parameters and allowed-key root. Terminals and weights add; the digests of group 0's
 /// values add too, which keeps the one node that covers group 0's (the others state zero,
 /// and contiguity lets only one node start at 0).
 pub fn join<B: Builder>(
@@ -191,6 +204,7 @@ pub fn join<B: Builder>(
     assert_all_eq(b, &left.brk, &right.brk);
     assert_all_eq(b, &left.after, &right.before);
     assert_all_eq(b, &left.params, &right.params);
+    assert_all_eq(b, &left.vk_root, &right.vk_root);
     NodePublics {
         lo: left.lo,
         hi: right.hi,
@@ -210,6 +224,7 @@ pub fn join<B: Builder>(
         after: right.after,
         weight: add_weights(b, &left.weight, &right.weight),
         params: left.params,
+        vk_root: left.vk_root,
     }
 }
 

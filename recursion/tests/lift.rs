@@ -18,6 +18,9 @@ use p3_field::PrimeCharacteristicRing;
 
 const P: StarkParams = StarkParams::TESTING;
 
+/// The allowed-key root the lifts state where children are read under fixed keys (unused).
+const NO_TREE: [Val; 8] = [Val::ZERO; 8];
+
 /// A fibonacci run with `hint`, its shards padded to one profile that also covers the run with
 /// hint 7 (so both runs' shards share one shape).
 fn run(hint: u32) -> (Machine, ShardedProof) {
@@ -42,7 +45,7 @@ fn lifts(b: &mut Native, vk: &VerifyingKey, proof: &ShardedProof) -> Vec<NodePub
     let states = HeaderStates::new(vk, proof).unwrap();
     (0..proof.groups.len())
         .map(|g| {
-            Lift::load(b, vk, proof, g, &states)
+            Lift::load(b, vk, proof, g, &states, &NO_TREE)
                 .unwrap()
                 .verify(b)
                 .unwrap()
@@ -167,7 +170,7 @@ fn a_forged_statement_fails_the_lifts_that_see_it() {
     let states = HeaderStates::new(&vk, &proof).unwrap();
     for g in 1..proof.groups.len() {
         let mut b = Native::new();
-        let lift = Lift::load(&mut b, &vk, &proof, g, &states).unwrap();
+        let lift = Lift::load(&mut b, &vk, &proof, g, &states, &NO_TREE).unwrap();
         let verdict = lift.verify(&mut b).is_ok() && b.finish().is_ok();
         assert!(!verdict, "shard group {g} with a forged exit code");
     }
@@ -181,7 +184,7 @@ fn lift_program(vk: &VerifyingKey, proof: &ShardedProof, g: usize, values: bool)
     } else {
         Recorder::shape_only()
     };
-    let node = Lift::load(&mut r, vk, proof, g, &states)
+    let node = Lift::load(&mut r, vk, proof, g, &states, &NO_TREE)
         .unwrap()
         .verify(&mut r)
         .unwrap();
@@ -259,7 +262,7 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
     let mut kept: Vec<(Program, Vec<Val>)> = Vec::new();
     for (g, node) in native.iter().enumerate() {
         let (program, witnesses) = recorded(|r| {
-            let node = Lift::load(r, &vk, &proof, g, &states)
+            let node = Lift::load(r, &vk, &proof, g, &states, &NO_TREE)
                 .unwrap()
                 .verify(r)
                 .unwrap();
@@ -311,7 +314,7 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
     let (top_key, top) = proven.pop().unwrap();
     let (program, witnesses) = recorded(|r| {
         let c = Child::load(r, &keys[top_key], &top, P).unwrap();
-        join::root(r, &c, P, states.lookup_witness).unwrap();
+        join::root(r, &c, P, states.lookup_witness, None).unwrap();
     });
     let key = RecursionKey::new(program).unwrap();
     let t = std::time::Instant::now();

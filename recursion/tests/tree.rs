@@ -1,0 +1,130 @@
+//! Compression under fixed keys (`docs/recursion.md` §4.3–4.4): the lifts, the one join and
+//! the root built once for a base shape, their allowed-key tree, a run compressed with them
+//! and checked against the root key alone; a child under a key outside the tree refused.
+
+use mipstark_air::machine::Machine;
+use mipstark_prover_cpu_ref::machine::VerifyingKey;
+use mipstark_prover_cpu_ref::sharded::{prove_sharded_profiled, ShardProfile, ShardedProof};
+use mipstark_prover_cpu_ref::{StarkParams, Val};
+use mipstark_recursion::join::{self, Child};
+use mipstark_recursion::keys::{KeysError, TreeKeys};
+use mipstark_recursion::lift::{HeaderStates, Lift};
+use mipstark_recursion::machine::RecursionKey;
+use mipstark_recursion::{Builder, Native, Recorder};
+use p3_field::PrimeCharacteristicRing;
+
+const P: StarkParams = StarkParams::TESTING;
+
+/// A fibonacci run of `shard`-cycle shards, padded to its covering profile.
+fn run(hint: u32, shard: u64) -> (Machine, ShardedProof) {
+    let (program, shards) = mipstark_tests::guests::record("fibonacci", Some(hint), shard);
+    let m = Machine::new(program).unwrap();
+    let profile = ShardProfile::covering(&m, &shards).unwrap();
+    let p = prove_sharded_profiled(&m, &shards, P, Some(&profile)).unwrap();
+    (m, p)
+}
+
+#[test]
+fn a_run_compressed_under_fixed_keys_checks_against_the_root_key_alone() {
+    let (m, proof) = run(6, 100);
+    assert!(
+        proof.groups.len() >= 5,
+        "two levels of joins and an odd node"
+    );
+    let vk = VerifyingKey::new(&m, P);
+    let keys = TreeKeys::build(&vk, &proof, P).unwrap();
+    let compressed = keys.compress(&vk, &proof).unwrap();
+    let heights = &proof.groups[0].degree_bits;
+    keys.verify(&vk, &proof.statement, heights, &compressed)
+        .unwrap();
+
+    // Another statement is refused, whatever field differs.
+    let mut other = proof.statement.clone();
+    other.exit_code ^= 1;
+    assert!(matches!(
+        keys.verify(&vk, &other, heights, &compressed),
+        Err(KeysError::Statement { .. })
+    ));
+    let mut other = proof.statement.clone();
+    other.public_values.push(1);
+    assert!(keys.verify(&vk, &other, heights, &compressed).is_err());
+    let mut forged = compressed;
+    forged.publics[0] += Val::ONE;
+    assert!(keys
+        .verify(&vk, &proof.statement, heights, &forged)
+        .is_err());
+
+    // A run with shards of another profile does not have the keys' shape: refused before
+    // anything is proven under a key that is not its program's.
+    let (m2, bigger) = run(6, 128);
+    let vk2 = VerifyingKey::new(&m2, P);
+    assert!(matches!(
+        keys.compress(&vk2, &bigger),
+        Err(KeysError::OtherShape(_))
+    ));
+}
+
+#[test]
+fn a_child_under_a_key_outside_the_tree_is_refused() {
+    let (m, proof) = run(6, 100);
+    let vk = VerifyingKey::new(&m, P);
+    let keys = TreeKeys::build(&vk, &proof, P).unwrap();
+    let states = HeaderStates::new(&vk, &proof).unwrap();
+    let vk_root = keys.tree.root();
+
+    // A shard lift with one more (true) assertion: another key of the same shape, which
+    // states a valid node but is not an allowed key.
+    let lift = |g: usize, rogue: bool| {
+        let mut r = Recorder::with_values();
+        let node = Lift::load(&mut r, &vk, &proof, g, &states, &vk_root)
+            .unwrap()
+            .verify(&mut r)
+            .unwrap();
+        if rogue {
+            let w = r.witness_f(Val::ONE);
+            let one = r.constant_f(Val::ONE);
+            r.assert_eq_f(w, one);
+        }
+        node.expose(&mut r);
+        let (program, run) = r.finish();
+        (program, run.unwrap().0)
+    };
+    let (program, witnesses) = lift(1, true);
+    let rogue = RecursionKey::with_shape(program, &keys.shape).unwrap();
+    let rogue_proof = rogue.prove(&witnesses, P).unwrap();
+    rogue.verify(&rogue_proof, P).unwrap();
+    let rogue_commitment = rogue.commitment(P).unwrap();
+    assert!(keys.tree.path(&rogue_commitment).is_none());
+
+    let (_, witnesses) = lift(0, false);
+    let global = keys.global_lift.prove(&witnesses, P).unwrap();
+    let global_path = keys
+        .tree
+        .path(&keys.global_lift.commitment(P).unwrap())
+        .unwrap();
+    let shard_path = keys
+        .tree
+        .path(&keys.shard_lift.commitment(P).unwrap())
+        .unwrap();
+    let verdict = |path: &mipstark_recursion::vk_tree::VkPath| {
+        let mut b = Native::new();
+        let l = Child::load_allowed(&mut b, &keys.global_lift, &global, P, &global_path).unwrap();
+        let c = Child::load_allowed(&mut b, &rogue, &rogue_proof, P, path).unwrap();
+        join::join(&mut b, &l, &c).unwrap();
+        b.finish().is_ok()
+    };
+    // Whatever leaf the prover claims, the rogue key's commitment is not on its path.
+    assert!(!verdict(&shard_path));
+    for index in 0..8 {
+        assert!(!verdict(&keys.tree.path_at(index)), "leaf {index}");
+    }
+
+    // The honest shard lift under its path is accepted by the same check.
+    let (_, witnesses) = lift(1, false);
+    let shard = keys.shard_lift.prove(&witnesses, P).unwrap();
+    let mut b = Native::new();
+    let l = Child::load_allowed(&mut b, &keys.global_lift, &global, P, &global_path).unwrap();
+    let c = Child::load_allowed(&mut b, &keys.shard_lift, &shard, P, &shard_path).unwrap();
+    join::join(&mut b, &l, &c).unwrap();
+    b.finish().unwrap();
+}
