@@ -21,6 +21,18 @@ use crate::sharded::ShapeError;
 use crate::vk_tree::{KeyDigest, PathVars, VkPath};
 use crate::Val;
 
+#[derive(Debug, thiserror::Error)]
+pub enum RootError {
+    #[error(transparent)]
+    Shape(#[from] FriShapeError),
+    /// A child read under a witness key is checked against the tree root it states itself,
+    /// which a lift takes as a free witness: only a constant root closes the tree.
+    #[error(
+        "the root's child was read under an allowed key, but the root has no allowed-key root"
+    )]
+    UnclosedTree,
+}
+
 /// The allowed-key check of a child read under a witness key.
 struct Allowed<B: Builder> {
     commitment: Digest<B>,
@@ -124,15 +136,19 @@ pub fn join<B: Builder>(
 
 /// The root program: the child covering the whole run verified, the root's checks, the
 /// run's statement exposed. `base` is the base proof's parameters and `lookup_witness` its
-/// LogUp grind witness; `vk_root`, when given, is the allowed-key root every key of the tree
-/// was checked against (a constant of this program, and so of its key).
+/// LogUp grind witness; `vk_root` is the allowed-key root every key of the tree was checked
+/// against (a constant of this program, and so of its key), required when the child was read
+/// under an allowed key.
 pub fn root<B: Builder>(
     b: &mut B,
     child: &Child<B>,
     base: StarkParams,
     lookup_witness: Val,
     vk_root: Option<&KeyDigest>,
-) -> Result<RootPublics<B::F>, FriShapeError> {
+) -> Result<RootPublics<B::F>, RootError> {
+    if child.allowed.is_some() && vk_root.is_none() {
+        return Err(RootError::UnclosedTree);
+    }
     child.verify(b)?;
     if let Some(vk_root) = vk_root {
         for (&x, &v) in child.node.vk_root.iter().zip(vk_root) {

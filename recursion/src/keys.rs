@@ -41,6 +41,8 @@ pub enum KeysError {
     #[error("a recursion program's shape: {0}")]
     Fri(#[from] FriShapeError),
     #[error(transparent)]
+    Root(#[from] crate::join::RootError),
+    #[error(transparent)]
     Tree(#[from] VkTreeError),
     #[error("the recorded program rejects its input: {0}")]
     Rejected(crate::Failure),
@@ -79,6 +81,7 @@ impl Role {
 }
 
 /// The keys of one base shape (the global chips' heights and one shard profile).
+#[derive(Clone)]
 pub struct TreeKeys {
     /// The recursion proofs' parameters.
     pub params: StarkParams,
@@ -88,6 +91,11 @@ pub struct TreeKeys {
     pub join: RecursionKey,
     pub root: RecursionKey,
     pub tree: VkTree,
+    /// The global chips' heights of the base shape (the sample's): what the program's
+    /// commitment is computed at when a compressed proof is checked.
+    pub global_heights: Vec<usize>,
+    /// The allowed-key root the root key holds as a constant (the tree's, when built).
+    pub vk_root: KeyDigest,
 }
 
 /// A program recorded with its run's witnesses, which it must accept.
@@ -210,7 +218,9 @@ impl TreeKeys {
                 shard_lift,
                 join,
                 root: RecursionKey::with_shape(root, &root_shape)?,
+                vk_root: tree.root(),
                 tree,
+                global_heights: proof.groups[0].degree_bits.clone(),
             });
         }
         Err(KeysError::NoFixedPoint(shape))
@@ -234,6 +244,7 @@ impl TreeKeys {
         proof: &ShardedProof,
     ) -> Result<RecursionProof, KeysError> {
         let states = HeaderStates::new(vk, proof)?;
+        // The nodes state the tree's root; the root program closes the tree with its own.
         let vk_root = self.tree.root();
         let mut paths = Vec::new();
         for role in [Role::GlobalLift, Role::ShardLift, Role::Join] {
@@ -278,23 +289,30 @@ impl TreeKeys {
         let (role, top) = level.pop().ok_or(ShapeError::NoGroups)?;
         let (program, witnesses) = recorded(|r| {
             let c = Child::load_allowed(r, self.key(role), &top, self.params, path(role))?;
-            join::root(r, &c, vk.params(), states.lookup_witness, Some(&vk_root))?;
+            join::root(
+                r,
+                &c,
+                vk.params(),
+                states.lookup_witness,
+                Some(&self.vk_root),
+            )?;
             Ok(())
         })?;
         prove_as(&self.root, Role::Root, program, &witnesses, self.params)
     }
 
     /// Checks a compressed proof of a run of `vk`'s program with `statement`: the root
-    /// proof verifies under the root key, and states that program and that statement.
+    /// proof verifies under the root key at the recursion parameters, and states that
+    /// program and that statement. What is trusted: the root key (its tables, whose tree root
+    /// closes every key below), the recursion parameters and `vk` (the program).
     pub fn verify(
         &self,
         vk: &VerifyingKey,
         statement: &mipstark_air::machine::Statement,
-        global_heights: &[usize],
         compressed: &RecursionProof,
     ) -> Result<(), KeysError> {
         self.root.verify(compressed, self.params)?;
-        let expected = expected_statement(vk, statement, global_heights)?.to_vec();
+        let expected = expected_statement(vk, statement, &self.global_heights)?.to_vec();
         if compressed.publics != expected {
             return Err(KeysError::Statement {
                 found: compressed.publics.clone(),

@@ -194,7 +194,9 @@ impl<B: Builder> Lift<B> {
             .zip(&group.degree_bits)
             .map(|(l, &h)| l.total_count_weight() << h)
             .sum();
-        if weight >= 1 << (WEIGHT_LOW_BITS + WEIGHT_HIGH_BITS) {
+        // Positive, so that no tree covers p groups (the positions would wrap) under the
+        // root's weight bound; below 2^31, so the limbs hold it.
+        if weight == 0 || weight >= 1 << (WEIGHT_LOW_BITS + WEIGHT_HIGH_BITS) {
             return Err(ShapeError::Weight { group: g, weight });
         }
 

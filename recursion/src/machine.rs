@@ -42,6 +42,7 @@ pub enum RecursionError {
 
 /// A program lowered for the recursion machine, with its chips (the key a proof is checked
 /// against).
+#[derive(Clone)]
 pub struct RecursionKey {
     program: Program,
     lowered: Lowered,

@@ -54,8 +54,8 @@ pub enum ShapeError {
     )]
     LocalLookup(usize),
     #[error(
-        "group {group}: its LogUp multiplicity weight {weight} does not fit 31 bits (a shard too \
-         large for one lift)"
+        "group {group}: its LogUp multiplicity weight {weight} is zero or does not fit 31 bits \
+         (a shard too large for one lift)"
     )]
     Weight { group: usize, weight: u64 },
     #[error("the global chips have no preprocessed commitment")]

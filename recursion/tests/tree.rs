@@ -10,6 +10,7 @@ use mipstark_recursion::join::{self, Child};
 use mipstark_recursion::keys::{KeysError, TreeKeys};
 use mipstark_recursion::lift::{HeaderStates, Lift};
 use mipstark_recursion::machine::RecursionKey;
+use mipstark_recursion::vk_tree::VkTree;
 use mipstark_recursion::{Builder, Native, Recorder};
 use p3_field::PrimeCharacteristicRing;
 
@@ -38,10 +39,8 @@ fn a_run_compressed_under_fixed_keys_checks_against_the_root_key_alone() {
     let t = std::time::Instant::now();
     let compressed = keys.compress(&vk, &proof).unwrap();
     let compressing = t.elapsed();
-    let heights = &proof.groups[0].degree_bits;
     let t = std::time::Instant::now();
-    keys.verify(&vk, &proof.statement, heights, &compressed)
-        .unwrap();
+    keys.verify(&vk, &proof.statement, &compressed).unwrap();
     // `--nocapture` shows the figures `docs/recursion.md` quotes.
     eprintln!(
         "shape R {:?}; keys built in {:.1} s; {} groups compressed in {:.1} s; root proof {:.1} KB \
@@ -59,17 +58,15 @@ fn a_run_compressed_under_fixed_keys_checks_against_the_root_key_alone() {
     let mut other = proof.statement.clone();
     other.exit_code ^= 1;
     assert!(matches!(
-        keys.verify(&vk, &other, heights, &compressed),
+        keys.verify(&vk, &other, &compressed),
         Err(KeysError::Statement { .. })
     ));
     let mut other = proof.statement.clone();
     other.public_values.push(1);
-    assert!(keys.verify(&vk, &other, heights, &compressed).is_err());
+    assert!(keys.verify(&vk, &other, &compressed).is_err());
     let mut forged = compressed;
     forged.publics[0] += Val::ONE;
-    assert!(keys
-        .verify(&vk, &proof.statement, heights, &forged)
-        .is_err());
+    assert!(keys.verify(&vk, &proof.statement, &forged).is_err());
 
     // A run with shards of another profile does not have the keys' shape: refused before
     // anything is proven under a key that is not its program's.
@@ -135,6 +132,66 @@ fn a_child_under_a_key_outside_the_tree_is_refused() {
     for index in 0..8 {
         assert!(!verdict(&keys.tree.path_at(index)), "leaf {index}");
     }
+
+    // The allowed key's commitment witnessed for the rogue proof: its openings are under the
+    // rogue tables, so the opening check refuses it.
+    let mut b = Native::new();
+    if let Ok(c) = Child::load_allowed(&mut b, &keys.shard_lift, &rogue_proof, P, &shard_path) {
+        let verdict = c.verify(&mut b).is_ok() && b.finish().is_ok();
+        assert!(
+            !verdict,
+            "a rogue proof passed off under the shard lift's key"
+        );
+    }
+
+    // A tree with the rogue key too: a subtree under it cannot join one under the real tree,
+    // and a whole run compressed under it is refused by the root's constant.
+    let rogue_tree = VkTree::new(&[
+        keys.global_lift.commitment(P).unwrap(),
+        keys.shard_lift.commitment(P).unwrap(),
+        keys.join.commitment(P).unwrap(),
+        rogue_commitment,
+    ])
+    .unwrap();
+    let rogue_root = rogue_tree.root();
+    let mut r = Recorder::with_values();
+    let node = Lift::load(&mut r, &vk, &proof, 1, &states, &rogue_root)
+        .unwrap()
+        .verify(&mut r)
+        .unwrap();
+    let w = r.witness_f(Val::ONE);
+    let one = r.constant_f(Val::ONE);
+    r.assert_eq_f(w, one);
+    node.expose(&mut r);
+    let witnesses = r.finish().1.unwrap().0;
+    let rogue_under_its_tree = rogue.prove(&witnesses, P).unwrap();
+    let mut b = Native::new();
+    let l = Child::load_allowed(&mut b, &keys.global_lift, &global, P, &global_path).unwrap();
+    let c = Child::load_allowed(
+        &mut b,
+        &rogue,
+        &rogue_under_its_tree,
+        P,
+        &rogue_tree.path(&rogue_commitment).unwrap(),
+    )
+    .unwrap();
+    join::join(&mut b, &l, &c).unwrap();
+    assert!(b.finish().is_err(), "children under two trees joined");
+    let under_rogue_tree = TreeKeys {
+        tree: rogue_tree,
+        ..keys.clone()
+    };
+    assert!(matches!(
+        under_rogue_tree.compress(&vk, &proof),
+        Err(KeysError::Rejected(_))
+    ));
+    // A root without a tree root leaves the tree open: refused.
+    let mut b = Native::new();
+    let c = Child::load_allowed(&mut b, &keys.global_lift, &global, P, &global_path).unwrap();
+    assert!(matches!(
+        join::root(&mut b, &c, P, Val::ZERO, None),
+        Err(join::RootError::UnclosedTree)
+    ));
 
     // The honest shard lift under its path is accepted by the same check.
     let (_, witnesses) = lift(1, false);
