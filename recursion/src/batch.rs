@@ -79,9 +79,7 @@ impl<B: Builder> BatchTranscript<B> {
         publics: &[Vec<Val>],
         params: StarkParams,
     ) -> Result<Self, ShapeError> {
-        let key = airs_key(airs, proof, publics, params)?;
-        let vars = publics.iter().map(|p| witnesses(b, p)).collect();
-        Self::load_batch(b, &key, proof, vars, params, None, false)
+        Self::load_airs_with(b, airs, proof, publics, params, false)
     }
 
     /// [`Self::load_airs`] with the key's preprocessed commitment read as a witness (its
@@ -94,9 +92,20 @@ impl<B: Builder> BatchTranscript<B> {
         publics: &[Vec<Val>],
         params: StarkParams,
     ) -> Result<Self, ShapeError> {
+        Self::load_airs_with(b, airs, proof, publics, params, true)
+    }
+
+    fn load_airs_with(
+        b: &mut B,
+        airs: &[MipsAir],
+        proof: &BatchProof<MipsStarkConfig>,
+        publics: &[Vec<Val>],
+        params: StarkParams,
+        key_as_witness: bool,
+    ) -> Result<Self, ShapeError> {
         let key = airs_key(airs, proof, publics, params)?;
         let vars = publics.iter().map(|p| witnesses(b, p)).collect();
-        Self::load_batch(b, &key, proof, vars, params, None, true)
+        Self::load_batch(b, &key, proof, vars, params, None, key_as_witness)
     }
 
     fn load_batch(

@@ -3,7 +3,6 @@
 //! proven end to end on the recursion machine.
 
 use mipstark_air::machine::Machine;
-use mipstark_air::syscall::PV_CAPACITY;
 use mipstark_prover_cpu_ref::machine::VerifyingKey;
 use mipstark_prover_cpu_ref::sharded::{prove_sharded_profiled, ShardProfile, ShardedProof};
 use mipstark_prover_cpu_ref::{StarkParams, Val};
@@ -11,7 +10,6 @@ use mipstark_recursion::join::{self, Child};
 use mipstark_recursion::lift::{HeaderStates, Lift};
 use mipstark_recursion::lower::lower;
 use mipstark_recursion::machine::{RecursionKey, RecursionProof};
-use mipstark_recursion::mmcs::hash_slices;
 use mipstark_recursion::node::{join, root, NodePublics, RootPublics};
 use mipstark_recursion::{Builder, Native, Program, Recorder};
 use p3_field::PrimeCharacteristicRing;
@@ -72,26 +70,9 @@ fn tree<T: Copy>(nodes: Vec<T>, mut join: impl FnMut(&T, &T) -> T) -> T {
 }
 
 /// What the root must state for `proof`.
-fn expected_statement(m: &Machine, vk: &VerifyingKey, proof: &ShardedProof) -> RootPublics<Val> {
-    let st = &proof.statement;
-    let mut list = vec![Val::from_usize(st.public_values.len())];
-    let mut padded = st.public_values.clone();
-    padded.resize(PV_CAPACITY, 0);
-    list.extend(padded.iter().map(|&x| Val::from_u8(x)));
-    for w in &st.committed {
-        list.extend(w.to_le_bytes().map(Val::from_u8));
-    }
-    let key = vk.group_key(0, &proof.groups[0].degree_bits).unwrap();
-    let commitment = key.preprocessed.unwrap().commitment;
-    let bytes = |w: u32| w.to_le_bytes().map(Val::from_u8);
-    RootPublics {
-        exit: bytes(st.exit_code),
-        public_values: hash_slices(&mut Native::new(), &[&list]),
-        preprocessed: commitment.roots()[0],
-        entry: Val::from_u32(m.program.entry),
-        brk: bytes(m.program.initial_brk),
-        shards: Val::from_usize(st.shards.len()),
-    }
+fn expected_statement(vk: &VerifyingKey, proof: &ShardedProof) -> RootPublics<Val> {
+    mipstark_recursion::keys::expected_statement(vk, &proof.statement, &proof.groups[0].degree_bits)
+        .unwrap()
 }
 
 #[test]
@@ -105,7 +86,7 @@ fn the_lifts_joined_and_rooted_state_the_run() {
     let w = b.witness_f(states.lookup_witness);
     let stated = root(&mut b, &top, P, w);
     b.finish().unwrap();
-    assert_eq!(stated, expected_statement(&m, &vk, &proof));
+    assert_eq!(stated, expected_statement(&vk, &proof));
 }
 
 /// The root's verdict on the tree `nodes` make, joined in the given order.
@@ -323,7 +304,7 @@ fn a_run_compressed_by_proven_lifts_joins_and_a_root_states_its_statement() {
     key.verify(&rooted, P).unwrap();
     assert_eq!(
         rooted.publics,
-        expected_statement(&m, &vk, &proof).to_vec(),
+        expected_statement(&vk, &proof).to_vec(),
         "the root states the run's statement"
     );
 
