@@ -8,7 +8,7 @@
 //! key. Every join of a tree is then proven under the same key, whatever its children are,
 //! and the root key is the one constant a compressed proof is checked against.
 
-use mipstark_air::syscall::PV_CAPACITY;
+use mipstark_air::syscall::PublicValuesChip;
 use mipstark_prover_cpu_ref::machine::{VerifyError, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::ShardedProof;
 use mipstark_prover_cpu_ref::{StarkParams, Val};
@@ -48,8 +48,6 @@ pub enum KeysError {
     Rejected(crate::Failure),
     #[error("no recursion shape is a fixed point within {MAX_SHAPE_ROUNDS} rounds (last {0:?})")]
     NoFixedPoint(RecursionShape),
-    #[error("the key of {0} is not in the allowed-key tree")]
-    NotAllowed(&'static str),
     #[error(
         "the run does not have the keys' shape: {0}'s program differs from its key's (another \
          profile, or global chips of other heights)"
@@ -59,7 +57,8 @@ pub enum KeysError {
     Statement { found: Vec<Val>, expected: Vec<Val> },
 }
 
-/// What a key in the allowed-key tree is for (its leaf index).
+/// What a key in the allowed-key tree is for; its leaf index (`TreeKeys::build` puts each
+/// role's key there).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
     GlobalLift = 0,
@@ -246,15 +245,11 @@ impl TreeKeys {
         let states = HeaderStates::new(vk, proof)?;
         // The nodes state the tree's root; the root program closes the tree with its own.
         let vk_root = self.tree.root();
-        let mut paths = Vec::new();
-        for role in [Role::GlobalLift, Role::ShardLift, Role::Join] {
-            let c = self.key(role).commitment(self.params)?;
-            paths.push(
-                self.tree
-                    .path(&c)
-                    .ok_or(KeysError::NotAllowed(role.name()))?,
-            );
-        }
+        // `build` puts each role's key at its leaf (a tree that does not fails the joins'
+        // checks, which the recorder reports).
+        let paths: Vec<VkPath> = [Role::GlobalLift, Role::ShardLift, Role::Join]
+            .map(|role| self.tree.path_at(role as usize))
+            .into();
         let path = |role: Role| &paths[role as usize];
         let mut level: Vec<(Role, RecursionProof)> = Vec::new();
         for g in 0..proof.groups.len() {
@@ -332,13 +327,7 @@ pub fn expected_statement(
     global_heights: &[usize],
 ) -> Result<RootPublics<Val>, VerifyError> {
     let st = statement;
-    let mut list = vec![Val::from_usize(st.public_values.len())];
-    let mut padded = st.public_values.clone();
-    padded.resize(PV_CAPACITY, 0);
-    list.extend(padded.iter().map(|&x| Val::from_u8(x)));
-    for w in &st.committed {
-        list.extend(w.to_le_bytes().map(Val::from_u8));
-    }
+    let list = PublicValuesChip::public_values(&st.public_values, &st.committed);
     let key = vk.group_key(0, global_heights)?;
     let commitment = key
         .preprocessed

@@ -14,6 +14,7 @@ pub mod batch;
 pub mod builder;
 pub mod challenger;
 pub mod fri;
+pub mod header;
 pub mod join;
 pub mod keys;
 pub mod lift;

@@ -11,7 +11,6 @@
 
 use mipstark_air::cpu::{Boundary, NUM_BOUNDARY};
 use mipstark_air::machine::{lay_out_publics, NUM_GLOBAL};
-use mipstark_air::syscall::PV_CAPACITY;
 use mipstark_prover_cpu_ref::config::fri_parameters;
 use mipstark_prover_cpu_ref::machine::{GroupKey, VerifyingKey};
 use mipstark_prover_cpu_ref::sharded::{BusLayout, ShardedProof};
@@ -23,14 +22,17 @@ use p3_lookup::{Kind, Lookup};
 use crate::builder::{Builder, DIGEST_ELEMS, EXT_DEGREE, PERM_WIDTH};
 use crate::challenger::Challenger;
 use crate::fri::FriShapeError;
+use crate::header::{
+    observe_group_header, observe_group_publics, observe_middle, observe_prefix,
+    observe_publics_segment, GroupHeader, Header,
+};
 use crate::mmcs::hash_slices;
 use crate::node::{params_elements, resume, NodePublics, WEIGHT_HIGH_BITS, WEIGHT_LOW_BITS};
 use crate::sharded::{
-    cap_elements, group_challenges, lay_out_challenges, observe_group_header,
-    observe_group_publics, observe_middle, observe_prefix, witnesses, GroupHeader, GroupOpening,
-    Programs, ShapeError, Transcript,
+    cap_elements, group_challenges, lay_out_challenges, witnesses, GroupOpening, Programs,
+    ShapeError,
 };
-use crate::statement::{check_public_values, check_shard_step};
+use crate::statement::{check_public_values, check_shard_step, public_value_witnesses};
 use crate::Native;
 
 /// The header's sponge states at every segment boundary, and what the draw after it gives:
@@ -52,8 +54,13 @@ impl HeaderStates {
     /// Replays `proof`'s header (after the reference's shape checks).
     pub fn new(vk: &VerifyingKey, proof: &ShardedProof) -> Result<Self, ShapeError> {
         let mut b = Native::new();
-        let t = Transcript::load(&mut b, vk, proof)?;
-        let h = &t.header;
+        let (h, _, _) = Header::load(&mut b, vk, proof)?;
+        let h = &h;
+        let lookup_witness = proof
+            .groups
+            .first()
+            .and_then(|g| g.lookup_pow_witness)
+            .ok_or(ShapeError::NoLookupWitness)?;
         let mut ch = Challenger::new(&mut b);
         observe_prefix(&mut b, &mut ch, h);
         let mut publics = vec![ch.permutation_state()];
@@ -67,7 +74,7 @@ impl HeaderStates {
             observe_group_header(&mut b, &mut ch, g);
             heights.push(ch.permutation_state());
         }
-        ch.check_witness(&mut b, t.lookup_pow_bits, t.lookup_witness);
+        ch.check_witness(&mut b, vk.params().lookup_pow_bits, lookup_witness);
         let alpha = ch.sample_ext(&mut b);
         let beta = ch.sample_ext(&mut b);
         Ok(HeaderStates {
@@ -76,7 +83,7 @@ impl HeaderStates {
             fork: ch.permutation_state(),
             alpha,
             beta,
-            lookup_witness: t.lookup_witness,
+            lookup_witness,
         })
     }
 }
@@ -115,7 +122,6 @@ pub struct Lift<B: Builder> {
     opening: GroupOpening<B>,
     buses: BusLayout,
     fri: FriParameters<()>,
-    ood_pow_bits: usize,
     weight: u64,
     params: StarkParams,
 }
@@ -209,19 +215,7 @@ impl<B: Builder> Lift<B> {
                 .preprocessed
                 .as_ref()
                 .ok_or(ShapeError::NoPreprocessed)?;
-            let mut pv = vec![b.witness_f(Val::from_usize(st.public_values.len()))];
-            let mut padded = st.public_values.clone();
-            padded.resize(PV_CAPACITY, 0);
-            for x in padded
-                .iter()
-                .copied()
-                .chain(st.committed.iter().flat_map(|w| w.to_le_bytes()))
-            {
-                pv.push(b.witness_f(Val::from_u8(x)));
-            }
-            let in_use = (0..PV_CAPACITY)
-                .map(|i| b.witness_f(Val::from_bool(i < st.public_values.len())))
-                .collect();
+            let (pv, in_use) = public_value_witnesses(b, st);
             let publics = lay_out_publics(pv.clone(), Vec::new(), &[]);
             let part = Part::Global {
                 public_values: pv,
@@ -279,7 +273,6 @@ impl<B: Builder> Lift<B> {
             opening,
             buses,
             fri,
-            ood_pow_bits: vk.params().deep_pow_bits,
             weight,
             params: vk.params(),
         })
@@ -314,11 +307,7 @@ impl<B: Builder> Lift<B> {
 
         // The group's two header segments.
         let mut ch = resume(&self.p_in);
-        for pv in &self.publics {
-            ch.observe_constant(b, Val::from_usize(pv.len()));
-            ch.observe_all(b, pv);
-        }
-        ch.pad_to_rate(b);
+        observe_publics_segment(b, &mut ch, &self.publics);
         let p_out = ch.permutation_state();
         let mut ch = resume(&self.g_in);
         observe_group_header(b, &mut ch, &self.header);
@@ -327,7 +316,13 @@ impl<B: Builder> Lift<B> {
         // The group's fork, its challenges and checks.
         let mut ch = resume(&self.fork);
         ch.observe(b, self.group);
-        let c = group_challenges(b, &mut ch, &self.opening, self.ood_pow_bits, &self.fri);
+        let c = group_challenges(
+            b,
+            &mut ch,
+            &self.opening,
+            self.params.deep_pow_bits,
+            &self.fri,
+        );
         let lookup_challenges = lay_out_challenges(b, &self.buses, self.alpha, self.beta);
         let terminal = self.opening.check(
             b,

@@ -17,7 +17,7 @@ use mipstark_constraints::{CompileError, CompiledAir};
 use mipstark_prover_cpu_ref::machine::{GroupKey, PreprocessedRound, VerifyError, VerifyingKey};
 use mipstark_prover_cpu_ref::protocol::air_layout;
 use mipstark_prover_cpu_ref::sharded::BusLayout;
-use mipstark_prover_cpu_ref::sharded::{header_constants, ShardedProof};
+use mipstark_prover_cpu_ref::sharded::ShardedProof;
 use mipstark_prover_cpu_ref::{Challenge, MipsStarkConfig, Val};
 use p3_field::{PrimeCharacteristicRing, TwoAdicField};
 use p3_fri::FriParameters;
@@ -27,6 +27,7 @@ use thiserror::Error;
 use crate::builder::Builder;
 use crate::challenger::Challenger;
 use crate::fri::{self, FriShapeError, OpeningProof};
+use crate::header::{observe_header, Header};
 use crate::ood::{self, InstanceInputs, InstanceOpening};
 use crate::pcs::{self, FriLayout, FriTranscript, MatrixClaim, PcsChallenges, Point, RoundClaim};
 use crate::statement::StatementVars;
@@ -89,23 +90,6 @@ pub enum ShapeError {
         expected: usize,
         got: usize,
     },
-}
-
-/// One group's part of the header: its instances' heights (log2, shape constants) and main
-/// commitment.
-pub struct GroupHeader<B: Builder> {
-    pub degree_bits: Vec<usize>,
-    pub main: Vec<B::F>,
-}
-
-/// Everything the header absorbs. `constants` are the key's (domain tag, parameters, entry
-/// point, initial break); the rest comes from the proof, and from the key for the global
-/// chips' preprocessed commitment.
-pub struct Header<B: Builder> {
-    pub constants: Vec<Val>,
-    pub publics: Vec<Vec<B::F>>,
-    pub preprocessed: Option<Vec<B::F>>,
-    pub groups: Vec<GroupHeader<B>>,
 }
 
 /// What one group's fork absorbs: its lookup commitment and terminals, its quotient
@@ -310,38 +294,13 @@ impl<B: Builder> Transcript<B> {
     /// supplies the verifier's constants: its parameters, the program's entry point and break,
     /// and each group's preprocessed round.
     pub fn load(b: &mut B, vk: &VerifyingKey, proof: &ShardedProof) -> Result<Self, ShapeError> {
-        vk.check_sharded_shape(proof)?;
-        let (machine, params) = (vk.machine(), vk.params());
-        let keys: Vec<GroupKey> = proof
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(g, p)| vk.group_key(g, &p.degree_bits))
-            .collect::<Result<_, _>>()?;
+        let (header, statement, keys) = Header::load(b, vk, proof)?;
+        let params = vk.params();
         let all_lookups: Vec<&[Lookup<Val>]> = keys
             .iter()
             .flat_map(|k| k.lookups.iter().map(|l| &l[..]))
             .collect();
         let buses = BusLayout::new(&all_lookups);
-        let statement = StatementVars::load(b, &proof.statement, machine.program.entry);
-        let publics = statement.instance_publics(b, machine.program.initial_brk);
-        let groups = proof
-            .groups
-            .iter()
-            .map(|g| GroupHeader {
-                degree_bits: g.degree_bits.clone(),
-                main: witnesses(b, &cap_elements(&g.commitments.main)),
-            })
-            .collect();
-        let header = Header {
-            constants: header_constants(params, machine.program.entry, machine.program.initial_brk),
-            publics,
-            preprocessed: keys[0]
-                .preprocessed
-                .as_ref()
-                .map(|p| constants(b, &cap_elements(&p.commitment))),
-            groups,
-        };
         let first = proof.groups.first().ok_or(ShapeError::NoGroups)?;
         let lookup_witness = first
             .lookup_pow_witness
@@ -619,73 +578,6 @@ fn fri_transcript<B: Builder>(
         final_poly: ext_witnesses(b, &proof.final_poly),
         query_witness: b.witness_f(proof.query_pow_witness),
     })
-}
-
-/// The header, in the reference's order (each segment padded to the rate): the key's constants, the instances' public values
-/// (each list behind its length), whether there is a preprocessed commitment and that
-/// commitment, then each group's heights (behind their count) and main commitment. In
-/// segments (`docs/recursion.md` §4.1): the prefix, each group's public values, the middle,
-/// each group's heights and commitment.
-pub fn observe_header<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<B>) {
-    observe_prefix(b, ch, h);
-    for g in 0..h.groups.len() {
-        observe_group_publics(b, ch, h, g);
-    }
-    observe_middle(b, ch, h);
-    for g in &h.groups {
-        observe_group_header(b, ch, g);
-    }
-}
-
-/// The header's prefix: the key's constants and the number of public-value lists.
-pub fn observe_prefix<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<B>) {
-    for &v in &h.constants {
-        ch.observe_constant(b, v);
-    }
-    ch.observe_constant(b, Val::from_usize(h.publics.len()));
-    ch.pad_to_rate(b);
-}
-
-/// Group `g`'s public values: each of its instances' lists behind its length.
-pub fn observe_group_publics<B: Builder>(
-    b: &mut B,
-    ch: &mut Challenger<B>,
-    h: &Header<B>,
-    g: usize,
-) {
-    for pv in &h.publics[h.instances(g)] {
-        ch.observe_constant(b, Val::from_usize(pv.len()));
-        ch.observe_all(b, pv);
-    }
-    ch.pad_to_rate(b);
-}
-
-/// The middle: whether there is a preprocessed commitment, that commitment, the group count.
-pub fn observe_middle<B: Builder>(b: &mut B, ch: &mut Challenger<B>, h: &Header<B>) {
-    ch.observe_constant(b, Val::from_bool(h.preprocessed.is_some()));
-    if let Some(c) = &h.preprocessed {
-        ch.observe_all(b, c);
-    }
-    ch.observe_constant(b, Val::from_usize(h.groups.len()));
-    ch.pad_to_rate(b);
-}
-
-/// One group's heights (behind their count) and main commitment.
-pub fn observe_group_header<B: Builder>(b: &mut B, ch: &mut Challenger<B>, g: &GroupHeader<B>) {
-    ch.observe_constant(b, Val::from_usize(g.degree_bits.len()));
-    for &d in &g.degree_bits {
-        ch.observe_constant(b, Val::from_usize(d));
-    }
-    ch.observe_all(b, &g.main);
-    ch.pad_to_rate(b);
-}
-
-impl<B: Builder> Header<B> {
-    /// Group `g`'s instances (their public-value lists): the groups' instances in order.
-    pub fn instances(&self, g: usize) -> std::ops::Range<usize> {
-        let first: usize = self.groups[..g].iter().map(|x| x.degree_bits.len()).sum();
-        first..first + self.groups[g].degree_bits.len()
-    }
 }
 
 /// The transcript that proves group `g`: a copy that first absorbs `g`.

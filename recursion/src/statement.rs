@@ -12,7 +12,7 @@
 use mipstark_air::cpu::{Boundary, MAX_CLK, NUM_BOUNDARY};
 use mipstark_air::machine::{lay_out_publics, Statement};
 use mipstark_air::memory::NUM_COMMIT;
-use mipstark_air::syscall::PV_CAPACITY;
+use mipstark_air::syscall::{PublicValuesChip, PV_CAPACITY};
 use p3_field::PrimeCharacteristicRing;
 
 use crate::builder::Builder;
@@ -44,16 +44,7 @@ impl<B: Builder> StatementVars<B> {
     /// whose chain is broken cannot be expressed (boundary `k + 1` is read from shard `k`'s
     /// end); `check_sharded_shape` rejects those first.
     pub fn load(b: &mut B, st: &Statement, entry: u32) -> Self {
-        let mut pv = vec![b.witness_f(Val::from_usize(st.public_values.len()))];
-        let mut padded = st.public_values.clone();
-        padded.resize(PV_CAPACITY, 0);
-        pv.extend(bytes(b, &padded));
-        for w in &st.committed {
-            pv.extend(bytes(b, &w.to_le_bytes()));
-        }
-        let in_use = (0..PV_CAPACITY)
-            .map(|i| b.witness_f(Val::from_bool(i < st.public_values.len())))
-            .collect();
+        let (pv, in_use) = public_value_witnesses(b, st);
         let start = Boundary::start(entry).to_field().map(|v| b.constant_f(v));
         let mut boundaries = vec![start];
         for (_, after) in &st.shards {
@@ -96,6 +87,20 @@ impl<B: Builder> StatementVars<B> {
         let last = self.boundaries[self.boundaries.len() - 1];
         b.assert_eq_f(last[4], one);
     }
+}
+
+/// The public-values chip's list of `st` as witnesses (laid out by
+/// `PublicValuesChip::public_values`, as the reference lays it out), and which of its bytes are
+/// in use (a witness each, checked by [`check_public_values`]).
+pub fn public_value_witnesses<B: Builder>(b: &mut B, st: &Statement) -> (Vec<B::F>, Vec<B::F>) {
+    let pv = PublicValuesChip::public_values(&st.public_values, &st.committed)
+        .into_iter()
+        .map(|v| b.witness_f(v))
+        .collect();
+    let in_use = (0..PV_CAPACITY)
+        .map(|i| b.witness_f(Val::from_bool(i < st.public_values.len())))
+        .collect();
+    (pv, in_use)
 }
 
 /// The public-values chip's list (`public_values`: the length, `PV_CAPACITY` bytes, the

@@ -156,7 +156,7 @@ fn a_wrong_grinding_witness_fails_the_run() {
 #[test]
 fn the_header_in_segments_resumed_from_states_is_the_whole_header() {
     use mipstark_recursion::challenger::{state_digest, SpongeState};
-    use mipstark_recursion::sharded::{
+    use mipstark_recursion::header::{
         observe_group_header, observe_group_publics, observe_header, observe_middle, observe_prefix,
     };
     let (m, proof) = sharded(StarkParams::TESTING);
